@@ -1,0 +1,47 @@
+"""Temporal activities for the engine: thin wrappers that run engine_jobs in the pool."""
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities import engine_jobs
+from activities.isolation import EnginePool
+from workflows.contracts import (
+    CLEAN, DISCOVER, FIT, GENERATE, CleanResult, DatasetRef, DiscoverResult, FitResult, GenerationInput,
+    GenerationResult,
+)
+
+T = TypeVar("T")
+# Structure and fit are deterministic per dataset; the generation seed comes from the request.
+MODEL_SEED = 0
+
+
+class EngineActivities:
+    def __init__(self, storage_url: str, pool: EnginePool) -> None:
+        self._storage_url = storage_url
+        self._pool = pool
+
+    async def _run(self, fn: Callable[..., dict[str, Any]], result_type: type[T], *args: Any) -> T:
+        try:
+            result = await self._pool.run(fn, self._storage_url, *args)
+        except engine_jobs.BadInput as exc:
+            raise ApplicationError(exc.detail, type=exc.code, non_retryable=True) from None
+        return result_type(**result)
+
+    @activity.defn(name=CLEAN)
+    async def clean(self, ref: DatasetRef) -> CleanResult:
+        return await self._run(engine_jobs.clean, CleanResult, ref.tenant_id, ref.dataset_id)
+
+    @activity.defn(name=DISCOVER)
+    async def discover(self, ref: DatasetRef) -> DiscoverResult:
+        return await self._run(engine_jobs.discover, DiscoverResult, ref.tenant_id, ref.dataset_id, MODEL_SEED)
+
+    @activity.defn(name=FIT)
+    async def fit(self, ref: DatasetRef) -> FitResult:
+        return await self._run(engine_jobs.fit, FitResult, ref.tenant_id, ref.dataset_id, MODEL_SEED)
+
+    @activity.defn(name=GENERATE)
+    async def generate(self, job: GenerationInput) -> GenerationResult:
+        return await self._run(engine_jobs.generate, GenerationResult, job.model_dump())

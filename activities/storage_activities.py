@@ -1,0 +1,24 @@
+"""Activities that only touch storage."""
+from __future__ import annotations
+
+import asyncio
+
+from temporalio import activity
+
+from infra import layout
+from infra.storage import Storage
+from workflows.contracts import EXPIRE, ExpireInput
+
+
+class StorageActivities:
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+
+    @activity.defn(name=EXPIRE)
+    async def expire(self, target: ExpireInput) -> None:
+        """Remove every stored object of the resource; removing what is already gone is success."""
+        if target.generation_id:
+            prefix = layout.generation_prefix(target.tenant_id, target.dataset_id, target.generation_id)
+        else:
+            prefix = layout.dataset_prefix(target.tenant_id, target.dataset_id)
+        await asyncio.to_thread(self._storage.delete_prefix, prefix)

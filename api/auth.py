@@ -1,0 +1,27 @@
+"""Bearer-token authentication for /v1 endpoints."""
+from __future__ import annotations
+
+import structlog
+from starlette.requests import Request
+
+from api.errors import ApiError
+from api.state import app_state
+from infra.tokens import InvalidToken, Principal, verify_token
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="simulacra"'}
+
+
+def authenticate(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError("simio_unauthorized", "Send `Authorization: Bearer <access_token>`.", headers=_CHALLENGE)
+    state = app_state(request)
+    try:
+        principal = verify_token(
+            token.strip(), state.issuer.jwks(), issuer=state.issuer.issuer, audience=state.issuer.audience
+        )
+    except InvalidToken as exc:
+        raise ApiError("simio_unauthorized", f"Access token rejected: {exc}.", headers=_CHALLENGE) from None
+    structlog.contextvars.bind_contextvars(tenant_id=principal.tenant_id)
+    return principal

@@ -1,0 +1,44 @@
+"""Parse request bodies into models; every validation failure becomes simio_invalid_field with pointers."""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+
+from api.errors import ApiError
+
+M = TypeVar("M", bound=BaseModel)
+MAX_JSON_BYTES = 256 * 1024
+
+
+def _pointer(location: tuple[Any, ...]) -> str:
+    return "/" + "/".join(str(part).replace("~", "~0").replace("/", "~1") for part in location)
+
+
+def validate(model: type[M], data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = [{"pointer": _pointer(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        detail = "; ".join(f"{e['pointer']}: {e['message']}" for e in errors)
+        raise ApiError("simio_invalid_field", detail, errors=errors) from None
+
+
+async def read_json(request: Request) -> tuple[Any, bytes]:
+    """The decoded body and its raw bytes (for the idempotency fingerprint)."""
+    raw = await request.body()
+    if len(raw) > MAX_JSON_BYTES:
+        raise ApiError("simio_invalid_field", f"JSON bodies are limited to {MAX_JSON_BYTES} bytes.")
+    try:
+        return json.loads(raw or b"{}"), raw
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ApiError("simio_invalid_json", "The body is not valid JSON.") from None
+
+
+def fingerprint(request: Request, content: bytes | str) -> str:
+    """What makes two requests 'the same' for Idempotency-Key: method, path and content."""
+    payload = content.encode() if isinstance(content, str) else content
+    return hashlib.sha256(request.method.encode() + b" " + request.url.path.encode() + b"\n" + payload).hexdigest()

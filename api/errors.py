@@ -1,0 +1,112 @@
+"""The one registry of simio_* error codes, and the exception endpoints raise.
+
+The registry drives problem+json responses and the /errors pages alike, so a code
+cannot exist without its documentation.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    status: int
+    title: str
+    retryable: bool
+    cause: str
+    fix: str
+
+
+REGISTRY: dict[str, ErrorSpec] = {
+    "simio_unauthorized": ErrorSpec(401, "Missing or invalid access token", False,
+        "The request had no `Authorization: Bearer` token, or the token failed verification (signature, issuer, audience, expiry).",
+        "Mint a fresh token at the token URL with your client credentials and send it as `Authorization: Bearer <token>`."),
+    "simio_invalid_client": ErrorSpec(401, "Invalid client credentials", False,
+        "The token endpoint could not authenticate the client_id and client_secret.",
+        "Check the credentials you claimed; claim new ones with a fresh credential claim token if they are lost."),
+    "simio_unsupported_grant_type": ErrorSpec(400, "Unsupported grant type", False,
+        "The token endpoint only supports the OAuth2 client-credentials grant.",
+        "Send `grant_type=client_credentials`."),
+    "simio_credential_claim_not_found": ErrorSpec(404, "Credential claim token not found", False,
+        "The claim token is unknown, already used or expired. Claim tokens are one-time-use.",
+        "Ask your operator for a new claim token (`simulacra admin create-client`)."),
+    "simio_idempotency_key_required": ErrorSpec(400, "Idempotency-Key header required", False,
+        "Every POST under /v1 must carry an `Idempotency-Key` header so that retries are safe.",
+        "Send a unique key per logical request (a UUID is fine) and reuse it when retrying that request."),
+    "simio_invalid_idempotency_key": ErrorSpec(400, "Malformed Idempotency-Key", False,
+        "The key must match ^[A-Za-z0-9._:-]{1,255}$, optionally as a quoted string.",
+        "Use a UUID or another token of allowed characters."),
+    "simio_idempotency_conflict": ErrorSpec(422, "Idempotency-Key reused for a different request", False,
+        "The key was already used with a different method, path or body.",
+        "Use a new key for a new request; reuse a key only to retry the identical request."),
+    "simio_idempotency_in_flight": ErrorSpec(409, "Request with this Idempotency-Key is in flight", True,
+        "An identical request with the same key is still being processed.",
+        "Wait for `Retry-After` seconds and retry with the same key."),
+    "simio_invalid_field": ErrorSpec(400, "Invalid field", False,
+        "A field of the request is missing, of the wrong type or out of range; `errors` lists each with a JSON pointer.",
+        "Correct the named fields and send the request again."),
+    "simio_invalid_json": ErrorSpec(400, "Body is not valid JSON", False,
+        "The request body could not be parsed as a JSON object.",
+        "Send a JSON object with `Content-Type: application/json`."),
+    "simio_unsupported_content_type": ErrorSpec(415, "Unsupported content type", False,
+        "Uploads must be `multipart/form-data` with the table in a field named `file`.",
+        "Send the file as multipart form data (for example `curl -F file=@table.csv`)."),
+    "simio_upload_invalid": ErrorSpec(400, "Upload could not be used", False,
+        "The uploaded table is missing, empty, unparseable or has too few usable rows or columns.",
+        "Upload a CSV (or Parquet) file with a header row, at least 20 rows and two usable columns."),
+    "simio_file_too_large": ErrorSpec(413, "File too large", False,
+        "The upload exceeds the server's size limit.",
+        "Upload a smaller file, or ask your operator to raise SIMULACRA_MAX_UPLOAD_BYTES."),
+    "simio_dataset_not_found": ErrorSpec(404, "Dataset not found", False,
+        "No dataset with this id exists for your tenant (it may never have existed, have expired or been deleted).",
+        "List your datasets or upload the table again."),
+    "simio_dataset_not_ready": ErrorSpec(409, "Dataset not ready", True,
+        "The dataset is still being cleaned and modelled, or its processing failed.",
+        "Poll the dataset's job until `status` is `ready`, then retry; if it failed, upload again."),
+    "simio_job_not_found": ErrorSpec(404, "Job not found", False,
+        "No job with this id exists for your tenant.",
+        "Use the `job_id` returned by the create request."),
+    "simio_generation_not_found": ErrorSpec(404, "Generation not found", False,
+        "No generation with this id exists for your tenant (or it expired).",
+        "Use the `generation_id` returned by the create request."),
+    "simio_artifact_not_ready": ErrorSpec(409, "Artifact not ready", True,
+        "The generation has not finished writing its artifact.",
+        "Poll the generation's job until it is `ready` or `partial`."),
+    "simio_invalid_signature": ErrorSpec(403, "Invalid or expired download link", False,
+        "The artifact URL's signature does not match, or its 15-minute window has passed.",
+        "Fetch the generation again to get a fresh `artifact_url`."),
+    "simio_unknown_condition_column": ErrorSpec(400, "Unknown condition column", False,
+        "A condition names a column that is not in the dataset's cleaned schema.",
+        "Build conditions from `GET /v1/datasets/{id}/schema`, using cleaned column names."),
+    "simio_unknown_condition_level": ErrorSpec(400, "Unknown condition level", False,
+        "A categorical condition names a level the column does not have.",
+        "Use one of the column's `levels` from the schema."),
+    "simio_not_found": ErrorSpec(404, "No such route", False,
+        "The path does not exist.", "Check the path against /openapi.json."),
+    "simio_method_not_allowed": ErrorSpec(405, "Method not allowed", False,
+        "The path exists but not with this HTTP method.", "Check the method against /openapi.json."),
+    "simio_service_unavailable": ErrorSpec(503, "Service temporarily unavailable", True,
+        "A backing service (Temporal or storage) did not answer.",
+        "Retry with the same Idempotency-Key after a short wait."),
+    "simio_internal": ErrorSpec(500, "Internal error", True,
+        "Something failed on our side. No details are exposed.",
+        "Retry with the same Idempotency-Key; if it persists, contact support with the request id."),
+}
+
+
+class ApiError(Exception):
+    """Raised by endpoints; the exception handler renders it as problem+json."""
+
+    def __init__(self, code: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any) -> None:
+        if code not in REGISTRY:
+            raise KeyError(f"unregistered error code {code}")
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.headers = headers or {}
+        self.extra = extra
+
+    @property
+    def spec(self) -> ErrorSpec:
+        return REGISTRY[self.code]

@@ -1,0 +1,99 @@
+"""Idempotency-Key for every POST: per-tenant records in the control database, kept 24 hours."""
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from api.errors import ApiError
+from infra.controldb import ControlDB
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,255}$")
+RETENTION_SECONDS = 24 * 3600
+IN_FLIGHT_RETRY_AFTER = "2"
+REPLAY_HEADER = "Idempotent-Replayed"
+
+
+def idempotency_key(request: Request) -> str:
+    """The header's key; the IETF draft's quoted form ("abc") is accepted too."""
+    raw = request.headers.get("idempotency-key")
+    if raw is None or raw.strip() == "":
+        raise ApiError("simio_idempotency_key_required", "This POST needs an `Idempotency-Key` header.")
+    key = raw.strip()
+    if len(key) >= 2 and key[0] == key[-1] == '"':
+        key = key[1:-1]
+    if not KEY_PATTERN.match(key):
+        raise ApiError("simio_invalid_idempotency_key", "Idempotency-Key must match ^[A-Za-z0-9._:-]{1,255}$.")
+    return key
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    body: bytes
+    headers: dict[str, str]
+
+    def replay(self) -> Response:
+        return Response(self.body, self.status_code, headers={**self.headers, REPLAY_HEADER: "true"},
+                        media_type="application/json")
+
+
+class IdempotencyStore:
+    def __init__(self, db: ControlDB) -> None:
+        self.db = db
+
+    def begin(self, tenant_id: str, key: str, fingerprint: str) -> StoredResponse | None:
+        """Claim the key for this request, or return the response to replay; conflicts raise."""
+        now = time.time()
+        with self.db.connect() as conn:
+            conn.execute("DELETE FROM idempotency WHERE created_at < ?", (now - RETENTION_SECONDS,))
+            row = conn.execute(
+                "SELECT fingerprint, state, status_code, body, headers FROM idempotency WHERE tenant_id=? AND key=?",
+                (tenant_id, key),
+            ).fetchone()
+            if row is None:
+                conn.execute(
+                    "INSERT INTO idempotency (tenant_id, key, fingerprint, state, created_at) VALUES (?,?,?,?,?)",
+                    (tenant_id, key, fingerprint, "in_flight", now),
+                )
+                return None
+        if row["fingerprint"] != fingerprint:
+            raise ApiError("simio_idempotency_conflict",
+                           "This Idempotency-Key was already used for a different request.")
+        if row["state"] == "in_flight":
+            raise ApiError("simio_idempotency_in_flight", "The first request with this key is still running.",
+                           headers={"Retry-After": IN_FLIGHT_RETRY_AFTER})
+        return StoredResponse(row["status_code"], row["body"], json.loads(row["headers"]))
+
+    def complete(self, tenant_id: str, key: str, response: JSONResponse) -> None:
+        headers = {k: v for k, v in response.headers.items() if k.lower() in ("location", "retry-after")}
+        with self.db.connect() as conn:
+            conn.execute(
+                "UPDATE idempotency SET state='done', status_code=?, body=?, headers=? WHERE tenant_id=? AND key=?",
+                (response.status_code, bytes(response.body), json.dumps(headers), tenant_id, key),
+            )
+
+    def forget(self, tenant_id: str, key: str) -> None:
+        """A request that was refused before doing any work may be retried with the same key."""
+        with self.db.connect() as conn:
+            conn.execute("DELETE FROM idempotency WHERE tenant_id=? AND key=? AND state='in_flight'", (tenant_id, key))
+
+
+async def run_once(store: IdempotencyStore, tenant_id: str, key: str, fingerprint: str,
+                   work: Callable[[], Awaitable[JSONResponse]]) -> Response:
+    """Run `work` once per (tenant, key); replay its response for identical retries."""
+    stored = store.begin(tenant_id, key, fingerprint)
+    if stored is not None:
+        return stored.replay()
+    try:
+        response = await work()
+    except BaseException:
+        store.forget(tenant_id, key)
+        raise
+    store.complete(tenant_id, key, response)
+    return response

@@ -1,0 +1,71 @@
+"""Read a job's public state from Temporal (describe + memo): works while no worker runs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import ApiError
+from api.models import Job, JobError
+from workflows.contracts import job_id_for
+
+_CLOSED_BADLY = {
+    WorkflowExecutionStatus.FAILED,
+    WorkflowExecutionStatus.TERMINATED,
+    WorkflowExecutionStatus.TIMED_OUT,
+    WorkflowExecutionStatus.CANCELED,
+}
+GONE = frozenset({"expired", "deleted"})
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    memo: dict[str, Any]
+    status: str
+
+    @property
+    def gone(self) -> bool:
+        return self.status in GONE
+
+
+async def snapshot(client: Client, workflow_id: str) -> Snapshot | None:
+    """None when no such workflow exists (so: not this tenant's, or never created)."""
+    try:
+        description = await client.get_workflow_handle(workflow_id).describe()
+        memo = dict(await description.memo())
+    except RPCError as exc:
+        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
+            return None
+        raise ApiError("simio_service_unavailable", "The job store (Temporal) did not answer.") from None
+    status = str(memo.get("status", "queued"))
+    if description.status in _CLOSED_BADLY and status not in GONE:
+        # The workflow itself died (terminated by an operator, say): report it, without internals.
+        memo.setdefault("error_code", "simio_internal")
+        memo.setdefault("error_message", "The job stopped unexpectedly.")
+        status = "failed"
+    return Snapshot(memo, status)
+
+
+def job_view(snap: Snapshot, artifact_url: str | None = None, artifact_expires_at: str | None = None) -> Job:
+    memo = snap.memo
+    resource_id = memo.get("generation_id") or memo["dataset_id"]
+    error = JobError(code=memo["error_code"], message=memo.get("error_message", "")) if memo.get("error_code") else None
+    return Job(
+        job_id=job_id_for(resource_id),
+        kind=memo["kind"],
+        status=snap.status,
+        stage=str(memo.get("stage", "queued")),
+        progress=float(memo.get("progress", 0.0)),
+        created_at=memo.get("created_at"),
+        updated_at=memo.get("updated_at"),
+        dataset_id=memo["dataset_id"],
+        generation_id=memo.get("generation_id"),
+        error=error,
+        rows_requested=memo.get("rows_requested"),
+        rows_generated=memo.get("rows_generated"),
+        artifact_url=artifact_url,
+        artifact_expires_at=artifact_expires_at,
+        poll_interval_seconds=1.0 if snap.status in ("queued", "running") else 0.0,
+    )

@@ -1,0 +1,97 @@
+"""Request and response bodies (pydantic v2). Unknown request fields are refused."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Strict = ConfigDict(extra="forbid")
+
+
+class CredentialClaimRequest(BaseModel):
+    model_config = Strict
+    credential_claim_token: str = Field(min_length=1, max_length=512)
+
+
+class CredentialClaimResponse(BaseModel):
+    client_id: str
+    client_secret: str
+    token_url: str
+    audience: str
+    scopes: list[str]
+    tenant: str
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int
+    scope: str
+
+
+class NumericRange(BaseModel):
+    model_config = Strict
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> NumericRange:
+        if self.min is None and self.max is None:
+            raise ValueError("give `min`, `max` or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("`min` must not exceed `max`")
+        return self
+
+
+class Conditions(BaseModel):
+    model_config = Strict
+    categorical: dict[str, dict[str, float]] = Field(default_factory=dict)
+    numeric: dict[str, NumericRange] = Field(default_factory=dict)
+    # Observational conditioning ("condition") arrives with the engine issue; intervention is the default.
+    mode: Literal["intervene"] = "intervene"
+
+
+class GenerationRequest(BaseModel):
+    model_config = Strict
+    row_count: int = Field(ge=1, description="Rows to generate.")
+    conditions: Conditions = Field(default_factory=Conditions)
+    format: Literal["csv", "parquet"] = "csv"
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    retention_hours: int | None = Field(default=None, ge=1, le=168)
+
+
+class Accepted(BaseModel):
+    job_id: str
+    status: str
+
+
+class DatasetAccepted(Accepted):
+    dataset_id: str
+
+
+class GenerationAccepted(Accepted):
+    generation_id: str
+    dataset_id: str
+
+
+class JobError(BaseModel):
+    code: str
+    message: str
+
+
+class Job(BaseModel):
+    job_id: str
+    kind: Literal["dataset", "generation"]
+    status: str
+    stage: str
+    progress: float
+    created_at: str | None = None
+    updated_at: str | None = None
+    dataset_id: str
+    generation_id: str | None = None
+    error: JobError | None = None
+    rows_requested: int | None = None
+    rows_generated: int | None = None
+    artifact_url: str | None = None
+    artifact_expires_at: str | None = None
+    poll_interval_seconds: float = 1.0

@@ -1,0 +1,56 @@
+"""Render every failure as RFC 9457 problem+json; unexpected ones carry nothing but the request id."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from api.context import request_id_var
+from api.errors import REGISTRY, ApiError
+from infra.logs import get_logger
+
+log = get_logger("api.errors")
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem_response(request: Request, code: str, detail: str, headers: dict[str, str] | None = None,
+                     **extra: Any) -> Response:
+    spec = REGISTRY[code]
+    doc_url = str(request.base_url).rstrip("/") + f"/errors/{code}"
+    body = {
+        "type": doc_url,
+        "title": spec.title,
+        "status": spec.status,
+        "detail": detail,
+        "instance": request.url.path,
+        "code": code,
+        "retryable": spec.retryable,
+        "request_id": request_id_var.get(),
+        "doc_url": doc_url,
+        **extra,
+    }
+    # Set here too: a response from the outermost error middleware never passes the request-id middleware.
+    headers = {**(headers or {}), "X-Request-Id": request_id_var.get()}
+    return Response(json.dumps(body), status_code=spec.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+async def api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return problem_response(request, exc.code, exc.detail, exc.headers, **exc.extra)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = {404: "simio_not_found", 405: "simio_method_not_allowed"}.get(exc.status_code, "simio_internal")
+    return problem_response(request, code, str(exc.detail), dict(exc.headers or {}))
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    log.error("unhandled_exception", path=request.url.path, exc_info=exc)
+    return problem_response(request, "simio_internal", "An unexpected error occurred.")
+
+
+exception_handlers = {ApiError: api_error, HTTPException: http_error, Exception: unexpected_error}

@@ -1,0 +1,115 @@
+"""The embedded OAuth2 issuer: credential claims, client-credentials tokens, JWKS."""
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+from urllib.parse import unquote
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from api.bodies import read_json, validate
+from api.errors import ApiError
+from api.idempotency import idempotency_key
+from api.models import CredentialClaimRequest, CredentialClaimResponse, TokenResponse
+from api.state import app_state
+from infra.credentials import ClaimRefused
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _oauth_error(code: str, error: str, detail: str) -> ApiError:
+    # RFC 6749 §5.2 fields ride along in the problem body, so OAuth client libraries understand it too.
+    return ApiError(code, detail, error=error, error_description=detail, headers=NO_STORE)
+
+
+async def _token_params(request: Request) -> dict[str, str]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        data, _ = await read_json(request)
+        if not isinstance(data, dict):
+            raise _oauth_error("simio_invalid_field", "invalid_request", "The body must be a JSON object.")
+        params = {k: str(v) for k, v in data.items() if v is not None}
+    else:
+        form = await request.form(max_files=0, max_fields=20)
+        params = {k: v for k, v in form.items() if isinstance(v, str)}
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise _oauth_error("simio_invalid_client", "invalid_client", "Malformed Basic credentials.") from None
+        params.setdefault("client_id", unquote(user))
+        params.setdefault("client_secret", unquote(password))
+    return params
+
+
+async def issue_token(request: Request) -> JSONResponse:
+    state = app_state(request)
+    params = await _token_params(request)
+    if params.get("grant_type") != "client_credentials":
+        raise _oauth_error("simio_unsupported_grant_type", "unsupported_grant_type",
+                           "Only grant_type=client_credentials is supported.")
+    audience = params.get("audience")
+    if audience is not None and audience != state.issuer.audience:
+        raise _oauth_error("simio_invalid_field", "invalid_request",
+                           f"Unknown audience; this API's audience is {state.issuer.audience}.")
+    client = state.credentials.authenticate(params.get("client_id", ""), params.get("client_secret", ""))
+    if client is None:
+        raise _oauth_error("simio_invalid_client", "invalid_client", "Unknown client or wrong secret.")
+    requested = tuple(params["scope"].split()) if params.get("scope") else client.scopes
+    scopes = tuple(s for s in requested if s in client.scopes)
+    token = state.issuer.mint(client, scopes)
+    body = TokenResponse(access_token=token, expires_in=state.issuer.ttl_seconds, scope=" ".join(scopes))
+    return JSONResponse(body.model_dump(), headers=NO_STORE)
+
+
+async def claim_credentials(request: Request) -> JSONResponse:
+    state = app_state(request)
+    # Required like on every POST; a claim is one-time by nature, so a retry is refused, never replayed
+    # (replaying would mean storing the client secret).
+    idempotency_key(request)
+    data, _ = await read_json(request)
+    claim = validate(CredentialClaimRequest, data)
+    try:
+        claimed = state.credentials.claim(claim.credential_claim_token)
+    except ClaimRefused:
+        raise ApiError("simio_credential_claim_not_found",
+                       "This claim token is unknown, already used or expired.") from None
+    body = CredentialClaimResponse(
+        client_id=claimed.client.client_id,
+        client_secret=claimed.client_secret,
+        token_url=f"{state.settings.base_url}/oauth/token",
+        audience=state.issuer.audience,
+        scopes=list(claimed.client.scopes),
+        tenant=claimed.client.tenant_id,
+    )
+    return JSONResponse(body.model_dump(), status_code=201, headers=NO_STORE)
+
+
+async def jwks(request: Request) -> JSONResponse:
+    return JSONResponse(app_state(request).issuer.jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+
+async def openid_configuration(request: Request) -> JSONResponse:
+    state = app_state(request)
+    base = state.settings.base_url
+    document: dict[str, Any] = {
+        "issuer": state.issuer.issuer,
+        "token_endpoint": f"{base}/oauth/token",
+        "jwks_uri": f"{base}/.well-known/jwks.json",
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    }
+    return JSONResponse(document)
+
+
+routes = [
+    Route("/oauth/token", issue_token, methods=["POST"]),
+    Route("/.well-known/jwks.json", jwks, methods=["GET"]),
+    Route("/.well-known/openid-configuration", openid_configuration, methods=["GET"]),
+    Route("/v1/credential-claims", claim_credentials, methods=["POST"]),
+]

@@ -1,0 +1,135 @@
+"""Generations: create under conditions, read, download the artifact through a signed URL."""
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime, timezone
+from typing import Iterator
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.service import RPCError
+
+from api.auth import authenticate
+from api.bodies import fingerprint, read_json, validate
+from api.conditions import check_conditions
+from api.errors import ApiError
+from api.idempotency import idempotency_key, run_once
+from api.jobs import Snapshot, job_view, snapshot
+from api.models import GenerationAccepted, GenerationRequest, Job
+from api.routes.datasets import ready_schema
+from api.state import AppState, app_state
+from infra import layout
+from workflows.contracts import (
+    GENERATION_WORKFLOW, TENANT_ID, GenerationInput, generation_workflow_id, job_id_for, new_generation_id,
+)
+
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
+
+
+async def _start_generation(request: Request, state: AppState, tenant_id: str, dataset_id: str,
+                            data: object) -> JSONResponse:
+    spec = validate(GenerationRequest, data)
+    if spec.row_count > state.settings.max_generation_rows:
+        raise ApiError("simio_invalid_field", f"/row_count: at most {state.settings.max_generation_rows} rows",
+                       errors=[{"pointer": "/row_count", "message": "too many rows"}])
+    schema = await ready_schema(request, tenant_id, dataset_id)
+    check_conditions(spec.conditions, schema)
+    generation_id = new_generation_id()
+    now = datetime.now(timezone.utc).isoformat()
+    job = GenerationInput(
+        tenant_id=tenant_id, dataset_id=dataset_id, generation_id=generation_id, row_count=spec.row_count,
+        conditions=spec.conditions.model_dump(), format=spec.format,
+        seed=spec.seed if spec.seed is not None else secrets.randbelow(2**31),
+        retention_hours=spec.retention_hours or state.settings.default_retention_hours, created_at=now,
+    )
+    memo = {"kind": "generation", "tenant_id": tenant_id, "dataset_id": dataset_id, "generation_id": generation_id,
+            "status": "queued", "stage": "queued", "progress": 0.0, "created_at": now, "updated_at": now,
+            "rows_requested": spec.row_count, "format": spec.format, "seed": job.seed,
+            "conditions": job.conditions, "retention_hours": job.retention_hours}
+    try:
+        await state.temporal.start_workflow(
+            GENERATION_WORKFLOW, job, id=generation_workflow_id(tenant_id, generation_id),
+            task_queue=state.settings.task_queue, memo=memo,
+            search_attributes=TypedSearchAttributes([SearchAttributePair(TENANT_ID, tenant_id)]),
+        )
+    except RPCError:
+        raise ApiError("simio_service_unavailable", "Could not queue the generation; retry with the same key.") from None
+    body = GenerationAccepted(generation_id=generation_id, dataset_id=dataset_id,
+                              job_id=job_id_for(generation_id), status="queued")
+    return JSONResponse(body.model_dump(), status_code=202,
+                        headers={"Location": f"/v1/jobs/{body.job_id}", "Retry-After": "1"})
+
+
+async def create_generation(request: Request) -> Response:
+    state = app_state(request)
+    principal = authenticate(request)
+    key = idempotency_key(request)
+    data, _ = await read_json(request)
+    dataset_id = request.path_params["dataset_id"]
+    content = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return await run_once(
+        state.idempotency, principal.tenant_id, key, fingerprint(request, content),
+        lambda: _start_generation(request, state, principal.tenant_id, dataset_id, data),
+    )
+
+
+def generation_job(request: Request, tenant_id: str, snap: Snapshot) -> Job:
+    """The job view, with a fresh signed artifact URL once rows are downloadable."""
+    if snap.status not in ("ready", "partial"):
+        return job_view(snap)
+    state = app_state(request)
+    path = f"/v1/generations/{snap.memo['generation_id']}/artifact"
+    url, expires = state.signer.sign(state.settings.base_url, tenant_id, path)
+    return job_view(snap, url, datetime.fromtimestamp(expires, timezone.utc).isoformat())
+
+
+async def live_generation(request: Request, tenant_id: str, generation_id: str) -> Snapshot:
+    snap = await snapshot(app_state(request).temporal, generation_workflow_id(tenant_id, generation_id))
+    if snap is None or snap.gone or snap.memo.get("kind") != "generation":
+        raise ApiError("simio_generation_not_found", f"No generation {generation_id!r}.")
+    return snap
+
+
+async def get_generation(request: Request) -> JSONResponse:
+    principal = authenticate(request)
+    snap = await live_generation(request, principal.tenant_id, request.path_params["generation_id"])
+    job = generation_job(request, principal.tenant_id, snap)
+    memo = snap.memo
+    body = {**job.model_dump(), "format": memo.get("format"), "seed": memo.get("seed"),
+            "conditions": memo.get("conditions")}
+    return JSONResponse(body)
+
+
+def _chunks(handle: object) -> Iterator[bytes]:
+    with handle:  # type: ignore[attr-defined]
+        while chunk := handle.read(256 * 1024):  # type: ignore[attr-defined]
+            yield chunk
+
+
+async def download_artifact(request: Request) -> Response:
+    state = app_state(request)
+    principal = authenticate(request)
+    generation_id = request.path_params["generation_id"]
+    if not state.signer.verify(principal.tenant_id, request.url.path,
+                               request.query_params.get("expires"), request.query_params.get("signature")):
+        raise ApiError("simio_invalid_signature", "This download link is invalid or has expired.")
+    snap = await live_generation(request, principal.tenant_id, generation_id)
+    if snap.status not in ("ready", "partial"):
+        raise ApiError("simio_artifact_not_ready", f"Generation {generation_id!r} is {snap.status}.")
+    fmt = snap.memo.get("format", "csv")
+    key = layout.artifact_key(principal.tenant_id, snap.memo["dataset_id"], generation_id, fmt)
+    handle = state.storage.open_read(key)
+    return StreamingResponse(
+        _chunks(handle), media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{generation_id}.{fmt}"', "Cache-Control": "no-store"},
+    )
+
+
+routes = [
+    Route("/v1/datasets/{dataset_id}/generations", create_generation, methods=["POST"]),
+    Route("/v1/generations/{generation_id}", get_generation, methods=["GET"]),
+    Route("/v1/generations/{generation_id}/artifact", download_artifact, methods=["GET"]),
+]

@@ -1,0 +1,28 @@
+"""Jobs: one poll endpoint for dataset and generation work."""
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from api.auth import authenticate
+from api.errors import ApiError
+from api.jobs import job_view, snapshot
+from api.routes.generations import generation_job
+from api.state import app_state
+from workflows.contracts import workflow_id_for_job
+
+
+async def get_job(request: Request) -> JSONResponse:
+    principal = authenticate(request)
+    job_id = request.path_params["job_id"]
+    workflow_id = workflow_id_for_job(principal.tenant_id, job_id)
+    snap = await snapshot(app_state(request).temporal, workflow_id) if workflow_id else None
+    if snap is None:
+        raise ApiError("simio_job_not_found", f"No job {job_id!r}.")
+    if snap.memo.get("kind") == "generation" and not snap.gone:
+        return JSONResponse(generation_job(request, principal.tenant_id, snap).model_dump())
+    return JSONResponse(job_view(snap).model_dump())
+
+
+routes = [Route("/v1/jobs/{job_id}", get_job, methods=["GET"])]

@@ -1,0 +1,29 @@
+"""What the API holds for its lifetime, built in the app's lifespan."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from temporalio.client import Client
+
+from api.idempotency import IdempotencyStore
+from infra.config import Settings
+from infra.credentials import CredentialStore
+from infra.signed_urls import UrlSigner
+from infra.storage import Storage
+from infra.tokens import Issuer
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    temporal: Client
+    storage: Storage
+    credentials: CredentialStore
+    issuer: Issuer
+    signer: UrlSigner
+    idempotency: IdempotencyStore
+
+
+def app_state(request: Request) -> AppState:
+    return request.app.state.simulacra

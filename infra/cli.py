@@ -1,0 +1,119 @@
+"""`simulacra`: the command line, and the composition root that starts the API, the worker or both.
+
+Heavy modules are imported inside each command so `simulacra admin` and `simulacra api`
+never load the engine.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import signal
+import sys
+from pathlib import Path
+
+from infra.config import Settings, load_settings
+from infra.logs import configure_logging
+
+TENANT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, help="state directory (SIMULACRA_DATA_DIR, default ./.simulacra)")
+    parser.add_argument("--temporal-address", help="use this Temporal instead of the embedded one (host:port)")
+    parser.add_argument("--namespace", dest="temporal_namespace", help="Temporal namespace (default: default)")
+
+
+def _server(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="API bind address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="API port (default 8000)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="simulacra", description="Causal synthetic-data API.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    dev = commands.add_parser("dev", help="run Temporal (embedded), a worker and the API in one command")
+    _common(dev)
+    _server(dev)
+    dev.add_argument("--temporal-port", type=int, help="embedded Temporal gRPC port (default 7233)")
+    dev.add_argument("--ui-port", dest="temporal_ui_port", type=int, help="Temporal Web UI port (default 8233)")
+    api = commands.add_parser("api", help="run the HTTP API against a Temporal address")
+    _common(api)
+    _server(api)
+    worker = commands.add_parser("worker", help="run a Temporal worker (workflows + engine activities)")
+    _common(worker)
+    admin = commands.add_parser("admin", help="operator commands")
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True)
+    create = admin_commands.add_parser("create-client", help="create an API client and print its one-time claim token")
+    create.add_argument("--data-dir", type=Path)
+    create.add_argument("--tenant", required=True)
+    create.add_argument("--json", action="store_true", help="print JSON only")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    names = ("data_dir", "host", "port", "temporal_address", "temporal_namespace", "temporal_port", "temporal_ui_port")
+    return load_settings().with_overrides(**{n: getattr(args, n, None) for n in names})
+
+
+def create_client(settings: Settings, tenant: str, as_json: bool) -> int:
+    from infra.controldb import ControlDB
+    from infra.credentials import CredentialStore
+
+    if not TENANT_PATTERN.match(tenant):
+        print(f"tenant must match {TENANT_PATTERN.pattern}", file=sys.stderr)
+        return 2
+    store = CredentialStore(ControlDB(settings.resolved_control_db))
+    client, token = store.create_client(tenant, settings.claim_ttl_seconds)
+    if as_json:
+        print(json.dumps({"tenant": tenant, "credential_claim_token": token}))
+    else:
+        print(f"client {client.client_id} for tenant {tenant}\nclaim token (one-time): {token}\n"
+              f"claim it: POST {settings.base_url}/v1/credential-claims "
+              '{"credential_claim_token": "<token>"} with an Idempotency-Key header')
+    return 0
+
+
+def run_api(settings: Settings) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
+    return 0
+
+
+async def _run_worker(settings: Settings) -> None:
+    from activities.worker import running_worker
+    from infra.temporal import connect, ensure_search_attributes
+    from workflows.contracts import SEARCH_ATTRIBUTES
+
+    client = await connect(settings.resolved_temporal_address, settings.temporal_namespace, wait_seconds=60)
+    await ensure_search_attributes(client, SEARCH_ATTRIBUTES)
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+    async with running_worker(client, settings):
+        print(json.dumps({"event": "worker_started", "task_queue": settings.task_queue}), file=sys.stderr, flush=True)
+        await stop.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = _settings(args)
+    configure_logging(settings.log_level)
+    if args.command == "admin":
+        return create_client(settings, args.tenant, args.json)
+    if args.command == "api":
+        return run_api(settings)
+    if args.command == "worker":
+        asyncio.run(_run_worker(settings))
+        return 0
+    from infra.supervisor import run_dev
+
+    return run_dev(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Where each artifact lives in storage: one function per object, so every layer agrees."""
+from __future__ import annotations
+
+
+def dataset_prefix(tenant_id: str, dataset_id: str) -> str:
+    return f"tenants/{tenant_id}/datasets/{dataset_id}"
+
+
+def upload_key(tenant_id: str, dataset_id: str) -> str:
+    return f"{dataset_prefix(tenant_id, dataset_id)}/upload"
+
+
+def cleaned_key(tenant_id: str, dataset_id: str) -> str:
+    return f"{dataset_prefix(tenant_id, dataset_id)}/cleaned.parquet"
+
+
+def schema_key(tenant_id: str, dataset_id: str) -> str:
+    return f"{dataset_prefix(tenant_id, dataset_id)}/schema.json"
+
+
+def graph_key(tenant_id: str, dataset_id: str) -> str:
+    return f"{dataset_prefix(tenant_id, dataset_id)}/graph.json"
+
+
+def model_key(tenant_id: str, dataset_id: str) -> str:
+    return f"{dataset_prefix(tenant_id, dataset_id)}/model.pkl"
+
+
+def fit_report_key(tenant_id: str, dataset_id: str) -> str:
+    return f"{dataset_prefix(tenant_id, dataset_id)}/fit_report.json"
+
+
+def generation_prefix(tenant_id: str, dataset_id: str, generation_id: str) -> str:
+    return f"{dataset_prefix(tenant_id, dataset_id)}/generations/{generation_id}"
+
+
+def artifact_key(tenant_id: str, dataset_id: str, generation_id: str, fmt: str) -> str:
+    return f"{generation_prefix(tenant_id, dataset_id, generation_id)}/rows.{fmt}"
+
+
+def generation_report_key(tenant_id: str, dataset_id: str, generation_id: str) -> str:
+    return f"{generation_prefix(tenant_id, dataset_id, generation_id)}/report.json"

@@ -1,0 +1,85 @@
+"""Artifact storage over fsspec: a local directory by default, any fsspec URL (s3://...) by config."""
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
+
+
+class Storage:
+    """Keys are '/'-separated paths under the root URL; writes go to a temp key and are renamed into place."""
+
+    def __init__(self, root_url: str) -> None:
+        self.fs, root = fsspec.core.url_to_fs(root_url)
+        self.root = root.rstrip("/")
+        if self.is_local:
+            Path(self.root).mkdir(parents=True, exist_ok=True)
+
+    @property
+    def is_local(self) -> bool:
+        return isinstance(self.fs, LocalFileSystem)
+
+    def path(self, key: str) -> str:
+        if key.startswith("/") or ".." in key.split("/"):
+            raise ValueError(f"storage key must be relative: {key!r}")
+        return f"{self.root}/{key}"
+
+    def exists(self, key: str) -> bool:
+        return self.fs.exists(self.path(key))
+
+    def open_read(self, key: str) -> IO[bytes]:
+        return self.fs.open(self.path(key), "rb")
+
+    @contextlib.contextmanager
+    def open_write(self, key: str) -> Iterator[IO[bytes]]:
+        """Write atomically: readers never see a half-written object."""
+        final = self.path(key)
+        partial = final + ".partial"
+        self.fs.makedirs(final.rsplit("/", 1)[0], exist_ok=True)
+        try:
+            with self.fs.open(partial, "wb") as handle:
+                yield handle
+            self.fs.mv(partial, final)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                self.fs.rm(partial)
+            raise
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        with self.open_write(key) as handle:
+            handle.write(data)
+
+    def read_bytes(self, key: str) -> bytes:
+        with self.open_read(key) as handle:
+            return handle.read()
+
+    def write_json(self, key: str, value: Any) -> None:
+        self.write_bytes(key, json.dumps(value, indent=2, sort_keys=False).encode())
+
+    def read_json(self, key: str) -> Any:
+        return json.loads(self.read_bytes(key))
+
+    def put_file(self, local_path: str | Path, key: str) -> None:
+        with open(local_path, "rb") as src, self.open_write(key) as dst:
+            shutil.copyfileobj(src, dst, length=1024 * 1024)
+
+    @contextlib.contextmanager
+    def local_copy(self, key: str) -> Iterator[str]:
+        """A local filesystem path holding the object (the object itself when storage is local)."""
+        if self.is_local:
+            yield self.path(key)
+            return
+        with tempfile.TemporaryDirectory(prefix="simulacra-") as tmp:
+            target = Path(tmp) / key.rsplit("/", 1)[-1]
+            self.fs.get(self.path(key), str(target))
+            yield str(target)
+
+    def delete_prefix(self, prefix: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.fs.rm(self.path(prefix.rstrip("/")), recursive=True)

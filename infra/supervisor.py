@@ -1,0 +1,138 @@
+"""`simulacra dev`: one command supervising the embedded Temporal, a worker and the API.
+
+Each runs as its own child process (the worker and the API exactly as `simulacra worker`
+and `simulacra api` run when scaled out). Ctrl-C stops them in reverse order.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Callable
+
+from infra.config import Settings
+from infra.devserver import DevServerOptions, start_dev_server, stop_process
+from infra.temporal import connect
+
+READY_TIMEOUT_SECONDS = 90.0
+
+
+class StartupFailed(Exception):
+    pass
+
+
+def _wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], what: str) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while not ready():
+        if process.poll() is not None:
+            raise StartupFailed(f"{what} exited with code {process.returncode} while starting")
+        if time.monotonic() > deadline:
+            raise StartupFailed(f"{what} was not ready after {READY_TIMEOUT_SECONDS:.0f} s")
+        time.sleep(0.2)
+
+
+def _temporal_answers(settings: Settings) -> bool:
+    try:
+        asyncio.run(connect(settings.resolved_temporal_address, settings.temporal_namespace))
+        return True
+    except RuntimeError:
+        return False
+
+
+def _api_answers(settings: Settings) -> bool:
+    try:
+        with urllib.request.urlopen(f"{settings.base_url}/healthz", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _ensure_free(host: str, port: int, what: str) -> None:
+    with socket.socket() as probe:
+        # Like the servers themselves: a port left in TIME_WAIT by the last run is free to reuse.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise StartupFailed(f"{what} port {port} is in use: is another `simulacra dev` running? "
+                                f"Stop it or choose another port.") from None
+
+
+def _child_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "SIMULACRA_DATA_DIR": str(settings.data_dir),
+        "SIMULACRA_TEMPORAL_ADDRESS": settings.resolved_temporal_address,
+        "SIMULACRA_TEMPORAL_NAMESPACE": settings.temporal_namespace,
+        "SIMULACRA_HOST": settings.host,
+        "SIMULACRA_PORT": str(settings.port),
+    })
+    return env
+
+
+def _spawn(command: str, settings: Settings) -> subprocess.Popen[bytes]:
+    # Own session: the terminal's Ctrl-C reaches only us, and we stop the children in order.
+    return subprocess.Popen([sys.executable, "-m", "infra.cli", command], env=_child_env(settings),
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def _banner(settings: Settings, embedded: bool) -> str:
+    ui = f"http://127.0.0.1:{settings.temporal_ui_port}" if embedded else "(your Temporal's own UI)"
+    return (
+        f"\nSimulacra is running.\n"
+        f"  API          {settings.base_url}   (health: {settings.base_url}/healthz)\n"
+        f"  Temporal UI  {ui}\n"
+        f"  Temporal     {settings.resolved_temporal_address}  namespace {settings.temporal_namespace}\n"
+        f"  Data dir     {settings.data_dir}\n"
+        f"Get credentials:  simulacra admin create-client --tenant acme --json"
+        f"{'' if str(settings.data_dir) == '.simulacra' else f' --data-dir {settings.data_dir}'}\n"
+        f"Stop with Ctrl-C.\n"
+    )
+
+
+def run_dev(settings: Settings) -> int:
+    settings = settings.with_overrides(data_dir=settings.data_dir.resolve())
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+    embedded = settings.temporal_address is None
+    try:
+        _ensure_free(settings.host, settings.port, "API")
+        if embedded:
+            _ensure_free("127.0.0.1", settings.temporal_port, "Temporal")
+            _ensure_free("127.0.0.1", settings.temporal_ui_port, "Temporal UI")
+            from workflows.contracts import SEARCH_ATTRIBUTES
+
+            temporal = start_dev_server(DevServerOptions(
+                db_file=settings.data_dir / "temporal.sqlite", port=settings.temporal_port,
+                ui_port=settings.temporal_ui_port, namespace=settings.temporal_namespace,
+                search_attributes=SEARCH_ATTRIBUTES, log_file=settings.data_dir / "temporal.log",
+            ))
+            children.append(("temporal", temporal))
+            _wait_until(lambda: _temporal_answers(settings), temporal,
+                        f"Temporal dev server (log: {settings.data_dir / 'temporal.log'})")
+        children.append(("worker", _spawn("worker", settings)))
+        api = _spawn("api", settings)
+        children.append(("api", api))
+        _wait_until(lambda: _api_answers(settings), api, "API")
+        print(_banner(settings, embedded), flush=True)
+        while not stop.wait(0.5):
+            for name, process in children:
+                if process.poll() is not None:
+                    raise StartupFailed(f"{name} exited with code {process.returncode}")
+        return 0
+    except StartupFailed as exc:
+        print(f"simulacra dev: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        for _, process in reversed(children):
+            stop_process(process)

@@ -1,0 +1,43 @@
+"""Connecting to Temporal the same way everywhere: pydantic payloads, our search attributes present."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
+
+
+async def connect(address: str, namespace: str, *, wait_seconds: float = 0.0) -> Client:
+    """Connect, retrying for up to wait_seconds while the server comes up."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter)
+        except RuntimeError:
+            if time.monotonic() >= deadline:
+                raise
+            await asyncio.sleep(0.25)
+
+
+async def ensure_search_attributes(client: Client, keys: tuple[SearchAttributeKey, ...]) -> None:
+    """Register our keyword attributes on a cluster that lacks them (the dev server gets them at start)."""
+    listed = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=client.namespace)
+    )
+    missing = {key.name for key in keys} - set(listed.custom_attributes)
+    if not missing:
+        return
+    request = AddSearchAttributesRequest(
+        namespace=client.namespace,
+        search_attributes={name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for name in missing},
+    )
+    try:
+        await client.operator_service.add_search_attributes(request)
+    except RPCError as exc:
+        if "already" not in str(exc).lower():
+            raise

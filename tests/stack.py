@@ -1,0 +1,50 @@
+"""Helpers for tests that run the real stack: free ports, child processes, polling a job to its end."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from infra.config import Settings
+
+TERMINAL = {"ready", "partial", "failed"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "SIMULACRA_DATA_DIR": str(settings.data_dir),
+        "SIMULACRA_TEMPORAL_ADDRESS": settings.resolved_temporal_address,
+        "SIMULACRA_TASK_QUEUE": settings.task_queue,
+        "SIMULACRA_PORT": str(settings.port),
+        "SIMULACRA_ENGINE_PROCESSES": str(settings.engine_processes),
+    })
+    return env
+
+
+def start_cli(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    handle = open(log, "ab")
+    return subprocess.Popen([sys.executable, "-m", "infra.cli", *args], env=env, stdout=handle, stderr=handle,
+                            stdin=subprocess.DEVNULL)
+
+
+def wait_for_job(get: Callable[[str], Any], job_id: str, alive: Callable[[], bool], timeout: float = 180) -> dict:
+    """Poll a job until it is terminal; fail fast if the worker died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = get(f"/v1/jobs/{job_id}").json()
+        if job["status"] in TERMINAL:
+            return job
+        assert alive(), "the worker process died"
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} not terminal after {timeout} s: {job}")

@@ -1,0 +1,108 @@
+"""What the API, the workflows and the activities agree on: ids, names and small payload records.
+
+Payloads carry ids and storage keys, never data. Everything here is workflow-safe.
+"""
+from __future__ import annotations
+
+import secrets
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from temporalio.common import SearchAttributeKey
+
+TENANT_ID = SearchAttributeKey.for_keyword("TenantId")
+STAGE = SearchAttributeKey.for_keyword("Stage")
+JOB_STATUS = SearchAttributeKey.for_keyword("JobStatus")
+SEARCH_ATTRIBUTES = (TENANT_ID, STAGE, JOB_STATUS)
+
+DATASET_WORKFLOW = "DatasetWorkflow"
+GENERATION_WORKFLOW = "GenerationWorkflow"
+
+CLEAN = "clean_dataset"
+DISCOVER = "discover_graph"
+FIT = "fit_model"
+GENERATE = "generate_rows"
+EXPIRE = "expire_resource"
+
+JobStatus = Literal["queued", "running", "ready", "partial", "failed", "expired", "deleted"]
+TERMINAL_STATUSES = frozenset({"ready", "partial", "failed"})
+ArtifactFormat = Literal["csv", "parquet"]
+
+
+def new_dataset_id() -> str:
+    return f"ds_{secrets.token_hex(10)}"
+
+
+def new_generation_id() -> str:
+    return f"gen_{secrets.token_hex(10)}"
+
+
+def dataset_workflow_id(tenant_id: str, dataset_id: str) -> str:
+    return f"simulacra/{tenant_id}/dataset/{dataset_id}"
+
+
+def generation_workflow_id(tenant_id: str, generation_id: str) -> str:
+    return f"simulacra/{tenant_id}/generation/{generation_id}"
+
+
+def job_id_for(resource_id: str) -> str:
+    return f"job_{resource_id}"
+
+
+def workflow_id_for_job(tenant_id: str, job_id: str) -> str | None:
+    """Jobs are named after the resource they build, so the id alone routes to its workflow."""
+    resource_id = job_id.removeprefix("job_")
+    if resource_id.startswith("ds_"):
+        return dataset_workflow_id(tenant_id, resource_id)
+    if resource_id.startswith("gen_"):
+        return generation_workflow_id(tenant_id, resource_id)
+    return None
+
+
+class DatasetInput(BaseModel):
+    tenant_id: str
+    dataset_id: str
+    filename: str
+    retention_hours: int
+    created_at: str
+
+
+class DatasetRef(BaseModel):
+    tenant_id: str
+    dataset_id: str
+
+
+class CleanResult(BaseModel):
+    row_count: int
+    column_count: int
+
+
+class DiscoverResult(BaseModel):
+    edge_count: int
+
+
+class FitResult(BaseModel):
+    node_count: int
+
+
+class GenerationInput(BaseModel):
+    tenant_id: str
+    dataset_id: str
+    generation_id: str
+    row_count: int
+    conditions: dict[str, Any] = Field(default_factory=dict)
+    format: ArtifactFormat = "csv"
+    seed: int
+    retention_hours: int
+    created_at: str
+
+
+class GenerationResult(BaseModel):
+    rows_generated: int
+    conditions_met: bool
+
+
+class ExpireInput(BaseModel):
+    tenant_id: str
+    dataset_id: str
+    generation_id: str | None = None

@@ -1,0 +1,38 @@
+"""How workflows call activities: timeouts and retry policies kept in one place."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+T = TypeVar("T")
+
+# Bad input fails fast with its simio_* code; anything else (I/O, a killed worker) is retried.
+ENGINE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_attempts=3,
+    non_retryable_error_types=["simio_upload_invalid", "simio_invalid_field", "simio_dataset_not_found"],
+)
+STORAGE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=5))
+
+
+async def engine_step(activity: str, arg: Any, result_type: type[T]) -> T:
+    """Long CPU work in the engine: heartbeats prove the worker is alive while it runs."""
+    return await workflow.execute_activity(
+        activity,
+        arg,
+        result_type=result_type,
+        start_to_close_timeout=timedelta(minutes=30),
+        heartbeat_timeout=timedelta(seconds=60),
+        retry_policy=ENGINE_RETRY,
+    )
+
+
+async def storage_step(activity: str, arg: Any) -> None:
+    """Short storage work (deleting artifacts): retried until storage answers."""
+    await workflow.execute_activity(
+        activity, arg, start_to_close_timeout=timedelta(minutes=5), retry_policy=STORAGE_RETRY
+    )

@@ -81,3 +81,15 @@ def other_token(client: TestClient, settings: Settings) -> str:
 @pytest.fixture(scope="session")
 def tracker_csv() -> bytes:
     return (EXAMPLES / "tracker_q3.csv").read_bytes()
+
+
+@pytest.fixture(scope="session")
+def ready_dataset(client: TestClient, token: str, worker: object, tracker_csv: bytes) -> str:
+    """The example tracker, uploaded once and modelled by the real worker."""
+    from tests.flows import finished, upload
+
+    accepted = upload(client, token, tracker_csv, "tracker_q3.csv")
+    assert accepted.status_code == 202, accepted.text
+    job = finished(client, token, accepted.json()["job_id"], worker)
+    assert job["status"] == "ready", job
+    return accepted.json()["dataset_id"]

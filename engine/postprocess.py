@@ -1,0 +1,57 @@
+"""Raw model draws to output rows: the schema's names, types, bounds, decimals and gaps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from engine.conditions import Conditions
+from engine.frames import MISSING_LEVEL, NUMERIC_TYPES
+from engine.profile import decimal_places
+
+
+def to_table(samples: pd.DataFrame, schema: dict, conditions: Conditions, rng: np.random.Generator) -> pa.Table:
+    """Arrow table in schema order: integer -> int64, numeric -> float64, categorical -> string, boolean -> bool."""
+    arrays = {}
+    for column in schema["columns"]:
+        name = column["name"]
+        values = samples[name].to_numpy()
+        if column["type"] in NUMERIC_TYPES:
+            arrays[name] = _numbers(values, column, conditions.numeric.get(name), rng)
+        else:
+            arrays[name] = _labels(values, column["type"])
+    return pa.table(arrays)
+
+
+def _numbers(values: np.ndarray, column: dict, bounds: tuple | None, rng: np.random.Generator) -> pa.Array:
+    low, high = column["min"], column["max"]
+    decimals = column["decimals"]
+    if bounds is not None:
+        # The condition's range wins over the seed's, and its own precision is kept.
+        low = bounds[0] if bounds[0] is not None else min(low, bounds[1])
+        high = bounds[1] if bounds[1] is not None else max(high, bounds[0])
+        if column["type"] == "numeric":
+            decimals = max(decimals, decimal_places(np.array([low, high])))
+    numbers = np.clip(values.astype(float), low, high)
+    missing = None if bounds is not None else _gaps(len(numbers), column["missing_share"], rng)
+    if column["type"] == "integer":
+        return pa.array(np.round(numbers).astype(np.int64), type=pa.int64(), mask=missing)
+    return pa.array(np.round(numbers, decimals), type=pa.float64(), mask=missing)
+
+
+def _labels(values: np.ndarray, column_type: str) -> pa.Array:
+    # The model's missing level is how unconditioned categories re-create their gaps.
+    missing = np.asarray(values == MISSING_LEVEL, dtype=bool)
+    if column_type == "boolean":
+        return pa.array(np.asarray(values == "true", dtype=bool), type=pa.bool_(), mask=missing)
+    return pa.array(values.astype(str), type=pa.string(), mask=missing)
+
+
+def _gaps(rows: int, share: float, rng: np.random.Generator) -> np.ndarray | None:
+    count = int(round(share * rows))
+    if count == 0:
+        return None
+    mask = np.zeros(rows, dtype=bool)
+    mask[rng.choice(rows, size=count, replace=False)] = True
+    return mask

@@ -1,0 +1,117 @@
+"""The user's flow end to end: real app, real Temporal, real worker, real engine, real files."""
+from __future__ import annotations
+
+import io
+
+import pyarrow.compute as pc
+import pyarrow.parquet
+from starlette.testclient import TestClient
+
+from tests.flows import bearer, finished, generate, rows_of, upload
+
+QUICKSTART = {
+    "row_count": 2000,
+    "conditions": {"categorical": {"segment": {"genz_switcher": 0.3}}, "numeric": {"price": {"min": 5.49, "max": 5.49}}},
+    "seed": 11,
+}
+
+
+def _mean(table, column: str) -> float:
+    return pc.mean(table[column]).as_py()
+
+
+def test_schema_is_cleaned_with_provenance(client: TestClient, token: str, ready_dataset: str) -> None:
+    schema = client.get(f"/v1/datasets/{ready_dataset}/schema", headers=bearer(token)).json()
+    columns = {c["name"]: c for c in schema["columns"]}
+    assert {"segment", "region", "age_band", "brand", "price", "purchase_intent"} <= set(columns)
+    assert columns["price"]["source_name"] == "Price" and columns["price"]["type"] == "numeric"
+    assert columns["segment"]["type"] == "categorical"
+    assert abs(sum(level["share"] for level in columns["segment"]["levels"]) - 1.0) < 1e-6
+    dropped = {d["source_name"]: d["reason"] for d in schema["dropped"]}
+    assert dropped["Respondent ID"] == "id_like" and dropped["Wave"] == "constant"
+    assert schema["renamed"]["Purchase Intent"] == "purchase_intent"
+
+
+def test_quickstart_generation_meets_its_conditions(client: TestClient, token: str, ready_dataset: str,
+                                                   worker: object) -> None:
+    accepted = generate(client, token, ready_dataset, QUICKSTART)
+    assert accepted.status_code == 202, accepted.text
+    assert accepted.headers["location"] == f"/v1/jobs/{accepted.json()['job_id']}"
+    job = finished(client, token, accepted.json()["job_id"], worker)
+    assert job["status"] == "ready", job
+    assert job["rows_generated"] == 2000
+    rows = rows_of(client, token, job)
+    assert rows.num_rows == 2000
+    share = pc.sum(pc.equal(rows["segment"], "genz_switcher")).as_py() / rows.num_rows
+    assert abs(share - 0.30) <= 0.03
+    assert pc.all(pc.equal(rows["price"], 5.49)).as_py()
+    generation = client.get(f"/v1/generations/{accepted.json()['generation_id']}", headers=bearer(token)).json()
+    assert generation["status"] == "ready" and generation["artifact_url"]
+
+
+def test_intervention_on_price_moves_purchase_intent_down(client: TestClient, token: str, ready_dataset: str,
+                                                          worker: object) -> None:
+    means = {}
+    for price in (3.99, 6.49):
+        body = {"row_count": 3000, "seed": 5, "format": "parquet",
+                "conditions": {"numeric": {"price": {"min": price, "max": price}}}}
+        job = finished(client, token, generate(client, token, ready_dataset, body).json()["job_id"], worker)
+        assert job["status"] == "ready", job
+        content = client.get(job["artifact_url"], headers=bearer(token)).content
+        means[price] = _mean(pyarrow.parquet.read_table(io.BytesIO(content)), "purchase_intent")
+    # The known model (examples/make_tracker.py): intent falls with price.
+    assert means[6.49] < means[3.99] - 5, means
+
+
+def test_conditions_are_checked_against_the_schema(client: TestClient, token: str, ready_dataset: str) -> None:
+    raw_header = generate(client, token, ready_dataset,
+                          {"row_count": 10, "conditions": {"numeric": {"Price": {"min": 5, "max": 6}}}})
+    assert raw_header.status_code == 400
+    assert raw_header.json()["code"] == "simio_unknown_condition_column"
+    assert "'price'" in raw_header.json()["detail"]
+    level = generate(client, token, ready_dataset,
+                     {"row_count": 10, "conditions": {"categorical": {"segment": {"martians": 0.5}}}})
+    assert level.json()["code"] == "simio_unknown_condition_level"
+    unknown_field = generate(client, token, ready_dataset, {"row_count": 10, "colour": "blue"})
+    assert unknown_field.json()["code"] == "simio_invalid_field"
+    assert unknown_field.json()["errors"][0]["pointer"] == "/colour"
+
+
+def test_artifact_url_needs_signature_and_bearer(client: TestClient, token: str, ready_dataset: str,
+                                                 worker: object) -> None:
+    job = finished(client, token, generate(client, token, ready_dataset, {"row_count": 20}).json()["job_id"], worker)
+    url = job["artifact_url"]
+    assert client.get(url).status_code == 401
+    tampered = url[:-4] + ("0000" if not url.endswith("0000") else "1111")
+    assert client.get(tampered, headers=bearer(token)).json()["code"] == "simio_invalid_signature"
+
+
+def test_tenants_cannot_see_each_other(client: TestClient, token: str, other_token: str, ready_dataset: str) -> None:
+    response = client.get(f"/v1/datasets/{ready_dataset}/schema", headers=bearer(other_token))
+    assert response.status_code == 404 and response.json()["code"] == "simio_dataset_not_found"
+    assert client.get(f"/v1/jobs/job_{ready_dataset}", headers=bearer(other_token)).status_code == 404
+
+
+def test_unusable_upload_fails_its_job_and_blocks_generation(client: TestClient, token: str, worker: object) -> None:
+    accepted = upload(client, token, b"only_one_column\n1\n2\n", "tiny.csv")
+    assert accepted.status_code == 202
+    job = finished(client, token, accepted.json()["job_id"], worker)
+    assert job["status"] == "failed" and job["error"]["code"] == "simio_upload_invalid"
+    refused = generate(client, token, accepted.json()["dataset_id"], {"row_count": 10})
+    assert refused.status_code == 409 and refused.json()["code"] == "simio_dataset_not_ready"
+
+
+def test_upload_limits_and_content_type(client: TestClient, token: str) -> None:
+    not_multipart = client.post("/v1/datasets", headers={**bearer(token, "k-json"), "Content-Type": "text/csv"},
+                                content=b"a,b\n1,2\n")
+    assert not_multipart.status_code == 415 and not_multipart.json()["code"] == "simio_unsupported_content_type"
+    no_file = client.post("/v1/datasets", headers=bearer(token, "k-nofile"), data={"other": "x"},
+                          files={"not_file": ("x.csv", b"a\n1\n")})
+    assert no_file.status_code == 400 and no_file.json()["code"] == "simio_upload_invalid"
+
+
+def test_missing_resources_answer_404_with_their_codes(client: TestClient, token: str) -> None:
+    assert client.get("/v1/jobs/job_ds_nope", headers=bearer(token)).json()["code"] == "simio_job_not_found"
+    assert client.get("/v1/jobs/whatever", headers=bearer(token)).json()["code"] == "simio_job_not_found"
+    assert client.get("/v1/datasets/ds_nope", headers=bearer(token)).json()["code"] == "simio_dataset_not_found"
+    assert client.get("/v1/generations/gen_nope", headers=bearer(token)).json()["code"] == "simio_generation_not_found"

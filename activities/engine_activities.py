@@ -8,6 +8,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities import engine_jobs
 from activities.isolation import EnginePool
+from engine.errors import EngineInputError
 from workflows.contracts import (
     CLEAN, DISCOVER, FIT, GENERATE, CleanResult, DatasetRef, DiscoverResult, FitResult, GenerationInput,
     GenerationResult,
@@ -26,7 +27,7 @@ class EngineActivities:
     async def _run(self, fn: Callable[..., dict[str, Any]], result_type: type[T], *args: Any) -> T:
         try:
             result = await self._pool.run(fn, self._storage_url, *args)
-        except engine_jobs.BadInput as exc:
+        except EngineInputError as exc:
             raise ApplicationError(exc.detail, type=exc.code, non_retryable=True) from None
         return result_type(**result)
 

@@ -1,84 +1,60 @@
 """The functions a pool process runs: read from storage, call the engine, write results back.
 
-Each is idempotent: same ids -> same storage keys, overwritten whole.
-The engine is imported inside each function so the worker's own process never loads it.
+Each is idempotent: same ids -> same storage keys, overwritten whole. `engine` loads DoWhy and
+causal-learn lazily, on first use, so only the pool processes ever load them.
 """
 from __future__ import annotations
 
-import contextlib
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+
+import engine
+from engine import EngineInputError
 
 from infra import layout
 from infra.storage import Storage
 
 
-class BadInput(Exception):
-    """Carries an engine input error across the process boundary (picklable: args are the fields)."""
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(code, detail)
-        self.code = code
-        self.detail = detail
-
-
-def _engine() -> Any:
-    import engine
-
-    return engine
-
-
-@contextlib.contextmanager
-def _input_errors(engine: Any) -> Iterator[None]:
-    try:
-        yield
-    except engine.EngineInputError as exc:
-        raise BadInput(exc.code, exc.detail) from None
-
-
 def clean(storage_url: str, tenant_id: str, dataset_id: str) -> dict[str, int]:
-    engine, storage = _engine(), Storage(storage_url)
+    storage = Storage(storage_url)
     with storage.local_copy(layout.upload_key(tenant_id, dataset_id)) as source, tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / "cleaned.parquet")
-        with _input_errors(engine):
-            schema = engine.clean_table(source, out)
+        schema = engine.clean_table(source, out)
         storage.put_file(out, layout.cleaned_key(tenant_id, dataset_id))
     storage.write_json(layout.schema_key(tenant_id, dataset_id), schema)
     return {"row_count": schema["row_count"], "column_count": len(schema["columns"])}
 
 
 def discover(storage_url: str, tenant_id: str, dataset_id: str, seed: int) -> dict[str, int]:
-    engine, storage = _engine(), Storage(storage_url)
+    storage = Storage(storage_url)
     schema = storage.read_json(layout.schema_key(tenant_id, dataset_id))
-    with storage.local_copy(layout.cleaned_key(tenant_id, dataset_id)) as cleaned, _input_errors(engine):
+    with storage.local_copy(layout.cleaned_key(tenant_id, dataset_id)) as cleaned:
         graph = engine.discover_graph(cleaned, schema, seed=seed)
     storage.write_json(layout.graph_key(tenant_id, dataset_id), graph)
     return {"edge_count": len(graph["edges"])}
 
 
 def fit(storage_url: str, tenant_id: str, dataset_id: str, seed: int) -> dict[str, int]:
-    engine, storage = _engine(), Storage(storage_url)
+    storage = Storage(storage_url)
     schema = storage.read_json(layout.schema_key(tenant_id, dataset_id))
     graph = storage.read_json(layout.graph_key(tenant_id, dataset_id))
     with storage.local_copy(layout.cleaned_key(tenant_id, dataset_id)) as cleaned, tempfile.TemporaryDirectory() as tmp:
         model_path = str(Path(tmp) / "model.pkl")
-        with _input_errors(engine):
-            report = engine.fit_model(cleaned, schema, graph, model_path, seed=seed)
+        report = engine.fit_model(cleaned, schema, graph, model_path, seed=seed)
         storage.put_file(model_path, layout.model_key(tenant_id, dataset_id))
     storage.write_json(layout.fit_report_key(tenant_id, dataset_id), report)
     return {"node_count": len(report["nodes"])}
 
 
 def generate(storage_url: str, job: dict[str, Any]) -> dict[str, Any]:
-    engine, storage = _engine(), Storage(storage_url)
+    storage = Storage(storage_url)
     tenant_id, dataset_id, generation_id = job["tenant_id"], job["dataset_id"], job["generation_id"]
     model = layout.model_key(tenant_id, dataset_id)
     if not storage.exists(model):
-        raise BadInput("simio_dataset_not_found", f"dataset {dataset_id} has no fitted model (deleted or expired)")
+        raise EngineInputError("simio_dataset_not_found", f"dataset {dataset_id} has no fitted model (deleted or expired)")
     with storage.local_copy(model) as model_path:
-        with _input_errors(engine):
-            table, report = engine.generate_rows(model_path, job["conditions"], job["row_count"], seed=job["seed"])
+        table, report = engine.generate_rows(model_path, job["conditions"], job["row_count"], seed=job["seed"])
     _write_artifact(storage, layout.artifact_key(tenant_id, dataset_id, generation_id, job["format"]), table, job["format"])
     report["conditions_met"] = _conditions_met(job["conditions"], report)
     storage.write_json(layout.generation_report_key(tenant_id, dataset_id, generation_id), report)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 Strict = ConfigDict(extra="forbid")
 
@@ -34,21 +34,13 @@ class NumericRange(BaseModel):
     min: float | None = None
     max: float | None = None
 
-    @model_validator(mode="after")
-    def _ordered(self) -> NumericRange:
-        if self.min is None and self.max is None:
-            raise ValueError("give `min`, `max` or both")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError("`min` must not exceed `max`")
-        return self
-
 
 class Conditions(BaseModel):
     model_config = Strict
     categorical: dict[str, dict[str, float]] = Field(default_factory=dict)
     numeric: dict[str, NumericRange] = Field(default_factory=dict)
-    # Observational conditioning ("condition") arrives with the engine issue; intervention is the default.
-    mode: Literal["intervene"] = "intervene"
+    # Checked against the dataset's schema by engine.conditions, which also says what is not supported yet.
+    mode: Literal["intervene", "condition"] = "intervene"
 
 
 class GenerationRequest(BaseModel):

@@ -1,12 +1,16 @@
-"""Validating generation conditions against the schema."""
+"""The one check of generation conditions against a cleaned schema.
+
+Pure Python on purpose: the API imports this module (and nothing else of the engine) to refuse
+bad conditions before any work starts, and the sampler runs the same check as a library guard.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
+from engine.column_types import CATEGORICAL_TYPES, NUMERIC_TYPES
 from engine.errors import EngineInputError
-from engine.frames import NUMERIC_TYPES
 
 MODES = ("intervene", "condition")
 SHARE_TOLERANCE = 1e-9
@@ -22,76 +26,88 @@ class Conditions:
 
 
 def parse_conditions(conditions: dict | None, schema: dict) -> Conditions:
-    """Check conditions against the schema, raising EngineInputError naming the offending field."""
+    """Check conditions against the schema; errors carry a JSON pointer to the offending field."""
     conditions = conditions or {}
     if not isinstance(conditions, dict):
-        raise _invalid("conditions must be an object")
+        raise _invalid("conditions must be an object", "/conditions")
     unknown = set(conditions) - {"categorical", "numeric", "mode"}
     if unknown:
-        raise _invalid(f"unknown conditions field(s): {', '.join(sorted(unknown))}")
+        raise _invalid(f"unknown conditions field(s): {', '.join(sorted(unknown))}", f"/conditions/{min(unknown)}")
     mode = conditions.get("mode") or "intervene"
     if mode not in MODES:
-        raise _invalid(f"conditions.mode must be one of {', '.join(MODES)}, not {mode!r}")
+        raise _invalid(f"mode must be one of {', '.join(MODES)}, not {mode!r}", "/conditions/mode")
     if mode == "condition":
-        raise _invalid("mode 'condition' is not supported yet")
-    columns = {column["name"]: column for column in schema["columns"]}
+        raise _invalid("mode 'condition' is not supported yet", "/conditions/mode")
     categorical = {}
-    for name, targets in _mapping(conditions.get("categorical"), "conditions.categorical").items():
-        categorical[name] = _level_shares(name, targets, _column(columns, name, "categorical"))
+    for name, targets in _mapping(conditions.get("categorical"), "/conditions/categorical").items():
+        pointer = f"/conditions/categorical/{name}"
+        categorical[name] = _level_shares(name, targets, _column(schema, name, CATEGORICAL_TYPES, pointer), pointer)
     numeric = {}
-    for name, bounds in _mapping(conditions.get("numeric"), "conditions.numeric").items():
-        _column(columns, name, "numeric")
-        numeric[name] = _range(name, bounds)
+    for name, bounds in _mapping(conditions.get("numeric"), "/conditions/numeric").items():
+        pointer = f"/conditions/numeric/{name}"
+        _column(schema, name, NUMERIC_TYPES, pointer)
+        numeric[name] = _range(bounds, pointer)
     return Conditions(categorical, numeric, mode)
 
 
-def _column(columns: dict[str, dict], name: str, kind: str) -> dict:
-    if name not in columns:
-        raise EngineInputError("simio_unknown_condition_column", f"{name!r} is not a column of this dataset's schema")
-    column_type = columns[name]["type"]
-    expected = NUMERIC_TYPES if kind == "numeric" else ("categorical", "boolean")
-    if column_type not in expected:
-        raise _invalid(f"{name} is {column_type}; it cannot take a conditions.{kind} entry")
-    return columns[name]
+def _column(schema: dict, name: str, expected: tuple[str, ...], pointer: str) -> dict:
+    column = next((c for c in schema["columns"] if c["name"] == name), None)
+    if column is None:
+        raise EngineInputError("simio_unknown_condition_column", f"{name!r} is not a column of the cleaned schema"
+                               f"{_hint(schema, name)}", pointer)
+    if column["type"] not in expected:
+        other = "numeric" if expected == CATEGORICAL_TYPES else "categorical"
+        raise _invalid(f"{name} is {column['type']}; condition it under conditions.{other}", pointer)
+    return column
 
 
-def _level_shares(name: str, targets: object, column: dict) -> dict[str, float]:
-    targets = _mapping(targets, f"conditions.categorical.{name}")
+def _hint(schema: dict, name: str) -> str:
+    """Integrators often send raw headers: name the cleaned column, or say why it was dropped."""
+    dropped = next((d for d in schema.get("dropped", []) if name in (d.get("name"), d.get("source_name"))), None)
+    if dropped:
+        return f"; it was dropped during cleaning ({dropped['reason']})"
+    cleaned = schema.get("renamed", {}).get(name)
+    return f"; the raw header {name!r} is the cleaned column {cleaned!r}" if cleaned else ""
+
+
+def _level_shares(name: str, targets: object, column: dict, pointer: str) -> dict[str, float]:
+    targets = _mapping(targets, pointer)
     if not targets:
-        raise _invalid(f"conditions.categorical.{name} names no level")
-    levels = {level["value"] for level in column["levels"]}
+        raise _invalid(f"conditions.categorical.{name} names no level", pointer)
+    levels = {str(level["value"]) for level in column["levels"]}
     for level, share in targets.items():
         if level not in levels:
-            raise _invalid(f"{level!r} is not a level of {name}; levels are {', '.join(sorted(levels))}")
+            raise EngineInputError("simio_unknown_condition_level", f"{level!r} is not a level of {name}; "
+                                   f"levels are {', '.join(sorted(levels))}", f"{pointer}/{level}")
         if not _is_number(share) or not 0 <= share <= 1:
-            raise _invalid(f"conditions.categorical.{name}.{level} must be a share between 0 and 1")
+            raise _invalid(f"the share of {name}={level} must be between 0 and 1", f"{pointer}/{level}")
     total = sum(targets.values())
     if total > 1 + SHARE_TOLERANCE:
-        raise _invalid(f"the shares set for {name} add up to {total:g}, more than 1")
+        raise _invalid(f"the shares set for {name} add up to {total:g}, more than 1", pointer)
     if set(targets) == levels and abs(total - 1) > 1e-6:
-        raise _invalid(f"every level of {name} has a share and they add up to {total:g}, not 1")
+        raise _invalid(f"every level of {name} has a share and they add up to {total:g}, not 1", pointer)
     return {level: float(share) for level, share in targets.items()}
 
 
-def _range(name: str, bounds: object) -> tuple[float | None, float | None]:
-    bounds = _mapping(bounds, f"conditions.numeric.{name}")
+def _range(bounds: object, pointer: str) -> tuple[float | None, float | None]:
+    bounds = _mapping(bounds, pointer)
     given = {key for key, value in bounds.items() if value is not None}
     if set(bounds) - {"min", "max"} or not given:
-        raise _invalid(f"conditions.numeric.{name} takes 'min' and/or 'max'")
+        raise _invalid("a numeric condition takes 'min' and/or 'max'", pointer)
     low, high = bounds.get("min"), bounds.get("max")
     for key, value in (("min", low), ("max", high)):
         if value is not None and not (_is_number(value) and math.isfinite(value)):
-            raise _invalid(f"conditions.numeric.{name}.{key} must be a finite number")
+            raise _invalid(f"{key} must be a finite number", f"{pointer}/{key}")
     if low is not None and high is not None and low > high:
-        raise _invalid(f"conditions.numeric.{name}: min {low} is above max {high}")
+        raise _invalid(f"min {low} is above max {high}", pointer)
     return (None if low is None else float(low), None if high is None else float(high))
 
 
-def _mapping(value: object, where: str) -> dict:
+def _mapping(value: object, pointer: str) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise _invalid(f"{where} must be an object")
+        raise _invalid("must be an object", pointer)
     return value
 
 
@@ -99,5 +115,5 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _invalid(detail: str) -> EngineInputError:
-    return EngineInputError("simio_invalid_field", detail)
+def _invalid(detail: str, pointer: str) -> EngineInputError:
+    return EngineInputError("simio_invalid_field", detail, pointer)

@@ -7,7 +7,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from causallearn.search.ConstraintBased.PC import pc
 
-from engine.frames import NUMERIC_TYPES, column_names
+from engine.column_types import NUMERIC_TYPES
+from engine.frames import column_names
 from engine.orientation import orient_by_order
 
 ALPHA = 0.01

@@ -7,7 +7,8 @@ import pandas as pd
 import pyarrow as pa
 
 from engine.conditions import Conditions
-from engine.frames import MISSING_LEVEL, NUMERIC_TYPES
+from engine.column_types import NUMERIC_TYPES
+from engine.frames import MISSING_LEVEL
 from engine.profile import decimal_places
 
 

@@ -14,13 +14,14 @@ from temporalio.service import RPCError
 
 from api.auth import authenticate
 from api.bodies import fingerprint, read_json, validate
-from api.conditions import check_conditions
 from api.errors import ApiError
 from api.idempotency import idempotency_key, run_once
 from api.jobs import Snapshot, job_view, snapshot
 from api.models import GenerationAccepted, GenerationRequest, Job
 from api.routes.datasets import ready_schema
 from api.state import AppState, app_state
+from engine.conditions import parse_conditions
+from engine.errors import EngineInputError
 from infra import layout
 from workflows.contracts import (
     GENERATION_WORKFLOW, TENANT_ID, GenerationInput, generation_workflow_id, job_id_for, new_generation_id,
@@ -36,7 +37,11 @@ async def _start_generation(request: Request, state: AppState, tenant_id: str, d
         raise ApiError("simio_invalid_field", f"/row_count: at most {state.settings.max_generation_rows} rows",
                        errors=[{"pointer": "/row_count", "message": "too many rows"}])
     schema = await ready_schema(request, tenant_id, dataset_id)
-    check_conditions(spec.conditions, schema)
+    try:
+        parse_conditions(spec.conditions.model_dump(), schema)
+    except EngineInputError as exc:
+        errors = [{"pointer": exc.pointer, "message": exc.detail}] if exc.pointer else []
+        raise ApiError(exc.code, exc.detail, errors=errors) from None
     generation_id = new_generation_id()
     now = datetime.now(timezone.utc).isoformat()
     job = GenerationInput(

@@ -1,7 +1,9 @@
 """Temporal activities for the engine: thin wrappers that run engine_jobs in the pool."""
+
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -10,7 +12,15 @@ from activities import engine_jobs
 from activities.isolation import EnginePool
 from engine.errors import EngineInputError
 from workflows.contracts import (
-    CLEAN, DISCOVER, FIT, GENERATE, CleanResult, DatasetRef, DiscoverResult, FitResult, GenerationInput,
+    CLEAN,
+    DISCOVER,
+    FIT,
+    GENERATE,
+    CleanResult,
+    DatasetRef,
+    DiscoverResult,
+    FitResult,
+    GenerationInput,
     GenerationResult,
 )
 

@@ -3,6 +3,7 @@
 Each is idempotent: same ids -> same storage keys, overwritten whole. `engine` loads DoWhy and
 causal-learn lazily, on first use, so only the pool processes ever load them.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -11,7 +12,6 @@ from typing import Any
 
 import engine
 from engine import EngineInputError
-
 from infra import layout
 from infra.storage import Storage
 
@@ -52,10 +52,14 @@ def generate(storage_url: str, job: dict[str, Any]) -> dict[str, Any]:
     tenant_id, dataset_id, generation_id = job["tenant_id"], job["dataset_id"], job["generation_id"]
     model = layout.model_key(tenant_id, dataset_id)
     if not storage.exists(model):
-        raise EngineInputError("simio_dataset_not_found", f"dataset {dataset_id} has no fitted model (deleted or expired)")
+        raise EngineInputError(
+            "simio_dataset_not_found", f"dataset {dataset_id} has no fitted model (deleted or expired)"
+        )
     with storage.local_copy(model) as model_path:
         table, report = engine.generate_rows(model_path, job["conditions"], job["row_count"], seed=job["seed"])
-    _write_artifact(storage, layout.artifact_key(tenant_id, dataset_id, generation_id, job["format"]), table, job["format"])
+    _write_artifact(
+        storage, layout.artifact_key(tenant_id, dataset_id, generation_id, job["format"]), table, job["format"]
+    )
     report["conditions_met"] = _conditions_met(job["conditions"], report)
     storage.write_json(layout.generation_report_key(tenant_id, dataset_id, generation_id), report)
     return {"rows_generated": report["rows_generated"], "conditions_met": report["conditions_met"]}

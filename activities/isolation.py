@@ -5,12 +5,14 @@ in places, and can use gigabytes; a separate process keeps concurrent jobs from
 sharing a generator, keeps the worker's event loop free to heartbeat, and gives
 memory back when a process is recycled.
 """
+
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from temporalio import activity
 

@@ -1,4 +1,5 @@
 """Activities that only touch storage."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,8 +1,9 @@
 """Worker composition root: the workflows, the activities and their resources on one task queue."""
+
 from __future__ import annotations
 
 import contextlib
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from temporalio.client import Client
 from temporalio.worker import Worker

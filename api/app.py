@@ -1,8 +1,9 @@
 """API composition root: routes, middleware, error handlers and resources, assembled in plain sight."""
+
 from __future__ import annotations
 
 import contextlib
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware

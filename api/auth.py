@@ -1,4 +1,5 @@
 """Bearer-token authentication for /v1 endpoints."""
+
 from __future__ import annotations
 
 import structlog

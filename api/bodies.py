@@ -1,4 +1,5 @@
 """Parse request bodies into models; every validation failure becomes simio_invalid_field with pointers."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Per-request context (request id) and the pure-ASGI middleware that sets it and logs the request."""
+
 from __future__ import annotations
 
 import re
@@ -45,5 +46,10 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            log.info("request", method=scope["method"], path=scope["path"], status=status,
-                     duration_ms=round((time.perf_counter() - started) * 1000, 1))
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            )

@@ -1,11 +1,12 @@
 """Idempotency-Key for every POST: per-tenant records in the control database, kept 24 hours."""
+
 from __future__ import annotations
 
 import json
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -39,8 +40,9 @@ class StoredResponse:
     headers: dict[str, str]
 
     def replay(self) -> Response:
-        return Response(self.body, self.status_code, headers={**self.headers, REPLAY_HEADER: "true"},
-                        media_type="application/json")
+        return Response(
+            self.body, self.status_code, headers={**self.headers, REPLAY_HEADER: "true"}, media_type="application/json"
+        )
 
 
 class IdempotencyStore:
@@ -63,11 +65,15 @@ class IdempotencyStore:
                 )
                 return None
         if row["fingerprint"] != fingerprint:
-            raise ApiError("simio_idempotency_conflict",
-                           "This Idempotency-Key was already used for a different request.")
+            raise ApiError(
+                "simio_idempotency_conflict", "This Idempotency-Key was already used for a different request."
+            )
         if row["state"] == "in_flight":
-            raise ApiError("simio_idempotency_in_flight", "The first request with this key is still running.",
-                           headers={"Retry-After": IN_FLIGHT_RETRY_AFTER})
+            raise ApiError(
+                "simio_idempotency_in_flight",
+                "The first request with this key is still running.",
+                headers={"Retry-After": IN_FLIGHT_RETRY_AFTER},
+            )
         return StoredResponse(row["status_code"], row["body"], json.loads(row["headers"]))
 
     def complete(self, tenant_id: str, key: str, response: JSONResponse) -> None:
@@ -84,8 +90,9 @@ class IdempotencyStore:
             conn.execute("DELETE FROM idempotency WHERE tenant_id=? AND key=? AND state='in_flight'", (tenant_id, key))
 
 
-async def run_once(store: IdempotencyStore, tenant_id: str, key: str, fingerprint: str,
-                   work: Callable[[], Awaitable[JSONResponse]]) -> Response:
+async def run_once(
+    store: IdempotencyStore, tenant_id: str, key: str, fingerprint: str, work: Callable[[], Awaitable[JSONResponse]]
+) -> Response:
     """Run `work` once per (tenant, key); replay its response for identical retries."""
     stored = store.begin(tenant_id, key, fingerprint)
     if stored is not None:

@@ -1,4 +1,5 @@
 """Read a job's public state from Temporal (describe + memo): works while no worker runs."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,6 +47,12 @@ async def snapshot(client: Client, workflow_id: str) -> Snapshot | None:
         memo.setdefault("error_message", "The job stopped unexpectedly.")
         status = "failed"
     return Snapshot(memo, status)
+
+
+async def live_snapshot(client: Client, workflow_id: str, kind: str) -> Snapshot | None:
+    """The resource's state, or None when it is not this tenant's, never existed, expired or was deleted."""
+    snap = await snapshot(client, workflow_id)
+    return None if snap is None or snap.gone or snap.memo.get("kind") != kind else snap
 
 
 def job_view(snap: Snapshot, artifact_url: str | None = None, artifact_expires_at: str | None = None) -> Job:

@@ -1,4 +1,5 @@
 """Request and response bodies (pydantic v2). Unknown request fields are refused."""
+
 from __future__ import annotations
 
 from typing import Literal

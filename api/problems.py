@@ -1,4 +1,5 @@
 """Render every failure as RFC 9457 problem+json; unexpected ones carry nothing but the request id."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,9 @@ log = get_logger("api.errors")
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem_response(request: Request, code: str, detail: str, headers: dict[str, str] | None = None,
-                     **extra: Any) -> Response:
+def problem_response(
+    request: Request, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
     spec = REGISTRY[code]
     doc_url = str(request.base_url).rstrip("/") + f"/errors/{code}"
     body = {

@@ -1,4 +1,5 @@
 """What the API holds for its lifetime, built in the app's lifespan."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

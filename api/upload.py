@@ -1,4 +1,5 @@
 """Stream a multipart upload straight into storage: never whole in memory, capped while it arrives."""
+
 from __future__ import annotations
 
 import contextlib

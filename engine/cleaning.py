@@ -29,7 +29,7 @@ def clean_table(source_path: str, parquet_out: str) -> dict:
     columns: list[dict] = []
     dropped: list[dict] = []
     collapsed: dict[str, list[str]] = {}
-    for source_name, column in zip(raw.column_names, raw.columns):
+    for source_name, column in zip(raw.column_names, raw.columns, strict=True):
         name = renamed[source_name]
         column = _tidy(column)
         verdict = classify(column)

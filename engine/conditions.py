@@ -53,8 +53,11 @@ def parse_conditions(conditions: dict | None, schema: dict) -> Conditions:
 def _column(schema: dict, name: str, expected: tuple[str, ...], pointer: str) -> dict:
     column = next((c for c in schema["columns"] if c["name"] == name), None)
     if column is None:
-        raise EngineInputError("simio_unknown_condition_column", f"{name!r} is not a column of the cleaned schema"
-                               f"{_hint(schema, name)}", pointer)
+        raise EngineInputError(
+            "simio_unknown_condition_column",
+            f"{name!r} is not a column of the cleaned schema{_hint(schema, name)}",
+            pointer,
+        )
     if column["type"] not in expected:
         other = "numeric" if expected == CATEGORICAL_TYPES else "categorical"
         raise _invalid(f"{name} is {column['type']}; condition it under conditions.{other}", pointer)
@@ -77,8 +80,11 @@ def _level_shares(name: str, targets: object, column: dict, pointer: str) -> dic
     levels = {str(level["value"]) for level in column["levels"]}
     for level, share in targets.items():
         if level not in levels:
-            raise EngineInputError("simio_unknown_condition_level", f"{level!r} is not a level of {name}; "
-                                   f"levels are {', '.join(sorted(levels))}", f"{pointer}/{level}")
+            raise EngineInputError(
+                "simio_unknown_condition_level",
+                f"{level!r} is not a level of {name}; levels are {', '.join(sorted(levels))}",
+                f"{pointer}/{level}",
+            )
         if not _is_number(share) or not 0 <= share <= 1:
             raise _invalid(f"the share of {name}={level} must be between 0 and 1", f"{pointer}/{level}")
     total = sum(targets.values())

@@ -13,8 +13,8 @@ from dowhy.gcm.fitting_sampling import fit_causal_model_of_target
 from dowhy.graph import get_ordered_predecessors
 from sklearn.metrics import r2_score
 
-from engine.errors import EngineInputError
 from engine.column_types import NUMERIC_TYPES
+from engine.errors import EngineInputError
 from engine.frames import column_names, model_frame
 from engine.mechanisms import mechanism_for
 from engine.model_file import FittedModel, save_model

@@ -14,7 +14,7 @@ def level_counts(column: pa.ChunkedArray) -> dict[str, int]:
     """Count each non-missing level, keyed by its string form, most frequent first."""
     counts = pc.value_counts(column.drop_null())
     values, tallies = counts.field("values").to_pylist(), counts.field("counts").to_pylist()
-    pairs = [(_as_level(value), int(tally)) for value, tally in zip(values, tallies)]
+    pairs = [(_as_level(value), int(tally)) for value, tally in zip(values, tallies, strict=True)]
     return dict(sorted(pairs, key=lambda pair: (-pair[1], pair[0])))
 
 

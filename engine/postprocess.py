@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from engine.conditions import Conditions
 from engine.column_types import NUMERIC_TYPES
+from engine.conditions import Conditions
 from engine.frames import MISSING_LEVEL
 from engine.profile import decimal_places
 

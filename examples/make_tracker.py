@@ -67,9 +67,16 @@ PRICE_RANGE = (3.49, 6.99)
 
 _OPENERS = ["I think", "Honestly,", "To be fair,", "In my opinion", "Overall", "Lately", "My kids say", "Frankly,"]
 _VERDICTS = [
-    "tastes great but costs too much", "is too sweet for me", "has the best bubbles", "went flat too quickly",
-    "is my go-to after the gym", "is fine when it is on offer", "got more expensive this summer",
-    "is hard to find in my local shop", "has a nicer can than the others", "is what we drink at barbecues",
+    "tastes great but costs too much",
+    "is too sweet for me",
+    "has the best bubbles",
+    "went flat too quickly",
+    "is my go-to after the gym",
+    "is fine when it is on offer",
+    "got more expensive this summer",
+    "is hard to find in my local shop",
+    "has a nicer can than the others",
+    "is what we drink at barbecues",
 ]
 _DETAILS = ["", " and I bought it {n} times last month", " especially the {n}-pack", " since about {n} weeks ago"]
 
@@ -90,23 +97,29 @@ def make_tracker(rows: int = 5000, seed: int = 7, price: float | None = None) ->
         7 + _lookup(BRAND_SATISFACTION, brand) - 1.5 * (price_paid - 5) + rng.normal(0, 1.2, rows), 1, 10
     )
     intent = (
-        45 - 8 * (price_paid - 5) + 3 * (satisfaction - 7) + 0.4 * (awareness - 60)
-        + _lookup(SEGMENT_INTENT, segment) + rng.normal(0, 10, rows)
+        45
+        - 8 * (price_paid - 5)
+        + 3 * (satisfaction - 7)
+        + 0.4 * (awareness - 60)
+        + _lookup(SEGMENT_INTENT, segment)
+        + rng.normal(0, 10, rows)
     )
-    return pd.DataFrame({
-        "Respondent ID": [f"R{i:06d}" for i in range(1, rows + 1)],
-        "Interview Date": _interview_dates(rng, rows),
-        "Wave": "2026-Q3",
-        "Segment": segment,
-        "Region": region,
-        "Age Band": age_band,
-        "Brand": brand,
-        "Price": price_paid,
-        "Awareness": awareness,
-        "Satisfaction": satisfaction,
-        "Purchase Intent": _bounded_int(intent, 0, 100),
-        "Verbatim": _verbatims(rng, brand),
-    })
+    return pd.DataFrame(
+        {
+            "Respondent ID": [f"R{i:06d}" for i in range(1, rows + 1)],
+            "Interview Date": _interview_dates(rng, rows),
+            "Wave": "2026-Q3",
+            "Segment": segment,
+            "Region": region,
+            "Age Band": age_band,
+            "Brand": brand,
+            "Price": price_paid,
+            "Awareness": awareness,
+            "Satisfaction": satisfaction,
+            "Purchase Intent": _bounded_int(intent, 0, 100),
+            "Verbatim": _verbatims(rng, brand),
+        }
+    )
 
 
 def _draw_conditional(rng: np.random.Generator, parent: np.ndarray, levels: list[str], probs: dict) -> np.ndarray:

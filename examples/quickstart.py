@@ -6,6 +6,7 @@
 Environment: SIMULACRA_URL (default http://127.0.0.1:8000), and either SIMULACRA_CLAIM_TOKEN
 (one-time) or SIMULACRA_CLIENT_ID + SIMULACRA_CLIENT_SECRET. Optional: QUICKSTART_CSV, QUICKSTART_OUT.
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,31 +36,49 @@ def check(response: requests.Response) -> requests.Response:
     """Errors are application/problem+json: show their code and detail, then stop."""
     if response.status_code >= 400:
         problem = response.json() if "json" in response.headers.get("content-type", "") else {}
-        raise SystemExit(f"{response.request.method} {response.url} -> {response.status_code} "
-                         f"{problem.get('code', '')}: {problem.get('detail', response.text[:200])}")
+        raise SystemExit(
+            f"{response.request.method} {response.url} -> {response.status_code} "
+            f"{problem.get('code', '')}: {problem.get('detail', response.text[:200])}"
+        )
     return response
 
 
 def credentials() -> tuple[str, str, str, str]:
     if "SIMULACRA_CLAIM_TOKEN" in os.environ:
-        claimed = post("/v1/credential-claims", json={"credential_claim_token": os.environ["SIMULACRA_CLAIM_TOKEN"]}).json()
+        claimed = post(
+            "/v1/credential-claims", json={"credential_claim_token": os.environ["SIMULACRA_CLAIM_TOKEN"]}
+        ).json()
         print(f"claimed client {claimed['client_id']} (store its secret now: it is shown once)")
         return claimed["client_id"], claimed["client_secret"], claimed["token_url"], claimed["audience"]
-    return (os.environ["SIMULACRA_CLIENT_ID"], os.environ["SIMULACRA_CLIENT_SECRET"], f"{BASE}/oauth/token",
-            os.environ.get("SIMULACRA_AUDIENCE", "https://api.simulacra.local"))
+    return (
+        os.environ["SIMULACRA_CLIENT_ID"],
+        os.environ["SIMULACRA_CLIENT_SECRET"],
+        f"{BASE}/oauth/token",
+        os.environ.get("SIMULACRA_AUDIENCE", "https://api.simulacra.local"),
+    )
 
 
 def mint_token(client_id: str, client_secret: str, token_url: str, audience: str) -> str:
-    response = check(requests.post(token_url, timeout=30, data={
-        "grant_type": "client_credentials", "client_id": client_id,
-        "client_secret": client_secret, "audience": audience,
-    }))
+    response = check(
+        requests.post(
+            token_url,
+            timeout=30,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": client_id,
+                "client_secret": client_secret,
+                "audience": audience,
+            },
+        )
+    )
     return response.json()["access_token"]
 
 
 def wait(job_id: str, token: str) -> dict:
     while True:
-        job = check(requests.get(f"{BASE}/v1/jobs/{job_id}", headers={"Authorization": f"Bearer {token}"}, timeout=30)).json()
+        job = check(
+            requests.get(f"{BASE}/v1/jobs/{job_id}", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        ).json()
         print(f"  job {job_id}: {job['status']} ({job['stage']}, {job['progress']:.0%})")
         if job["status"] in ("ready", "partial", "failed"):
             return job

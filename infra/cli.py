@@ -3,6 +3,7 @@
 Heavy modules are imported inside each command so `simulacra admin` and `simulacra api`
 never load the engine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,9 +70,11 @@ def create_client(settings: Settings, tenant: str, as_json: bool) -> int:
     if as_json:
         print(json.dumps({"tenant": tenant, "credential_claim_token": token}))
     else:
-        print(f"client {client.client_id} for tenant {tenant}\nclaim token (one-time): {token}\n"
-              f"claim it: POST {settings.base_url}/v1/credential-claims "
-              '{"credential_claim_token": "<token>"} with an Idempotency-Key header')
+        print(
+            f"client {client.client_id} for tenant {tenant}\nclaim token (one-time): {token}\n"
+            f"claim it: POST {settings.base_url}/v1/credential-claims "
+            '{"credential_claim_token": "<token>"} with an Idempotency-Key header'
+        )
     return 0
 
 

@@ -1,10 +1,11 @@
 """Settings, read once at the edge from SIMULACRA_* environment variables."""
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
 
 DEFAULT_TEMPORAL_PORT = 7233
 

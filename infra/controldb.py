@@ -4,12 +4,13 @@ SQLite because it ships with Python, survives restarts in one file under the dat
 directory, and serialises the few writes we make (claims, idempotency) with real
 transactions; WAL lets the API, the CLI and the worker read concurrently.
 """
+
 from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS clients (

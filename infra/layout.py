@@ -1,4 +1,5 @@
 """Where each artifact lives in storage: one function per object, so every layer agrees."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Structured JSON logs; request id and tenant ride along via contextvars."""
+
 from __future__ import annotations
 
 import logging
@@ -7,11 +8,8 @@ import sys
 import structlog
 import structlog.tracebacks
 
-
 # Locals would put request bodies, tokens and tenants' values into the logs: never show them.
-_TRACEBACKS = structlog.processors.ExceptionRenderer(
-    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
-)
+_TRACEBACKS = structlog.processors.ExceptionRenderer(structlog.tracebacks.ExceptionDictTransformer(show_locals=False))
 
 
 def configure_logging(level: str = "info") -> None:

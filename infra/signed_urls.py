@@ -1,4 +1,5 @@
 """Short-lived signed download URLs (HMAC-SHA256 over tenant, path and expiry)."""
+
 from __future__ import annotations
 
 import hashlib

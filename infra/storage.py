@@ -1,12 +1,14 @@
 """Artifact storage over fsspec: a local directory by default, any fsspec URL (s3://...) by config."""
+
 from __future__ import annotations
 
 import contextlib
 import json
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem

@@ -3,6 +3,7 @@
 Each runs as its own child process (the worker and the API exactly as `simulacra worker`
 and `simulacra api` run when scaled out). Ctrl-C stops them in reverse order.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from typing import Callable
+from collections.abc import Callable
 
 from infra.config import Settings
 from infra.devserver import DevServerOptions, start_dev_server, stop_process
@@ -61,26 +62,33 @@ def _ensure_free(host: str, port: int, what: str) -> None:
         try:
             probe.bind((host, port))
         except OSError:
-            raise StartupFailed(f"{what} port {port} is in use: is another `simulacra dev` running? "
-                                f"Stop it or choose another port.") from None
+            raise StartupFailed(
+                f"{what} port {port} is in use: is another `simulacra dev` running? Stop it or choose another port."
+            ) from None
 
 
 def _child_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "SIMULACRA_DATA_DIR": str(settings.data_dir),
-        "SIMULACRA_TEMPORAL_ADDRESS": settings.resolved_temporal_address,
-        "SIMULACRA_TEMPORAL_NAMESPACE": settings.temporal_namespace,
-        "SIMULACRA_HOST": settings.host,
-        "SIMULACRA_PORT": str(settings.port),
-    })
+    env.update(
+        {
+            "SIMULACRA_DATA_DIR": str(settings.data_dir),
+            "SIMULACRA_TEMPORAL_ADDRESS": settings.resolved_temporal_address,
+            "SIMULACRA_TEMPORAL_NAMESPACE": settings.temporal_namespace,
+            "SIMULACRA_HOST": settings.host,
+            "SIMULACRA_PORT": str(settings.port),
+        }
+    )
     return env
 
 
 def _spawn(command: str, settings: Settings) -> subprocess.Popen[bytes]:
     # Own session: the terminal's Ctrl-C reaches only us, and we stop the children in order.
-    return subprocess.Popen([sys.executable, "-m", "infra.cli", command], env=_child_env(settings),
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "infra.cli", command],
+        env=_child_env(settings),
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def _banner(settings: Settings, embedded: bool) -> str:
@@ -112,14 +120,22 @@ def run_dev(settings: Settings) -> int:
             _ensure_free("127.0.0.1", settings.temporal_ui_port, "Temporal UI")
             from workflows.contracts import SEARCH_ATTRIBUTES
 
-            temporal = start_dev_server(DevServerOptions(
-                db_file=settings.data_dir / "temporal.sqlite", port=settings.temporal_port,
-                ui_port=settings.temporal_ui_port, namespace=settings.temporal_namespace,
-                search_attributes=SEARCH_ATTRIBUTES, log_file=settings.data_dir / "temporal.log",
-            ))
+            temporal = start_dev_server(
+                DevServerOptions(
+                    db_file=settings.data_dir / "temporal.sqlite",
+                    port=settings.temporal_port,
+                    ui_port=settings.temporal_ui_port,
+                    namespace=settings.temporal_namespace,
+                    search_attributes=SEARCH_ATTRIBUTES,
+                    log_file=settings.data_dir / "temporal.log",
+                )
+            )
             children.append(("temporal", temporal))
-            _wait_until(lambda: _temporal_answers(settings), temporal,
-                        f"Temporal dev server (log: {settings.data_dir / 'temporal.log'})")
+            _wait_until(
+                lambda: _temporal_answers(settings),
+                temporal,
+                f"Temporal dev server (log: {settings.data_dir / 'temporal.log'})",
+            )
         children.append(("worker", _spawn("worker", settings)))
         api = _spawn("api", settings)
         children.append(("api", api))

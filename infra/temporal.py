@@ -1,4 +1,5 @@
 """Connecting to Temporal the same way everywhere: pydantic payloads, our search attributes present."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """The embedded OAuth2 issuer's RS256 signing key, token minting and the one JWT verifier."""
+
 from __future__ import annotations
 
 import hashlib
@@ -32,7 +33,9 @@ class Principal:
 
 def _new_private_key_pem() -> bytes:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 class Issuer:

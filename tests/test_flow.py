@@ -1,4 +1,5 @@
 """The user's flow end to end: real app, real Temporal, real worker, real engine, real files."""
+
 from __future__ import annotations
 
 import io
@@ -11,7 +12,10 @@ from tests.flows import bearer, finished, generate, rows_of, upload
 
 QUICKSTART = {
     "row_count": 2000,
-    "conditions": {"categorical": {"segment": {"genz_switcher": 0.3}}, "numeric": {"price": {"min": 5.49, "max": 5.49}}},
+    "conditions": {
+        "categorical": {"segment": {"genz_switcher": 0.3}},
+        "numeric": {"price": {"min": 5.49, "max": 5.49}},
+    },
     "seed": 11,
 }
 
@@ -32,8 +36,9 @@ def test_schema_is_cleaned_with_provenance(client: TestClient, token: str, ready
     assert schema["renamed"]["Purchase Intent"] == "purchase_intent"
 
 
-def test_quickstart_generation_meets_its_conditions(client: TestClient, token: str, ready_dataset: str,
-                                                   worker: object) -> None:
+def test_quickstart_generation_meets_its_conditions(
+    client: TestClient, token: str, ready_dataset: str, worker: object
+) -> None:
     accepted = generate(client, token, ready_dataset, QUICKSTART)
     assert accepted.status_code == 202, accepted.text
     assert accepted.headers["location"] == f"/v1/jobs/{accepted.json()['job_id']}"
@@ -49,12 +54,17 @@ def test_quickstart_generation_meets_its_conditions(client: TestClient, token: s
     assert generation["status"] == "ready" and generation["artifact_url"]
 
 
-def test_intervention_on_price_moves_purchase_intent_down(client: TestClient, token: str, ready_dataset: str,
-                                                          worker: object) -> None:
+def test_intervention_on_price_moves_purchase_intent_down(
+    client: TestClient, token: str, ready_dataset: str, worker: object
+) -> None:
     means = {}
     for price in (3.99, 6.49):
-        body = {"row_count": 3000, "seed": 5, "format": "parquet",
-                "conditions": {"numeric": {"price": {"min": price, "max": price}}}}
+        body = {
+            "row_count": 3000,
+            "seed": 5,
+            "format": "parquet",
+            "conditions": {"numeric": {"price": {"min": price, "max": price}}},
+        }
         job = finished(client, token, generate(client, token, ready_dataset, body).json()["job_id"], worker)
         assert job["status"] == "ready", job
         content = client.get(job["artifact_url"], headers=bearer(token)).content
@@ -64,21 +74,24 @@ def test_intervention_on_price_moves_purchase_intent_down(client: TestClient, to
 
 
 def test_conditions_are_checked_against_the_schema(client: TestClient, token: str, ready_dataset: str) -> None:
-    raw_header = generate(client, token, ready_dataset,
-                          {"row_count": 10, "conditions": {"numeric": {"Price": {"min": 5, "max": 6}}}})
+    raw_header = generate(
+        client, token, ready_dataset, {"row_count": 10, "conditions": {"numeric": {"Price": {"min": 5, "max": 6}}}}
+    )
     assert raw_header.status_code == 400
     assert raw_header.json()["code"] == "simio_unknown_condition_column"
     assert "'price'" in raw_header.json()["detail"]
-    level = generate(client, token, ready_dataset,
-                     {"row_count": 10, "conditions": {"categorical": {"segment": {"martians": 0.5}}}})
+    level = generate(
+        client, token, ready_dataset, {"row_count": 10, "conditions": {"categorical": {"segment": {"martians": 0.5}}}}
+    )
     assert level.json()["code"] == "simio_unknown_condition_level"
     unknown_field = generate(client, token, ready_dataset, {"row_count": 10, "colour": "blue"})
     assert unknown_field.json()["code"] == "simio_invalid_field"
     assert unknown_field.json()["errors"][0]["pointer"] == "/colour"
 
 
-def test_artifact_url_needs_signature_and_bearer(client: TestClient, token: str, ready_dataset: str,
-                                                 worker: object) -> None:
+def test_artifact_url_needs_signature_and_bearer(
+    client: TestClient, token: str, ready_dataset: str, worker: object
+) -> None:
     job = finished(client, token, generate(client, token, ready_dataset, {"row_count": 20}).json()["job_id"], worker)
     url = job["artifact_url"]
     assert client.get(url).status_code == 401
@@ -102,11 +115,13 @@ def test_unusable_upload_fails_its_job_and_blocks_generation(client: TestClient,
 
 
 def test_upload_limits_and_content_type(client: TestClient, token: str) -> None:
-    not_multipart = client.post("/v1/datasets", headers={**bearer(token, "k-json"), "Content-Type": "text/csv"},
-                                content=b"a,b\n1,2\n")
+    not_multipart = client.post(
+        "/v1/datasets", headers={**bearer(token, "k-json"), "Content-Type": "text/csv"}, content=b"a,b\n1,2\n"
+    )
     assert not_multipart.status_code == 415 and not_multipart.json()["code"] == "simio_unsupported_content_type"
-    no_file = client.post("/v1/datasets", headers=bearer(token, "k-nofile"), data={"other": "x"},
-                          files={"not_file": ("x.csv", b"a\n1\n")})
+    no_file = client.post(
+        "/v1/datasets", headers=bearer(token, "k-nofile"), data={"other": "x"}, files={"not_file": ("x.csv", b"a\n1\n")}
+    )
     assert no_file.status_code == 400 and no_file.json()["code"] == "simio_upload_invalid"
 
 

@@ -1,4 +1,5 @@
 """The README's promise: `simulacra dev` + examples/quickstart.py, then a restart that keeps the data."""
+
 from __future__ import annotations
 
 import json
@@ -8,6 +9,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+
 import pytest
 import requests
 
@@ -26,8 +28,17 @@ def dev_ports() -> dict[str, int]:
 
 
 def _start_dev(data_dir: Path, ports: dict[str, int], log: Path) -> subprocess.Popen[str]:
-    command = _cli("dev", "--data-dir", str(data_dir), "--port", str(ports["port"]),
-                   "--temporal-port", str(ports["temporal"]), "--ui-port", str(ports["ui"]))
+    command = _cli(
+        "dev",
+        "--data-dir",
+        str(data_dir),
+        "--port",
+        str(ports["port"]),
+        "--temporal-port",
+        str(ports["temporal"]),
+        "--ui-port",
+        str(ports["ui"]),
+    )
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=open(log, "ab"), text=True, cwd=REPO)
 
 
@@ -43,8 +54,13 @@ def _wait_for_banner(process: subprocess.Popen[str]) -> str:
 
 
 def _claim_token(data_dir: Path) -> str:
-    output = subprocess.run(_cli("admin", "create-client", "--tenant", "acme", "--json", "--data-dir", str(data_dir)),
-                            capture_output=True, text=True, check=True, cwd=REPO).stdout
+    output = subprocess.run(
+        _cli("admin", "create-client", "--tenant", "acme", "--json", "--data-dir", str(data_dir)),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    ).stdout
     created = json.loads(output)
     assert created["tenant"] == "acme"
     return created["credential_claim_token"]
@@ -61,10 +77,19 @@ def test_quickstart_against_simulacra_dev_and_restart(tmp_path: Path, dev_ports:
     try:
         banner = _wait_for_banner(process)
         assert base in banner and f"http://127.0.0.1:{dev_ports['ui']}" in banner
-        env = {"SIMULACRA_URL": base, "SIMULACRA_CLAIM_TOKEN": _claim_token(data_dir),
-               "QUICKSTART_OUT": str(tmp_path / "generated.csv"), "PATH": ""}
-        run = subprocess.run([sys.executable, str(REPO / "examples" / "quickstart.py")], env=env,
-                             capture_output=True, text=True, timeout=600)
+        env = {
+            "SIMULACRA_URL": base,
+            "SIMULACRA_CLAIM_TOKEN": _claim_token(data_dir),
+            "QUICKSTART_OUT": str(tmp_path / "generated.csv"),
+            "PATH": "",
+        }
+        run = subprocess.run(
+            [sys.executable, str(REPO / "examples" / "quickstart.py")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert run.returncode == 0, run.stdout + run.stderr
         assert "downloaded 2000 rows" in run.stdout
         share = float(re.search(r"genz_switcher share: ([0-9.]+)", run.stdout).group(1))
@@ -78,13 +103,24 @@ def test_quickstart_against_simulacra_dev_and_restart(tmp_path: Path, dev_ports:
     restarted = _start_dev(data_dir, dev_ports, tmp_path / "dev2.log")
     try:
         _wait_for_banner(restarted)
-        claimed = requests.post(f"{base}/v1/credential-claims", json={"credential_claim_token": _claim_token(data_dir)},
-                                headers={"Idempotency-Key": uuid.uuid4().hex}, timeout=30).json()
-        token = requests.post(claimed["token_url"], data={"grant_type": "client_credentials",
-                              "client_id": claimed["client_id"], "client_secret": claimed["client_secret"]},
-                              timeout=30).json()["access_token"]
-        dataset = requests.get(f"{base}/v1/datasets/{dataset_id}", headers={"Authorization": f"Bearer {token}"},
-                               timeout=30).json()
+        claimed = requests.post(
+            f"{base}/v1/credential-claims",
+            json={"credential_claim_token": _claim_token(data_dir)},
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+            timeout=30,
+        ).json()
+        token = requests.post(
+            claimed["token_url"],
+            data={
+                "grant_type": "client_credentials",
+                "client_id": claimed["client_id"],
+                "client_secret": claimed["client_secret"],
+            },
+            timeout=30,
+        ).json()["access_token"]
+        dataset = requests.get(
+            f"{base}/v1/datasets/{dataset_id}", headers={"Authorization": f"Bearer {token}"}, timeout=30
+        ).json()
         assert dataset["status"] == "ready", dataset
     finally:
         assert _stop(restarted) == 0

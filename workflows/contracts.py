@@ -2,6 +2,7 @@
 
 Payloads carry ids and storage keys, never data. Everything here is workflow-safe.
 """
+
 from __future__ import annotations
 
 import secrets

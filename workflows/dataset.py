@@ -1,4 +1,5 @@
 """DatasetWorkflow: clean -> discover -> fit, publish readiness, keep until retention or delete, then expire."""
+
 from __future__ import annotations
 
 from temporalio import workflow
@@ -6,8 +7,16 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.contracts import (
-        CLEAN, DATASET_WORKFLOW, DISCOVER, FIT,
-        CleanResult, DatasetInput, DatasetRef, DiscoverResult, ExpireInput, FitResult,
+        CLEAN,
+        DATASET_WORKFLOW,
+        DISCOVER,
+        FIT,
+        CleanResult,
+        DatasetInput,
+        DatasetRef,
+        DiscoverResult,
+        ExpireInput,
+        FitResult,
     )
     from workflows.policies import engine_step
     from workflows.publish import error_fields, publish

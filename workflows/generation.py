@@ -1,4 +1,5 @@
 """GenerationWorkflow: sample under conditions, write the artifact, keep it until retention, then expire."""
+
 from __future__ import annotations
 
 from temporalio import workflow

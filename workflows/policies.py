@@ -1,4 +1,5 @@
 """How workflows call activities: timeouts and retry policies kept in one place."""
+
 from __future__ import annotations
 
 from datetime import timedelta

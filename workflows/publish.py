@@ -1,4 +1,5 @@
 """Publish a job's public state as memo + search attributes, so the API answers from describe()."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,4 +23,7 @@ def error_fields(exc: ActivityError) -> dict[str, str]:
     cause = exc.cause
     if isinstance(cause, ApplicationError) and (cause.type or "").startswith("simio_"):
         return {"error_code": cause.type or "", "error_message": cause.message}
-    return {"error_code": "simio_internal", "error_message": "The job failed unexpectedly; retrying the request may help."}
+    return {
+        "error_code": "simio_internal",
+        "error_message": "The job failed unexpectedly; retrying the request may help.",
+    }

@@ -1,8 +1,9 @@
 """Retention as a durable timer: hold the resource until it expires or is deleted, then remove it."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 from temporalio import workflow
 

@@ -1,4 +1,5 @@
 """The embedded OAuth2 issuer: credential claims, client-credentials tokens, JWKS."""
+
 from __future__ import annotations
 
 import base64
@@ -50,12 +51,16 @@ async def issue_token(request: Request) -> JSONResponse:
     state = app_state(request)
     params = await _token_params(request)
     if params.get("grant_type") != "client_credentials":
-        raise _oauth_error("simio_unsupported_grant_type", "unsupported_grant_type",
-                           "Only grant_type=client_credentials is supported.")
+        raise _oauth_error(
+            "simio_unsupported_grant_type", "unsupported_grant_type", "Only grant_type=client_credentials is supported."
+        )
     audience = params.get("audience")
     if audience is not None and audience != state.issuer.audience:
-        raise _oauth_error("simio_invalid_field", "invalid_request",
-                           f"Unknown audience; this API's audience is {state.issuer.audience}.")
+        raise _oauth_error(
+            "simio_invalid_field",
+            "invalid_request",
+            f"Unknown audience; this API's audience is {state.issuer.audience}.",
+        )
     client = state.credentials.authenticate(params.get("client_id", ""), params.get("client_secret", ""))
     if client is None:
         raise _oauth_error("simio_invalid_client", "invalid_client", "Unknown client or wrong secret.")
@@ -76,8 +81,9 @@ async def claim_credentials(request: Request) -> JSONResponse:
     try:
         claimed = state.credentials.claim(claim.credential_claim_token)
     except ClaimRefused:
-        raise ApiError("simio_credential_claim_not_found",
-                       "This claim token is unknown, already used or expired.") from None
+        raise ApiError(
+            "simio_credential_claim_not_found", "This claim token is unknown, already used or expired."
+        ) from None
     body = CredentialClaimResponse(
         client_id=claimed.client.client_id,
         client_secret=claimed.client_secret,

@@ -1,8 +1,9 @@
 """Datasets: upload (streamed), read, schema."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -15,13 +16,18 @@ from api.auth import authenticate
 from api.bodies import fingerprint
 from api.errors import ApiError
 from api.idempotency import REPLAY_HEADER, idempotency_key, run_once
-from api.jobs import Snapshot, snapshot
+from api.jobs import Snapshot, live_snapshot
 from api.models import DatasetAccepted
 from api.state import AppState, app_state
 from api.upload import ReceivedUpload, receive_upload
 from infra import layout
 from workflows.contracts import (
-    DATASET_WORKFLOW, TENANT_ID, DatasetInput, dataset_workflow_id, job_id_for, new_dataset_id,
+    DATASET_WORKFLOW,
+    TENANT_ID,
+    DatasetInput,
+    dataset_workflow_id,
+    job_id_for,
+    new_dataset_id,
 )
 
 MAX_RETENTION_HOURS = 168
@@ -32,30 +38,55 @@ def _retention_hours(upload: ReceivedUpload, default: int) -> int:
     if not raw:
         return default
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_RETENTION_HOURS:
-        raise ApiError("simio_invalid_field", f"/retention_hours: an integer from 1 to {MAX_RETENTION_HOURS}",
-                       errors=[{"pointer": "/retention_hours", "message": "must be an integer from 1 to 168"}])
+        raise ApiError(
+            "simio_invalid_field",
+            f"/retention_hours: an integer from 1 to {MAX_RETENTION_HOURS}",
+            errors=[{"pointer": "/retention_hours", "message": "must be an integer from 1 to 168"}],
+        )
     return int(raw)
 
 
-async def _start_dataset(state: AppState, tenant_id: str, dataset_id: str, upload: ReceivedUpload,
-                         retention_hours: int) -> JSONResponse:
-    now = datetime.now(timezone.utc).isoformat()
-    job = DatasetInput(tenant_id=tenant_id, dataset_id=dataset_id, filename=upload.filename,
-                       retention_hours=retention_hours, created_at=now)
-    memo = {"kind": "dataset", "tenant_id": tenant_id, "dataset_id": dataset_id, "filename": upload.filename,
-            "size_bytes": upload.size, "status": "queued", "stage": "queued", "progress": 0.0,
-            "created_at": now, "updated_at": now, "retention_hours": retention_hours}
+async def _start_dataset(
+    state: AppState, tenant_id: str, dataset_id: str, upload: ReceivedUpload, retention_hours: int
+) -> JSONResponse:
+    now = datetime.now(UTC).isoformat()
+    job = DatasetInput(
+        tenant_id=tenant_id,
+        dataset_id=dataset_id,
+        filename=upload.filename,
+        retention_hours=retention_hours,
+        created_at=now,
+    )
+    memo = {
+        "kind": "dataset",
+        "tenant_id": tenant_id,
+        "dataset_id": dataset_id,
+        "filename": upload.filename,
+        "size_bytes": upload.size,
+        "status": "queued",
+        "stage": "queued",
+        "progress": 0.0,
+        "created_at": now,
+        "updated_at": now,
+        "retention_hours": retention_hours,
+    }
     try:
         await state.temporal.start_workflow(
-            DATASET_WORKFLOW, job, id=dataset_workflow_id(tenant_id, dataset_id),
-            task_queue=state.settings.task_queue, memo=memo,
+            DATASET_WORKFLOW,
+            job,
+            id=dataset_workflow_id(tenant_id, dataset_id),
+            task_queue=state.settings.task_queue,
+            memo=memo,
             search_attributes=TypedSearchAttributes([SearchAttributePair(TENANT_ID, tenant_id)]),
         )
     except RPCError:
-        raise ApiError("simio_service_unavailable", "Could not queue the dataset job; retry with the same key.") from None
+        raise ApiError(
+            "simio_service_unavailable", "Could not queue the dataset job; retry with the same key."
+        ) from None
     body = DatasetAccepted(dataset_id=dataset_id, job_id=job_id_for(dataset_id), status="queued")
-    return JSONResponse(body.model_dump(), status_code=202,
-                        headers={"Location": f"/v1/jobs/{body.job_id}", "Retry-After": "1"})
+    return JSONResponse(
+        body.model_dump(), status_code=202, headers={"Location": f"/v1/jobs/{body.job_id}", "Retry-After": "1"}
+    )
 
 
 async def create_dataset(request: Request) -> JSONResponse:
@@ -64,13 +95,17 @@ async def create_dataset(request: Request) -> JSONResponse:
     key = idempotency_key(request)
     dataset_id = new_dataset_id()
     prefix = layout.dataset_prefix(principal.tenant_id, dataset_id)
-    upload = await receive_upload(request, state.storage, layout.upload_key(principal.tenant_id, dataset_id),
-                                  state.settings.max_upload_bytes)
+    upload = await receive_upload(
+        request, state.storage, layout.upload_key(principal.tenant_id, dataset_id), state.settings.max_upload_bytes
+    )
     try:
         retention = _retention_hours(upload, state.settings.default_retention_hours)
         content = json.dumps({"sha256": upload.sha256, "fields": upload.fields}, sort_keys=True)
         response = await run_once(
-            state.idempotency, principal.tenant_id, key, fingerprint(request, content),
+            state.idempotency,
+            principal.tenant_id,
+            key,
+            fingerprint(request, content),
             lambda: _start_dataset(state, principal.tenant_id, dataset_id, upload, retention),
         )
     except BaseException:
@@ -83,9 +118,8 @@ async def create_dataset(request: Request) -> JSONResponse:
 
 
 async def live_dataset(request: Request, tenant_id: str, dataset_id: str) -> Snapshot:
-    """The dataset's state, or 404 when it is not this tenant's, never existed, expired or was deleted."""
-    snap = await snapshot(app_state(request).temporal, dataset_workflow_id(tenant_id, dataset_id))
-    if snap is None or snap.gone or snap.memo.get("kind") != "dataset":
+    snap = await live_snapshot(app_state(request).temporal, dataset_workflow_id(tenant_id, dataset_id), "dataset")
+    if snap is None:
         raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.")
     return snap
 
@@ -107,7 +141,9 @@ async def get_dataset(request: Request) -> JSONResponse:
         "created_at": memo.get("created_at"),
         "ready_at": memo.get("ready_at"),
         "retention_hours": memo.get("retention_hours"),
-        "error": {"code": memo["error_code"], "message": memo.get("error_message", "")} if memo.get("error_code") else None,
+        "error": {"code": memo["error_code"], "message": memo.get("error_message", "")}
+        if memo.get("error_code")
+        else None,
     }
     return JSONResponse(body)
 
@@ -115,8 +151,11 @@ async def get_dataset(request: Request) -> JSONResponse:
 async def ready_schema(request: Request, tenant_id: str, dataset_id: str) -> dict:
     snap = await live_dataset(request, tenant_id, dataset_id)
     if snap.status != "ready":
-        raise ApiError("simio_dataset_not_ready", f"Dataset {dataset_id!r} is {snap.status}, not ready.",
-                       headers={"Retry-After": "2"} if snap.status in ("queued", "running") else None)
+        raise ApiError(
+            "simio_dataset_not_ready",
+            f"Dataset {dataset_id!r} is {snap.status}, not ready.",
+            headers={"Retry-After": "2"} if snap.status in ("queued", "running") else None,
+        )
     storage = app_state(request).storage
     return await run_in_threadpool(storage.read_json, layout.schema_key(tenant_id, dataset_id))
 

@@ -1,10 +1,11 @@
 """Generations: create under conditions, read, download the artifact through a signed URL."""
+
 from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime, timezone
-from typing import Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -16,7 +17,7 @@ from api.auth import authenticate
 from api.bodies import fingerprint, read_json, validate
 from api.errors import ApiError
 from api.idempotency import idempotency_key, run_once
-from api.jobs import Snapshot, job_view, snapshot
+from api.jobs import Snapshot, job_view, live_snapshot
 from api.models import GenerationAccepted, GenerationRequest, Job
 from api.routes.datasets import ready_schema
 from api.state import AppState, app_state
@@ -24,18 +25,27 @@ from engine.conditions import parse_conditions
 from engine.errors import EngineInputError
 from infra import layout
 from workflows.contracts import (
-    GENERATION_WORKFLOW, TENANT_ID, GenerationInput, generation_workflow_id, job_id_for, new_generation_id,
+    GENERATION_WORKFLOW,
+    TENANT_ID,
+    GenerationInput,
+    generation_workflow_id,
+    job_id_for,
+    new_generation_id,
 )
 
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
 
 
-async def _start_generation(request: Request, state: AppState, tenant_id: str, dataset_id: str,
-                            data: object) -> JSONResponse:
+async def _start_generation(
+    request: Request, state: AppState, tenant_id: str, dataset_id: str, data: object
+) -> JSONResponse:
     spec = validate(GenerationRequest, data)
     if spec.row_count > state.settings.max_generation_rows:
-        raise ApiError("simio_invalid_field", f"/row_count: at most {state.settings.max_generation_rows} rows",
-                       errors=[{"pointer": "/row_count", "message": "too many rows"}])
+        raise ApiError(
+            "simio_invalid_field",
+            f"/row_count: at most {state.settings.max_generation_rows} rows",
+            errors=[{"pointer": "/row_count", "message": "too many rows"}],
+        )
     schema = await ready_schema(request, tenant_id, dataset_id)
     try:
         parse_conditions(spec.conditions.model_dump(), schema)
@@ -43,29 +53,53 @@ async def _start_generation(request: Request, state: AppState, tenant_id: str, d
         errors = [{"pointer": exc.pointer, "message": exc.detail}] if exc.pointer else []
         raise ApiError(exc.code, exc.detail, errors=errors) from None
     generation_id = new_generation_id()
-    now = datetime.now(timezone.utc).isoformat()
+    now = datetime.now(UTC).isoformat()
     job = GenerationInput(
-        tenant_id=tenant_id, dataset_id=dataset_id, generation_id=generation_id, row_count=spec.row_count,
-        conditions=spec.conditions.model_dump(), format=spec.format,
+        tenant_id=tenant_id,
+        dataset_id=dataset_id,
+        generation_id=generation_id,
+        row_count=spec.row_count,
+        conditions=spec.conditions.model_dump(),
+        format=spec.format,
         seed=spec.seed if spec.seed is not None else secrets.randbelow(2**31),
-        retention_hours=spec.retention_hours or state.settings.default_retention_hours, created_at=now,
+        retention_hours=spec.retention_hours or state.settings.default_retention_hours,
+        created_at=now,
     )
-    memo = {"kind": "generation", "tenant_id": tenant_id, "dataset_id": dataset_id, "generation_id": generation_id,
-            "status": "queued", "stage": "queued", "progress": 0.0, "created_at": now, "updated_at": now,
-            "rows_requested": spec.row_count, "format": spec.format, "seed": job.seed,
-            "conditions": job.conditions, "retention_hours": job.retention_hours}
+    memo = {
+        "kind": "generation",
+        "tenant_id": tenant_id,
+        "dataset_id": dataset_id,
+        "generation_id": generation_id,
+        "status": "queued",
+        "stage": "queued",
+        "progress": 0.0,
+        "created_at": now,
+        "updated_at": now,
+        "rows_requested": spec.row_count,
+        "format": spec.format,
+        "seed": job.seed,
+        "conditions": job.conditions,
+        "retention_hours": job.retention_hours,
+    }
     try:
         await state.temporal.start_workflow(
-            GENERATION_WORKFLOW, job, id=generation_workflow_id(tenant_id, generation_id),
-            task_queue=state.settings.task_queue, memo=memo,
+            GENERATION_WORKFLOW,
+            job,
+            id=generation_workflow_id(tenant_id, generation_id),
+            task_queue=state.settings.task_queue,
+            memo=memo,
             search_attributes=TypedSearchAttributes([SearchAttributePair(TENANT_ID, tenant_id)]),
         )
     except RPCError:
-        raise ApiError("simio_service_unavailable", "Could not queue the generation; retry with the same key.") from None
-    body = GenerationAccepted(generation_id=generation_id, dataset_id=dataset_id,
-                              job_id=job_id_for(generation_id), status="queued")
-    return JSONResponse(body.model_dump(), status_code=202,
-                        headers={"Location": f"/v1/jobs/{body.job_id}", "Retry-After": "1"})
+        raise ApiError(
+            "simio_service_unavailable", "Could not queue the generation; retry with the same key."
+        ) from None
+    body = GenerationAccepted(
+        generation_id=generation_id, dataset_id=dataset_id, job_id=job_id_for(generation_id), status="queued"
+    )
+    return JSONResponse(
+        body.model_dump(), status_code=202, headers={"Location": f"/v1/jobs/{body.job_id}", "Retry-After": "1"}
+    )
 
 
 async def create_generation(request: Request) -> Response:
@@ -76,7 +110,10 @@ async def create_generation(request: Request) -> Response:
     dataset_id = request.path_params["dataset_id"]
     content = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return await run_once(
-        state.idempotency, principal.tenant_id, key, fingerprint(request, content),
+        state.idempotency,
+        principal.tenant_id,
+        key,
+        fingerprint(request, content),
         lambda: _start_generation(request, state, principal.tenant_id, dataset_id, data),
     )
 
@@ -88,12 +125,13 @@ def generation_job(request: Request, tenant_id: str, snap: Snapshot) -> Job:
     state = app_state(request)
     path = f"/v1/generations/{snap.memo['generation_id']}/artifact"
     url, expires = state.signer.sign(state.settings.base_url, tenant_id, path)
-    return job_view(snap, url, datetime.fromtimestamp(expires, timezone.utc).isoformat())
+    return job_view(snap, url, datetime.fromtimestamp(expires, UTC).isoformat())
 
 
 async def live_generation(request: Request, tenant_id: str, generation_id: str) -> Snapshot:
-    snap = await snapshot(app_state(request).temporal, generation_workflow_id(tenant_id, generation_id))
-    if snap is None or snap.gone or snap.memo.get("kind") != "generation":
+    workflow_id = generation_workflow_id(tenant_id, generation_id)
+    snap = await live_snapshot(app_state(request).temporal, workflow_id, "generation")
+    if snap is None:
         raise ApiError("simio_generation_not_found", f"No generation {generation_id!r}.")
     return snap
 
@@ -103,8 +141,12 @@ async def get_generation(request: Request) -> JSONResponse:
     snap = await live_generation(request, principal.tenant_id, request.path_params["generation_id"])
     job = generation_job(request, principal.tenant_id, snap)
     memo = snap.memo
-    body = {**job.model_dump(), "format": memo.get("format"), "seed": memo.get("seed"),
-            "conditions": memo.get("conditions")}
+    body = {
+        **job.model_dump(),
+        "format": memo.get("format"),
+        "seed": memo.get("seed"),
+        "conditions": memo.get("conditions"),
+    }
     return JSONResponse(body)
 
 
@@ -118,8 +160,12 @@ async def download_artifact(request: Request) -> Response:
     state = app_state(request)
     principal = authenticate(request)
     generation_id = request.path_params["generation_id"]
-    if not state.signer.verify(principal.tenant_id, request.url.path,
-                               request.query_params.get("expires"), request.query_params.get("signature")):
+    if not state.signer.verify(
+        principal.tenant_id,
+        request.url.path,
+        request.query_params.get("expires"),
+        request.query_params.get("signature"),
+    ):
         raise ApiError("simio_invalid_signature", "This download link is invalid or has expired.")
     snap = await live_generation(request, principal.tenant_id, generation_id)
     if snap.status not in ("ready", "partial"):
@@ -128,7 +174,8 @@ async def download_artifact(request: Request) -> Response:
     key = layout.artifact_key(principal.tenant_id, snap.memo["dataset_id"], generation_id, fmt)
     handle = state.storage.open_read(key)
     return StreamingResponse(
-        _chunks(handle), media_type=MEDIA_TYPES[fmt],
+        _chunks(handle),
+        media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{generation_id}.{fmt}"', "Cache-Control": "no-store"},
     )
 

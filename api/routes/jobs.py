@@ -1,4 +1,5 @@
 """Jobs: one poll endpoint for dataset and generation work."""
+
 from __future__ import annotations
 
 from starlette.requests import Request

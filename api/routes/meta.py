@@ -1,4 +1,5 @@
 """Health and the error-code pages generated from the registry."""
+
 from __future__ import annotations
 
 import html
@@ -16,9 +17,15 @@ async def healthz(request: Request) -> JSONResponse:
 
 def _entry(code: str) -> dict[str, object]:
     spec = REGISTRY[code]
-    return {"code": code, "status": spec.status, "title": spec.title, "retryable": spec.retryable,
-            "cause": spec.cause, "fix": spec.fix,
-            "support": "Send support the request_id from the response body (also the X-Request-Id header)."}
+    return {
+        "code": code,
+        "status": spec.status,
+        "title": spec.title,
+        "retryable": spec.retryable,
+        "cause": spec.cause,
+        "fix": spec.fix,
+        "support": "Send support the request_id from the response body (also the X-Request-Id header).",
+    }
 
 
 def _wants_json(request: Request) -> bool:
@@ -30,7 +37,8 @@ async def error_index(request: Request) -> Response:
     if _wants_json(request):
         return JSONResponse({"errors": entries})
     items = "".join(
-        f'<li><a href="/errors/{e["code"]}"><code>{e["code"]}</code></a> ({e["status"]}) {html.escape(str(e["title"]))}</li>'
+        f'<li><a href="/errors/{e["code"]}"><code>{e["code"]}</code></a> ({e["status"]}) '
+        f"{html.escape(str(e['title']))}</li>"
         for e in entries
     )
     return HTMLResponse(f"<!doctype html><title>Simulacra errors</title><h1>Error codes</h1><ul>{items}</ul>")

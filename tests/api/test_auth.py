@@ -13,8 +13,9 @@ from tests.flows import bearer
 
 
 def _claim(client: TestClient, token: str):
-    return client.post("/v1/credential-claims", json={"credential_claim_token": token},
-                       headers={"Idempotency-Key": uuid.uuid4().hex})
+    return client.post(
+        "/v1/credential-claims", json={"credential_claim_token": token}, headers={"Idempotency-Key": uuid.uuid4().hex}
+    )
 
 
 def test_missing_token_is_a_problem_with_request_id(client: TestClient) -> None:
@@ -61,15 +62,24 @@ def test_claim_token_is_one_time(client: TestClient, settings: Settings) -> None
 def test_token_endpoint_accepts_json_and_basic_and_refuses_bad_secret(client: TestClient, settings: Settings) -> None:
     _, claim_token = CredentialStore(ControlDB(settings.resolved_control_db)).create_client("hooli", 3600)
     claimed = _claim(client, claim_token).json()
-    by_json = client.post("/oauth/token", json={"grant_type": "client_credentials", "client_id": claimed["client_id"],
-                                                "client_secret": claimed["client_secret"]})
+    by_json = client.post(
+        "/oauth/token",
+        json={
+            "grant_type": "client_credentials",
+            "client_id": claimed["client_id"],
+            "client_secret": claimed["client_secret"],
+        },
+    )
     assert by_json.status_code == 200
     assert by_json.json()["token_type"] == "Bearer" and by_json.json()["expires_in"] > 0
-    by_basic = client.post("/oauth/token", data={"grant_type": "client_credentials"},
-                           auth=(claimed["client_id"], claimed["client_secret"]))
+    by_basic = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=(claimed["client_id"], claimed["client_secret"])
+    )
     assert by_basic.status_code == 200
-    wrong = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": claimed["client_id"],
-                                              "client_secret": "nope"})
+    wrong = client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": claimed["client_id"], "client_secret": "nope"},
+    )
     assert wrong.status_code == 401
     assert wrong.json()["error"] == "invalid_client"
     grant = client.post("/oauth/token", data={"grant_type": "password"})

@@ -13,6 +13,9 @@ def test_api_process_never_loads_the_science_stack() -> None:
 
 
 def test_workflows_import_only_workflow_safe_modules() -> None:
-    probe = "import sys, workflows.dataset, workflows.generation; print(sorted(m for m in ('engine', 'infra', 'activities') if m in sys.modules))"
+    probe = (
+        "import sys, workflows.dataset, workflows.generation;"
+        "print(sorted(m for m in ('engine', 'infra', 'activities') if m in sys.modules))"
+    )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "[]"

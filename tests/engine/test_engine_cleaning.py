@@ -28,7 +28,14 @@ def test_tracker_headers_become_snake_case(tracker_csv: str, tmp_path: Path) -> 
     assert schema["renamed"]["Age Band"] == "age_band"
     assert schema["renamed"]["Purchase Intent"] == "purchase_intent"
     assert [c["name"] for c in schema["columns"]] == [
-        "segment", "region", "age_band", "brand", "price", "awareness", "satisfaction", "purchase_intent",
+        "segment",
+        "region",
+        "age_band",
+        "brand",
+        "price",
+        "awareness",
+        "satisfaction",
+        "purchase_intent",
     ]
 
 
@@ -48,7 +55,10 @@ def test_tracker_types_and_summaries_are_inferred(tracker_csv: str, tmp_path: Pa
     schema = clean_table(tracker_csv, str(tmp_path / "clean.parquet"))
     columns = {c["name"]: c for c in schema["columns"]}
     assert {name: c["type"] for name, c in columns.items() if c["type"] != "categorical"} == {
-        "price": "numeric", "awareness": "integer", "satisfaction": "integer", "purchase_intent": "integer",
+        "price": "numeric",
+        "awareness": "integer",
+        "satisfaction": "integer",
+        "purchase_intent": "integer",
     }
     assert columns["price"]["decimals"] == 2 and columns["satisfaction"]["decimals"] == 0
     assert columns["price"]["min"] == 3.49 and columns["price"]["max"] == 6.99

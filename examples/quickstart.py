@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import requests
@@ -85,6 +86,10 @@ def wait(job_id: str, token: str) -> dict:
         time.sleep(max(job.get("poll_interval_seconds") or 1.0, 0.5))
 
 
+def elapsed(job: dict) -> float:
+    return (datetime.fromisoformat(job["updated_at"]) - datetime.fromisoformat(job["created_at"])).total_seconds()
+
+
 def main() -> int:
     token = mint_token(*credentials())
     auth = {"Authorization": f"Bearer {token}"}
@@ -96,6 +101,7 @@ def main() -> int:
     if dataset_job["status"] != "ready":
         print(f"dataset failed: {dataset_job['error']}", file=sys.stderr)
         return 1
+    print(f"dataset ready in {elapsed(dataset_job):.1f} s (server time, upload accepted -> model fitted)")
 
     schema = check(requests.get(f"{BASE}/v1/datasets/{upload['dataset_id']}/schema", headers=auth, timeout=30)).json()
     print("columns:", ", ".join(f"{c['name']} ({c['type']})" for c in schema["columns"]))
@@ -114,6 +120,7 @@ def main() -> int:
         print(f"generation failed: {job['error']}", file=sys.stderr)
         return 1
 
+    print(f"generation ready in {elapsed(job):.1f} s")
     download = check(requests.get(job["artifact_url"], headers=auth, timeout=120))
     OUT_PATH.write_bytes(download.content)
     rows = list(csv.DictReader(io.StringIO(download.text)))

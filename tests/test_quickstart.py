@@ -39,7 +39,8 @@ def _start_dev(data_dir: Path, ports: dict[str, int], log: Path) -> subprocess.P
         "--ui-port",
         str(ports["ui"]),
     )
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=open(log, "ab"), text=True, cwd=REPO)
+    # Run from outside the checkout: the installed package must work wherever the user stands.
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=open(log, "ab"), text=True, cwd=log.parent)
 
 
 def _wait_for_banner(process: subprocess.Popen[str]) -> str:

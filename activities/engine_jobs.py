@@ -57,11 +57,9 @@ def generate(storage_url: str, job: dict[str, Any]) -> dict[str, Any]:
         )
     with storage.local_copy(model) as model_path:
         table, report = engine.generate_rows(model_path, job["conditions"], job["row_count"], seed=job["seed"])
-    _write_artifact(
-        storage, layout.artifact_key(tenant_id, dataset_id, generation_id, job["format"]), table, job["format"]
-    )
+    _write_artifact(storage, layout.artifact_key(tenant_id, generation_id, job["format"]), table, job["format"])
     report["conditions_met"] = _conditions_met(job["conditions"], report)
-    storage.write_json(layout.generation_report_key(tenant_id, dataset_id, generation_id), report)
+    storage.write_json(layout.generation_report_key(tenant_id, generation_id), report)
     return {"rows_generated": report["rows_generated"], "conditions_met": report["conditions_met"]}
 
 

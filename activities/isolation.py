@@ -31,11 +31,17 @@ class EnginePool:
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run fn(*args) in a pool process, heartbeating while it works."""
         future = asyncio.wrap_future(self._executor.submit(fn, *args))
-        while True:
-            done, _ = await asyncio.wait({future}, timeout=HEARTBEAT_EVERY_SECONDS)
-            if done:
-                return future.result()
-            activity.heartbeat()
+        try:
+            while True:
+                activity.heartbeat()
+                done, _ = await asyncio.wait({future}, timeout=HEARTBEAT_EVERY_SECONDS)
+                if done:
+                    return future.result()
+        except asyncio.CancelledError:
+            # A running process cannot be interrupted safely: let it finish, then report the cancel,
+            # so whoever removes this job's files next does so after its last write.
+            await asyncio.wait({future})
+            raise
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

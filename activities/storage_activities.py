@@ -19,7 +19,7 @@ class StorageActivities:
     async def expire(self, target: ExpireInput) -> None:
         """Remove every stored object of the resource; removing what is already gone is success."""
         if target.generation_id:
-            prefix = layout.generation_prefix(target.tenant_id, target.dataset_id, target.generation_id)
+            prefix = layout.generation_prefix(target.tenant_id, target.generation_id)
         else:
             prefix = layout.dataset_prefix(target.tenant_id, target.dataset_id)
         await asyncio.to_thread(self._storage.delete_prefix, prefix)

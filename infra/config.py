@@ -31,6 +31,8 @@ class Settings:
     max_upload_bytes: int = 200 * 1024 * 1024
     max_generation_rows: int = 1_000_000
     default_retention_hours: int = 24
+    # Test-only knob: how many seconds a "retention hour" lasts, so tests can watch expiry happen.
+    retention_hour_seconds: int = 3600
     engine_processes: int = 2
     log_level: str = "info"
 
@@ -82,6 +84,7 @@ _ENV_FIELDS: dict[str, type] = {
     "max_upload_bytes": int,
     "max_generation_rows": int,
     "default_retention_hours": int,
+    "retention_hour_seconds": int,
     "engine_processes": int,
     "log_level": str,
 }

@@ -31,13 +31,15 @@ def fit_report_key(tenant_id: str, dataset_id: str) -> str:
     return f"{dataset_prefix(tenant_id, dataset_id)}/fit_report.json"
 
 
-def generation_prefix(tenant_id: str, dataset_id: str, generation_id: str) -> str:
-    return f"{dataset_prefix(tenant_id, dataset_id)}/generations/{generation_id}"
+# Generations live beside, not under, their dataset: deleting a dataset leaves already generated
+# artifacts to expire on their own retention windows.
+def generation_prefix(tenant_id: str, generation_id: str) -> str:
+    return f"tenants/{tenant_id}/generations/{generation_id}"
 
 
-def artifact_key(tenant_id: str, dataset_id: str, generation_id: str, fmt: str) -> str:
-    return f"{generation_prefix(tenant_id, dataset_id, generation_id)}/rows.{fmt}"
+def artifact_key(tenant_id: str, generation_id: str, fmt: str) -> str:
+    return f"{generation_prefix(tenant_id, generation_id)}/rows.{fmt}"
 
 
-def generation_report_key(tenant_id: str, dataset_id: str, generation_id: str) -> str:
-    return f"{generation_prefix(tenant_id, dataset_id, generation_id)}/report.json"
+def generation_report_key(tenant_id: str, generation_id: str) -> str:
+    return f"{generation_prefix(tenant_id, generation_id)}/report.json"

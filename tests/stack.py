@@ -43,13 +43,23 @@ def start_cli(args: list[str], env: dict[str, str], log: Path) -> subprocess.Pop
     )
 
 
-def wait_for_job(get: Callable[[str], Any], job_id: str, alive: Callable[[], bool], timeout: float = 180) -> dict:
-    """Poll a job until it is terminal; fail fast if the worker died."""
+def poll_until(
+    fetch: Callable[[], Any],
+    done: Callable[[Any], bool],
+    timeout: float = 180,
+    alive: Callable[[], bool] = lambda: True,
+) -> Any:
+    """Poll a real condition (a job's state over HTTP) until it holds; fail fast if the worker died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = get(f"/v1/jobs/{job_id}").json()
-        if job["status"] in TERMINAL:
-            return job
+        value = fetch()
+        if done(value):
+            return value
         assert alive(), "the worker process died"
         time.sleep(0.2)
-    raise AssertionError(f"job {job_id} not terminal after {timeout} s: {job}")
+    raise AssertionError(f"condition not met after {timeout} s; last value: {value}")
+
+
+def wait_for_job(get: Callable[[str], Any], job_id: str, alive: Callable[[], bool], timeout: float = 180) -> dict:
+    """Poll a job until it is terminal."""
+    return poll_until(lambda: get(f"/v1/jobs/{job_id}").json(), lambda job: job["status"] in TERMINAL, timeout, alive)

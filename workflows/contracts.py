@@ -6,6 +6,7 @@ Payloads carry ids and storage keys, never data. Everything here is workflow-saf
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -18,6 +19,7 @@ SEARCH_ATTRIBUTES = (TENANT_ID, STAGE, JOB_STATUS)
 
 DATASET_WORKFLOW = "DatasetWorkflow"
 GENERATION_WORKFLOW = "GenerationWorkflow"
+DELETE_UPDATE = "delete"
 
 CLEAN = "clean_dataset"
 DISCOVER = "discover_graph"
@@ -25,7 +27,6 @@ FIT = "fit_model"
 GENERATE = "generate_rows"
 EXPIRE = "expire_resource"
 
-JobStatus = Literal["queued", "running", "ready", "partial", "failed", "expired", "deleted"]
 TERMINAL_STATUSES = frozenset({"ready", "partial", "failed"})
 ArtifactFormat = Literal["csv", "parquet"]
 
@@ -64,8 +65,7 @@ class DatasetInput(BaseModel):
     tenant_id: str
     dataset_id: str
     filename: str
-    retention_hours: int
-    created_at: str
+    expires_at: datetime
 
 
 class DatasetRef(BaseModel):
@@ -94,8 +94,7 @@ class GenerationInput(BaseModel):
     conditions: dict[str, Any] = Field(default_factory=dict)
     format: ArtifactFormat = "csv"
     seed: int
-    retention_hours: int
-    created_at: str
+    expires_at: datetime
 
 
 class GenerationResult(BaseModel):

@@ -1,4 +1,4 @@
-"""DatasetWorkflow: clean -> discover -> fit, publish readiness, keep until retention or delete, then expire."""
+"""DatasetWorkflow: clean -> discover -> fit, publish readiness, hold until retention or delete, then remove."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.contracts import (
         CLEAN,
         DATASET_WORKFLOW,
+        DELETE_UPDATE,
         DISCOVER,
         FIT,
         CleanResult,
@@ -18,23 +19,28 @@ with workflow.unsafe.imports_passed_through():
         ExpireInput,
         FitResult,
     )
+    from workflows.lifecycle import Lifecycle
     from workflows.policies import engine_step
-    from workflows.publish import error_fields, publish
-    from workflows.retention import hold_until_expiry
+    from workflows.publish import error_fields
 
 
 @workflow.defn(name=DATASET_WORKFLOW)
 class DatasetWorkflow:
     def __init__(self) -> None:
-        self._deleted = False
+        self._life = Lifecycle()
 
-    @workflow.signal
-    def delete(self) -> None:
-        self._deleted = True
+    @workflow.update(name=DELETE_UPDATE)
+    async def delete(self) -> None:
+        await self._life.delete()
 
     @workflow.run
     async def run(self, job: DatasetInput) -> None:
         ref = DatasetRef(tenant_id=job.tenant_id, dataset_id=job.dataset_id)
+        target = ExpireInput(tenant_id=job.tenant_id, dataset_id=job.dataset_id)
+        await self._life.run(self._build(ref), job.expires_at, target)
+
+    async def _build(self, ref: DatasetRef) -> None:
+        publish = self._life.publish
         try:
             publish("running", "cleaning", 0.0)
             cleaned = await engine_step(CLEAN, ref, CleanResult)
@@ -45,5 +51,3 @@ class DatasetWorkflow:
             publish("ready", "ready", 1.0, ready_at=workflow.now().isoformat())
         except ActivityError as exc:
             publish("failed", "failed", 1.0, **error_fields(exc))
-
-        await hold_until_expiry(lambda: self._deleted, job.retention_hours, ExpireInput(**ref.model_dump()))

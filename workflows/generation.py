@@ -1,4 +1,4 @@
-"""GenerationWorkflow: sample under conditions, write the artifact, keep it until retention, then expire."""
+"""GenerationWorkflow: sample under conditions, write the artifact, hold it until retention, then remove it."""
 
 from __future__ import annotations
 
@@ -6,25 +6,37 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import GENERATE, GENERATION_WORKFLOW, ExpireInput, GenerationInput, GenerationResult
+    from workflows.contracts import (
+        DELETE_UPDATE,
+        GENERATE,
+        GENERATION_WORKFLOW,
+        ExpireInput,
+        GenerationInput,
+        GenerationResult,
+    )
+    from workflows.lifecycle import Lifecycle
     from workflows.policies import engine_step
-    from workflows.publish import error_fields, publish
-    from workflows.retention import hold_until_expiry
+    from workflows.publish import error_fields
 
 
 @workflow.defn(name=GENERATION_WORKFLOW)
 class GenerationWorkflow:
     def __init__(self) -> None:
-        self._deleted = False
+        self._life = Lifecycle()
 
-    @workflow.signal
-    def delete(self) -> None:
-        self._deleted = True
+    @workflow.update(name=DELETE_UPDATE)
+    async def delete(self) -> None:
+        await self._life.delete()
 
     @workflow.run
     async def run(self, job: GenerationInput) -> None:
-        publish("running", "sampling", 0.0)
+        target = ExpireInput(tenant_id=job.tenant_id, dataset_id=job.dataset_id, generation_id=job.generation_id)
+        await self._life.run(self._build(job), job.expires_at, target)
+
+    async def _build(self, job: GenerationInput) -> None:
+        publish = self._life.publish
         try:
+            publish("running", "sampling", 0.0)
             result = await engine_step(GENERATE, job, GenerationResult)
             complete = result.conditions_met and result.rows_generated == job.row_count
             publish(
@@ -36,6 +48,3 @@ class GenerationWorkflow:
             )
         except ActivityError as exc:
             publish("failed", "failed", 1.0, **error_fields(exc))
-
-        target = ExpireInput(tenant_id=job.tenant_id, dataset_id=job.dataset_id, generation_id=job.generation_id)
-        await hold_until_expiry(lambda: self._deleted, job.retention_hours, target)

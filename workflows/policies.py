@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.workflow import ActivityCancellationType
 
 T = TypeVar("T")
 
@@ -29,6 +30,8 @@ async def engine_step(activity: str, arg: Any, result_type: type[T]) -> T:
         start_to_close_timeout=timedelta(minutes=30),
         heartbeat_timeout=timedelta(seconds=60),
         retry_policy=ENGINE_RETRY,
+        # On cancel (a delete during the build) wait until the engine process stopped writing.
+        cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     )
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import authenticate
 from api.bodies import fingerprint
@@ -18,12 +17,13 @@ from api.errors import ApiError
 from api.idempotency import REPLAY_HEADER, idempotency_key, run_once
 from api.jobs import Snapshot, live_snapshot
 from api.models import DatasetAccepted
+from api.starts import accepted, initial_memo, start_job
 from api.state import AppState, app_state
 from api.upload import ReceivedUpload, receive_upload
 from infra import layout
 from workflows.contracts import (
     DATASET_WORKFLOW,
-    TENANT_ID,
+    DELETE_UPDATE,
     DatasetInput,
     dataset_workflow_id,
     job_id_for,
@@ -31,6 +31,8 @@ from workflows.contracts import (
 )
 
 MAX_RETENTION_HOURS = 168
+# A worker must take the update; without one the client gets a retryable 503 instead of a hang.
+DELETE_TIMEOUT = timedelta(seconds=30)
 
 
 def _retention_hours(upload: ReceivedUpload, default: int) -> int:
@@ -49,43 +51,24 @@ def _retention_hours(upload: ReceivedUpload, default: int) -> int:
 async def _start_dataset(
     state: AppState, tenant_id: str, dataset_id: str, upload: ReceivedUpload, retention_hours: int
 ) -> JSONResponse:
-    now = datetime.now(UTC).isoformat()
+    memo = initial_memo(
+        state,
+        "dataset",
+        tenant_id,
+        retention_hours,
+        dataset_id=dataset_id,
+        filename=upload.filename,
+        size_bytes=upload.size,
+    )
     job = DatasetInput(
         tenant_id=tenant_id,
         dataset_id=dataset_id,
         filename=upload.filename,
-        retention_hours=retention_hours,
-        created_at=now,
+        expires_at=datetime.fromisoformat(memo["expires_at"]),
     )
-    memo = {
-        "kind": "dataset",
-        "tenant_id": tenant_id,
-        "dataset_id": dataset_id,
-        "filename": upload.filename,
-        "size_bytes": upload.size,
-        "status": "queued",
-        "stage": "queued",
-        "progress": 0.0,
-        "created_at": now,
-        "updated_at": now,
-        "retention_hours": retention_hours,
-    }
-    try:
-        await state.temporal.start_workflow(
-            DATASET_WORKFLOW,
-            job,
-            id=dataset_workflow_id(tenant_id, dataset_id),
-            task_queue=state.settings.task_queue,
-            memo=memo,
-            search_attributes=TypedSearchAttributes([SearchAttributePair(TENANT_ID, tenant_id)]),
-        )
-    except RPCError:
-        raise ApiError(
-            "simio_service_unavailable", "Could not queue the dataset job; retry with the same key."
-        ) from None
-    body = DatasetAccepted(dataset_id=dataset_id, job_id=job_id_for(dataset_id), status="queued")
-    return JSONResponse(
-        body.model_dump(), status_code=202, headers={"Location": f"/v1/jobs/{body.job_id}", "Retry-After": "1"}
+    await start_job(state, DATASET_WORKFLOW, dataset_workflow_id(tenant_id, dataset_id), job, memo)
+    return accepted(
+        DatasetAccepted(dataset_id=dataset_id, job_id=job_id_for(dataset_id), status="queued"), job_id_for(dataset_id)
     )
 
 
@@ -167,8 +150,24 @@ async def get_schema(request: Request) -> JSONResponse:
     return JSONResponse({"dataset_id": dataset_id, **schema})
 
 
+async def delete_dataset(request: Request) -> Response:
+    """Remove the dataset: 404 to every reader at once, and nothing of it left in storage on return."""
+    principal = authenticate(request)
+    dataset_id = request.path_params["dataset_id"]
+    await live_dataset(request, principal.tenant_id, dataset_id)
+    handle = app_state(request).temporal.get_workflow_handle(dataset_workflow_id(principal.tenant_id, dataset_id))
+    try:
+        await handle.execute_update(DELETE_UPDATE, rpc_timeout=DELETE_TIMEOUT)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:  # it expired between our look and the delete
+            raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.") from None
+        raise ApiError("simio_service_unavailable", "The delete did not complete; retry it.") from None
+    return Response(status_code=204)
+
+
 routes = [
     Route("/v1/datasets", create_dataset, methods=["POST"]),
     Route("/v1/datasets/{dataset_id}", get_dataset, methods=["GET"]),
+    Route("/v1/datasets/{dataset_id}", delete_dataset, methods=["DELETE"]),
     Route("/v1/datasets/{dataset_id}/schema", get_schema, methods=["GET"]),
 ]

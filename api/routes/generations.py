@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.service import RPCError
 
 from api.auth import authenticate
 from api.bodies import fingerprint, read_json, validate
@@ -20,13 +18,13 @@ from api.idempotency import idempotency_key, run_once
 from api.jobs import Snapshot, job_view, live_snapshot
 from api.models import GenerationAccepted, GenerationRequest, Job
 from api.routes.datasets import ready_schema
+from api.starts import accepted, initial_memo, start_job
 from api.state import AppState, app_state
 from engine.conditions import parse_conditions
 from engine.errors import EngineInputError
 from infra import layout
 from workflows.contracts import (
     GENERATION_WORKFLOW,
-    TENANT_ID,
     GenerationInput,
     generation_workflow_id,
     job_id_for,
@@ -53,53 +51,36 @@ async def _start_generation(
         errors = [{"pointer": exc.pointer, "message": exc.detail}] if exc.pointer else []
         raise ApiError(exc.code, exc.detail, errors=errors) from None
     generation_id = new_generation_id()
-    now = datetime.now(UTC).isoformat()
+    retention_hours = spec.retention_hours or state.settings.default_retention_hours
+    seed = spec.seed if spec.seed is not None else secrets.randbelow(2**31)
+    conditions = spec.conditions.model_dump()
+    memo = initial_memo(
+        state,
+        "generation",
+        tenant_id,
+        retention_hours,
+        dataset_id=dataset_id,
+        generation_id=generation_id,
+        rows_requested=spec.row_count,
+        format=spec.format,
+        seed=seed,
+        conditions=conditions,
+    )
     job = GenerationInput(
         tenant_id=tenant_id,
         dataset_id=dataset_id,
         generation_id=generation_id,
         row_count=spec.row_count,
-        conditions=spec.conditions.model_dump(),
+        conditions=conditions,
         format=spec.format,
-        seed=spec.seed if spec.seed is not None else secrets.randbelow(2**31),
-        retention_hours=spec.retention_hours or state.settings.default_retention_hours,
-        created_at=now,
+        seed=seed,
+        expires_at=datetime.fromisoformat(memo["expires_at"]),
     )
-    memo = {
-        "kind": "generation",
-        "tenant_id": tenant_id,
-        "dataset_id": dataset_id,
-        "generation_id": generation_id,
-        "status": "queued",
-        "stage": "queued",
-        "progress": 0.0,
-        "created_at": now,
-        "updated_at": now,
-        "rows_requested": spec.row_count,
-        "format": spec.format,
-        "seed": job.seed,
-        "conditions": job.conditions,
-        "retention_hours": job.retention_hours,
-    }
-    try:
-        await state.temporal.start_workflow(
-            GENERATION_WORKFLOW,
-            job,
-            id=generation_workflow_id(tenant_id, generation_id),
-            task_queue=state.settings.task_queue,
-            memo=memo,
-            search_attributes=TypedSearchAttributes([SearchAttributePair(TENANT_ID, tenant_id)]),
-        )
-    except RPCError:
-        raise ApiError(
-            "simio_service_unavailable", "Could not queue the generation; retry with the same key."
-        ) from None
+    await start_job(state, GENERATION_WORKFLOW, generation_workflow_id(tenant_id, generation_id), job, memo)
     body = GenerationAccepted(
         generation_id=generation_id, dataset_id=dataset_id, job_id=job_id_for(generation_id), status="queued"
     )
-    return JSONResponse(
-        body.model_dump(), status_code=202, headers={"Location": f"/v1/jobs/{body.job_id}", "Retry-After": "1"}
-    )
+    return accepted(body, body.job_id)
 
 
 async def create_generation(request: Request) -> Response:
@@ -171,8 +152,11 @@ async def download_artifact(request: Request) -> Response:
     if snap.status not in ("ready", "partial"):
         raise ApiError("simio_artifact_not_ready", f"Generation {generation_id!r} is {snap.status}.")
     fmt = snap.memo.get("format", "csv")
-    key = layout.artifact_key(principal.tenant_id, snap.memo["dataset_id"], generation_id, fmt)
-    handle = state.storage.open_read(key)
+    key = layout.artifact_key(principal.tenant_id, generation_id, fmt)
+    try:
+        handle = state.storage.open_read(key)
+    except FileNotFoundError:  # removed by its retention timer a moment ago
+        raise ApiError("simio_generation_not_found", f"No generation {generation_id!r}.") from None
     return StreamingResponse(
         _chunks(handle),
         media_type=MEDIA_TYPES[fmt],

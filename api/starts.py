@@ -1,0 +1,53 @@
+"""Start a job's workflow with its public memo, and answer 202 the same way for every job."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.responses import JSONResponse
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.service import RPCError
+
+from api.errors import ApiError
+from api.state import AppState
+from workflows.contracts import TENANT_ID
+
+
+def initial_memo(state: AppState, kind: str, tenant_id: str, retention_hours: int, **fields: Any) -> dict[str, Any]:
+    """What a job shows before any worker touched it (so: while none runs, too)."""
+    now = datetime.now(UTC)
+    seconds = retention_hours * state.settings.retention_hour_seconds
+    return {
+        "kind": kind,
+        "tenant_id": tenant_id,
+        "status": "queued",
+        "stage": "queued",
+        "progress": 0.0,
+        "created_at": now.isoformat(),
+        "updated_at": now.isoformat(),
+        "retention_hours": retention_hours,
+        "expires_at": (now + timedelta(seconds=seconds)).isoformat(),
+        **fields,
+    }
+
+
+async def start_job(state: AppState, workflow: str, workflow_id: str, payload: BaseModel, memo: dict[str, Any]) -> None:
+    try:
+        await state.temporal.start_workflow(
+            workflow,
+            payload,
+            id=workflow_id,
+            task_queue=state.settings.task_queue,
+            memo=memo,
+            search_attributes=TypedSearchAttributes([SearchAttributePair(TENANT_ID, memo["tenant_id"])]),
+        )
+    except RPCError:
+        raise ApiError("simio_service_unavailable", "Could not queue the job; retry with the same key.") from None
+
+
+def accepted(body: BaseModel, job_id: str) -> JSONResponse:
+    return JSONResponse(
+        body.model_dump(), status_code=202, headers={"Location": f"/v1/jobs/{job_id}", "Retry-After": "1"}
+    )

@@ -1,0 +1,60 @@
+"""A resource's life inside its workflow: build it, hold it for its retention, remove it.
+
+Retention is a durable timer on workflow time; deletion is a workflow update, so
+`DELETE` returns only once the stored objects are gone. A build still running when the
+delete arrives is cancelled, and its engine process is allowed to finish first, so
+nothing is written after the removal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.contracts import EXPIRE, ExpireInput
+    from workflows.policies import storage_step
+    from workflows.publish import publish
+
+
+class Lifecycle:
+    def __init__(self) -> None:
+        self.deleted = False
+        self.closed = False
+
+    def publish(self, status: str, stage: str, progress: float, **fields: Any) -> None:
+        """Publish the build's progress, unless a delete has already made the resource gone."""
+        if not self.deleted:
+            publish(status, stage, progress, **fields)
+
+    async def run(self, build: Awaitable[None], expires_at: datetime, target: ExpireInput) -> None:
+        """Build, then hold until expires_at (counted from the request, not from the build's end) or a delete."""
+        task = asyncio.ensure_future(build)
+        await workflow.wait_condition(lambda: task.done() or self.deleted)
+        if not task.done():
+            task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        remaining = (expires_at - workflow.now()).total_seconds()
+        if not self.deleted and remaining > 0:
+            try:
+                await workflow.wait_condition(lambda: self.deleted, timeout=timedelta(seconds=remaining))
+            except TimeoutError:  # the retention window ran out: expire
+                pass
+        await storage_step(EXPIRE, target)
+        publish("deleted" if self.deleted else "expired", "removed", 1.0, removed_at=workflow.now().isoformat())
+        self.closed = True
+        await workflow.wait_condition(workflow.all_handlers_finished)
+
+    async def delete(self) -> None:
+        """Make the resource gone at once (readers see 404), then wait until storage holds nothing of it."""
+        if not self.closed:
+            self.deleted = True
+            publish("deleted", "removing", 1.0)
+            await workflow.wait_condition(lambda: self.closed)

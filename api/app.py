@@ -11,8 +11,9 @@ from starlette.middleware import Middleware
 from api.context import RequestContextMiddleware
 from api.idempotency import IdempotencyStore
 from api.problems import exception_handlers
-from api.routes import auth, datasets, generations, jobs, meta
+from api.routes import auth, datasets, generations, jobs, meta, usage
 from api.state import AppState
+from infra.audit import AuditLog
 from infra.config import Settings
 from infra.controldb import ControlDB
 from infra.credentials import CredentialStore
@@ -20,8 +21,9 @@ from infra.signed_urls import UrlSigner
 from infra.storage import Storage
 from infra.temporal import connect
 from infra.tokens import Issuer
+from infra.usage import UsageLedger
 
-routes = [*meta.routes, *auth.routes, *datasets.routes, *generations.routes, *jobs.routes]
+routes = [*meta.routes, *auth.routes, *datasets.routes, *generations.routes, *jobs.routes, *usage.routes]
 middleware = [Middleware(RequestContextMiddleware)]
 
 
@@ -37,6 +39,8 @@ def create_app(settings: Settings) -> Starlette:
             issuer=Issuer(settings.keys_dir, settings.issuer, settings.audience, settings.token_ttl_seconds),
             signer=UrlSigner(settings.keys_dir, settings.artifact_url_ttl_seconds),
             idempotency=IdempotencyStore(db),
+            usage=UsageLedger(db, settings.default_rows_per_period),
+            audit=AuditLog(db),
         )
         yield
 

@@ -12,7 +12,8 @@ from infra.tokens import InvalidToken, Principal, verify_token
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="simulacra"'}
 
 
-def authenticate(request: Request) -> Principal:
+def authenticate(request: Request, *scopes: str) -> Principal:
+    """The caller's tenant and scopes; with scopes given, the token must carry at least one of them."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -25,4 +26,11 @@ def authenticate(request: Request) -> Principal:
     except InvalidToken as exc:
         raise ApiError("simio_unauthorized", f"Access token rejected: {exc}.", headers=_CHALLENGE) from None
     structlog.contextvars.bind_contextvars(tenant_id=principal.tenant_id)
+    if scopes and not set(scopes) & set(principal.scopes):
+        raise ApiError(
+            "simio_insufficient_scope",
+            f"This operation needs the scope {' or '.join(scopes)}; "
+            f"the token has: {' '.join(principal.scopes) or 'none'}.",
+            headers={"WWW-Authenticate": f'Bearer realm="simulacra", error="insufficient_scope", scope="{scopes[0]}"'},
+        )
     return principal

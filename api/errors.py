@@ -27,6 +27,13 @@ REGISTRY: dict[str, ErrorSpec] = {
         "The request had no `Authorization: Bearer` token, or the token failed verification (signature, issuer, audience, expiry).",
         "Mint a fresh token at the token URL with your client credentials and send it as `Authorization: Bearer <token>`.",
     ),
+    "simio_insufficient_scope": ErrorSpec(
+        403,
+        "Token lacks the required scope",
+        False,
+        "The access token is valid but was not granted the scope this operation needs (datasets:write, datasets:read, generations:write or generations:read).",
+        "Mint a token with the needed scope (`scope` parameter at the token URL), or ask your operator to grant it to the client.",
+    ),
     "simio_invalid_client": ErrorSpec(
         401,
         "Invalid client credentials",
@@ -166,6 +173,20 @@ REGISTRY: dict[str, ErrorSpec] = {
         False,
         "A categorical condition names a level the column does not have.",
         "Use one of the column's `levels` from the schema.",
+    ),
+    "simio_row_quota_exceeded": ErrorSpec(
+        402,
+        "Row window exceeded",
+        False,
+        "The generation would take the tenant past its rows for this calendar month (the first 20,000 rows are free; operators set larger windows).",
+        "Ask for fewer rows (see `GET /v1/usage` for what remains), or ask your operator to raise the window.",
+    ),
+    "simio_quota_reservation_conflict": ErrorSpec(
+        409,
+        "Rows held by running generations",
+        True,
+        "The rows would fit only if generations still running make fewer rows than they reserved.",
+        "Retry with the same Idempotency-Key after `Retry-After` seconds, when the running generations have settled.",
     ),
     "simio_not_found": ErrorSpec(
         404, "No such route", False, "The path does not exist.", "Check the path against /openapi.json."

@@ -8,11 +8,13 @@ from starlette.requests import Request
 from temporalio.client import Client
 
 from api.idempotency import IdempotencyStore
+from infra.audit import AuditLog
 from infra.config import Settings
 from infra.credentials import CredentialStore
 from infra.signed_urls import UrlSigner
 from infra.storage import Storage
 from infra.tokens import Issuer
+from infra.usage import UsageLedger
 
 
 @dataclass
@@ -24,6 +26,8 @@ class AppState:
     issuer: Issuer
     signer: UrlSigner
     idempotency: IdempotencyStore
+    usage: UsageLedger
+    audit: AuditLog
 
 
 def app_state(request: Request) -> AppState:

@@ -9,15 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import signal
 import sys
 from pathlib import Path
 
+from infra.admin import add_admin_commands, run_admin
 from infra.config import Settings, load_settings
 from infra.logs import configure_logging
-
-TENANT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -44,38 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     _server(api)
     worker = commands.add_parser("worker", help="run a Temporal worker (workflows + engine activities)")
     _common(worker)
-    admin = commands.add_parser("admin", help="operator commands")
-    admin_commands = admin.add_subparsers(dest="admin_command", required=True)
-    create = admin_commands.add_parser("create-client", help="create an API client and print its one-time claim token")
-    create.add_argument("--data-dir", type=Path)
-    create.add_argument("--tenant", required=True)
-    create.add_argument("--json", action="store_true", help="print JSON only")
+    add_admin_commands(commands)
     return parser
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     names = ("data_dir", "host", "port", "temporal_address", "temporal_namespace", "temporal_port", "temporal_ui_port")
     return load_settings().with_overrides(**{n: getattr(args, n, None) for n in names})
-
-
-def create_client(settings: Settings, tenant: str, as_json: bool) -> int:
-    from infra.controldb import ControlDB
-    from infra.credentials import CredentialStore
-
-    if not TENANT_PATTERN.match(tenant):
-        print(f"tenant must match {TENANT_PATTERN.pattern}", file=sys.stderr)
-        return 2
-    store = CredentialStore(ControlDB(settings.resolved_control_db))
-    client, token = store.create_client(tenant, settings.claim_ttl_seconds)
-    if as_json:
-        print(json.dumps({"tenant": tenant, "credential_claim_token": token}))
-    else:
-        print(
-            f"client {client.client_id} for tenant {tenant}\nclaim token (one-time): {token}\n"
-            f"claim it: POST {settings.base_url}/v1/credential-claims "
-            '{"credential_claim_token": "<token>"} with an Idempotency-Key header'
-        )
-    return 0
 
 
 def run_api(settings: Settings) -> int:
@@ -107,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = _settings(args)
     configure_logging(settings.log_level)
     if args.command == "admin":
-        return create_client(settings, args.tenant, args.json)
+        return run_admin(args, settings)
     if args.command == "api":
         return run_api(settings)
     if args.command == "worker":

@@ -30,6 +30,8 @@ class Settings:
     artifact_url_ttl_seconds: int = 900
     max_upload_bytes: int = 200 * 1024 * 1024
     max_generation_rows: int = 1_000_000
+    # Rows a tenant may generate per calendar month unless the operator sets its own window.
+    default_rows_per_period: int = 20_000
     default_retention_hours: int = 24
     # Test-only knob: how many seconds a "retention hour" lasts, so tests can watch expiry happen.
     retention_hour_seconds: int = 3600
@@ -83,6 +85,7 @@ _ENV_FIELDS: dict[str, type] = {
     "artifact_url_ttl_seconds": int,
     "max_upload_bytes": int,
     "max_generation_rows": int,
+    "default_rows_per_period": int,
     "default_retention_hours": int,
     "retention_hour_seconds": int,
     "engine_processes": int,

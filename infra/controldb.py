@@ -1,4 +1,4 @@
-"""The embedded control database (SQLite): clients, claim tokens, idempotency records.
+"""The embedded control database (SQLite): clients, claim tokens, idempotency, usage, audit.
 
 SQLite because it ships with Python, survives restarts in one file under the data
 directory, and serialises the few writes we make (claims, idempotency) with real
@@ -37,6 +37,37 @@ CREATE TABLE IF NOT EXISTS idempotency (
     created_at REAL NOT NULL,
     PRIMARY KEY (tenant_id, key)
 );
+CREATE TABLE IF NOT EXISTS usage (
+    generation_id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    period TEXT NOT NULL,
+    rows_reserved INTEGER NOT NULL,
+    rows_generated INTEGER,
+    state TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    settled_at REAL
+);
+CREATE INDEX IF NOT EXISTS usage_by_tenant ON usage (tenant_id, period);
+CREATE TABLE IF NOT EXISTS row_windows (
+    tenant_id TEXT PRIMARY KEY,
+    rows_per_period INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    actor TEXT NOT NULL,
+    tenant_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    request_id TEXT,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_by_tenant ON audit (tenant_id, at);
+-- Append-only: the audit trail cannot be edited through this database.
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 """
 
 

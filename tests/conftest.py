@@ -69,7 +69,8 @@ def client(settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
-def _claim(client: TestClient, settings: Settings, tenant: str) -> str:
+def claim_token(client: TestClient, settings: Settings, tenant: str) -> str:
+    """An access token for a fresh client of the tenant, through the real claim and token endpoints."""
     _, claim_token = CredentialStore(ControlDB(settings.resolved_control_db)).create_client(tenant, 3600)
     claimed = client.post(
         "/v1/credential-claims",
@@ -90,12 +91,12 @@ def _claim(client: TestClient, settings: Settings, tenant: str) -> str:
 
 @pytest.fixture(scope="session")
 def token(client: TestClient, settings: Settings) -> str:
-    return _claim(client, settings, "acme")
+    return claim_token(client, settings, "acme")
 
 
 @pytest.fixture(scope="session")
 def other_token(client: TestClient, settings: Settings) -> str:
-    return _claim(client, settings, "globex")
+    return claim_token(client, settings, "globex")
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,7 @@ DISCOVER = "discover_graph"
 FIT = "fit_model"
 GENERATE = "generate_rows"
 EXPIRE = "expire_resource"
+SETTLE_USAGE = "settle_usage"
 
 TERMINAL_STATUSES = frozenset({"ready", "partial", "failed"})
 ArtifactFormat = Literal["csv", "parquet"]
@@ -106,3 +107,9 @@ class ExpireInput(BaseModel):
     tenant_id: str
     dataset_id: str
     generation_id: str | None = None
+
+
+class UsageSettlement(BaseModel):
+    tenant_id: str
+    generation_id: str
+    rows_generated: int

@@ -10,12 +10,14 @@ with workflow.unsafe.imports_passed_through():
         DELETE_UPDATE,
         GENERATE,
         GENERATION_WORKFLOW,
+        SETTLE_USAGE,
         ExpireInput,
         GenerationInput,
         GenerationResult,
+        UsageSettlement,
     )
     from workflows.lifecycle import Lifecycle
-    from workflows.policies import engine_step
+    from workflows.policies import engine_step, io_step
     from workflows.publish import error_fields
 
 
@@ -38,6 +40,8 @@ class GenerationWorkflow:
         try:
             publish("running", "sampling", 0.0)
             result = await engine_step(GENERATE, job, GenerationResult)
+            # Bill before telling the client the rows are ready: what was made is what is counted.
+            await self._settle(job, result.rows_generated)
             complete = result.conditions_met and result.rows_generated == job.row_count
             publish(
                 "ready" if complete else "partial",
@@ -47,4 +51,11 @@ class GenerationWorkflow:
                 ready_at=workflow.now().isoformat(),
             )
         except ActivityError as exc:
+            await self._settle(job, 0)
             publish("failed", "failed", 1.0, **error_fields(exc))
+
+    async def _settle(self, job: GenerationInput, rows_generated: int) -> None:
+        settlement = UsageSettlement(
+            tenant_id=job.tenant_id, generation_id=job.generation_id, rows_generated=rows_generated
+        )
+        await io_step(SETTLE_USAGE, settlement)

@@ -17,7 +17,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from workflows.contracts import EXPIRE, ExpireInput
-    from workflows.policies import storage_step
+    from workflows.policies import io_step
     from workflows.publish import publish
 
 
@@ -47,7 +47,7 @@ class Lifecycle:
                 await workflow.wait_condition(lambda: self.deleted, timeout=timedelta(seconds=remaining))
             except TimeoutError:  # the retention window ran out: expire
                 pass
-        await storage_step(EXPIRE, target)
+        await io_step(EXPIRE, target)
         publish("deleted" if self.deleted else "expired", "removed", 1.0, removed_at=workflow.now().isoformat())
         self.closed = True
         await workflow.wait_condition(workflow.all_handlers_finished)

@@ -18,7 +18,7 @@ ENGINE_RETRY = RetryPolicy(
     maximum_attempts=3,
     non_retryable_error_types=["simio_upload_invalid", "simio_invalid_field", "simio_dataset_not_found"],
 )
-STORAGE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=5))
+IO_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=5))
 
 
 async def engine_step(activity: str, arg: Any, result_type: type[T]) -> T:
@@ -35,8 +35,6 @@ async def engine_step(activity: str, arg: Any, result_type: type[T]) -> T:
     )
 
 
-async def storage_step(activity: str, arg: Any) -> None:
-    """Short storage work (deleting artifacts): retried until storage answers."""
-    await workflow.execute_activity(
-        activity, arg, start_to_close_timeout=timedelta(minutes=5), retry_policy=STORAGE_RETRY
-    )
+async def io_step(activity: str, arg: Any) -> None:
+    """Short I/O (deleting artifacts, settling usage): idempotent, so retried until it succeeds."""
+    await workflow.execute_activity(activity, arg, start_to_close_timeout=timedelta(minutes=5), retry_policy=IO_RETRY)

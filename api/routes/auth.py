@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from api.bodies import read_json, validate
+from api.context import request_id_var
 from api.errors import ApiError
 from api.idempotency import idempotency_key
 from api.models import CredentialClaimRequest, CredentialClaimResponse, TokenResponse
@@ -81,9 +82,17 @@ async def claim_credentials(request: Request) -> JSONResponse:
     try:
         claimed = state.credentials.claim(claim.credential_claim_token)
     except ClaimRefused:
+        state.audit.record("anonymous", "-", "credentials_claim", outcome="refused", request_id=request_id_var.get())
         raise ApiError(
             "simio_credential_claim_not_found", "This claim token is unknown, already used or expired."
         ) from None
+    state.audit.record(
+        f"client:{claimed.client.client_id}",
+        claimed.client.tenant_id,
+        "credentials_claimed",
+        request_id=request_id_var.get(),
+        client_id=claimed.client.client_id,
+    )
     body = CredentialClaimResponse(
         client_id=claimed.client.client_id,
         client_secret=claimed.client_secret,

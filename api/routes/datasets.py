@@ -13,6 +13,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import authenticate
 from api.bodies import fingerprint
+from api.context import request_id_var
 from api.errors import ApiError
 from api.idempotency import REPLAY_HEADER, idempotency_key, run_once
 from api.jobs import Snapshot, live_snapshot
@@ -74,7 +75,7 @@ async def _start_dataset(
 
 async def create_dataset(request: Request) -> JSONResponse:
     state = app_state(request)
-    principal = authenticate(request)
+    principal = authenticate(request, "datasets:write")
     key = idempotency_key(request)
     dataset_id = new_dataset_id()
     prefix = layout.dataset_prefix(principal.tenant_id, dataset_id)
@@ -108,7 +109,7 @@ async def live_dataset(request: Request, tenant_id: str, dataset_id: str) -> Sna
 
 
 async def get_dataset(request: Request) -> JSONResponse:
-    principal = authenticate(request)
+    principal = authenticate(request, "datasets:read")
     dataset_id = request.path_params["dataset_id"]
     snap = await live_dataset(request, principal.tenant_id, dataset_id)
     memo = snap.memo
@@ -144,7 +145,7 @@ async def ready_schema(request: Request, tenant_id: str, dataset_id: str) -> dic
 
 
 async def get_schema(request: Request) -> JSONResponse:
-    principal = authenticate(request)
+    principal = authenticate(request, "datasets:read")
     dataset_id = request.path_params["dataset_id"]
     schema = await ready_schema(request, principal.tenant_id, dataset_id)
     return JSONResponse({"dataset_id": dataset_id, **schema})
@@ -152,7 +153,7 @@ async def get_schema(request: Request) -> JSONResponse:
 
 async def delete_dataset(request: Request) -> Response:
     """Remove the dataset: 404 to every reader at once, and nothing of it left in storage on return."""
-    principal = authenticate(request)
+    principal = authenticate(request, "datasets:write")
     dataset_id = request.path_params["dataset_id"]
     await live_dataset(request, principal.tenant_id, dataset_id)
     handle = app_state(request).temporal.get_workflow_handle(dataset_workflow_id(principal.tenant_id, dataset_id))
@@ -162,6 +163,14 @@ async def delete_dataset(request: Request) -> Response:
         if exc.status == RPCStatusCode.NOT_FOUND:  # it expired between our look and the delete
             raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.") from None
         raise ApiError("simio_service_unavailable", "The delete did not complete; retry it.") from None
+    await run_in_threadpool(
+        app_state(request).audit.record,
+        f"client:{principal.client_id}",
+        principal.tenant_id,
+        "dataset_deleted",
+        request_id=request_id_var.get(),
+        dataset_id=dataset_id,
+    )
     return Response(status_code=204)
 
 

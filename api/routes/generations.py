@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -23,6 +24,7 @@ from api.state import AppState, app_state
 from engine.conditions import parse_conditions
 from engine.errors import EngineInputError
 from infra import layout
+from infra.usage import ReservationConflict, WindowExceeded
 from workflows.contracts import (
     GENERATION_WORKFLOW,
     GenerationInput,
@@ -76,16 +78,40 @@ async def _start_generation(
         seed=seed,
         expires_at=datetime.fromisoformat(memo["expires_at"]),
     )
-    await start_job(state, GENERATION_WORKFLOW, generation_workflow_id(tenant_id, generation_id), job, memo)
+    await _reserve_rows(state, tenant_id, generation_id, spec.row_count)
+    try:
+        await start_job(state, GENERATION_WORKFLOW, generation_workflow_id(tenant_id, generation_id), job, memo)
+    except ApiError:
+        await run_in_threadpool(state.usage.settle, generation_id, 0)
+        raise
     body = GenerationAccepted(
         generation_id=generation_id, dataset_id=dataset_id, job_id=job_id_for(generation_id), status="queued"
     )
     return accepted(body, body.job_id)
 
 
+async def _reserve_rows(state: AppState, tenant_id: str, generation_id: str, rows: int) -> None:
+    try:
+        await run_in_threadpool(state.usage.reserve, tenant_id, generation_id, rows)
+    except WindowExceeded as exc:
+        usage = exc.args[0]
+        raise ApiError(
+            "simio_row_quota_exceeded",
+            f"{rows} rows would exceed this period's window: {usage.rows_generated} of {usage.rows_per_period}"
+            f" rows already generated in {usage.period}.",
+        ) from None
+    except ReservationConflict as exc:
+        usage = exc.args[0]
+        raise ApiError(
+            "simio_quota_reservation_conflict",
+            f"Generations still running hold {usage.rows_reserved} of the remaining rows; retry when they finish.",
+            headers={"Retry-After": "5"},
+        ) from None
+
+
 async def create_generation(request: Request) -> Response:
     state = app_state(request)
-    principal = authenticate(request)
+    principal = authenticate(request, "generations:write")
     key = idempotency_key(request)
     data, _ = await read_json(request)
     dataset_id = request.path_params["dataset_id"]
@@ -118,7 +144,7 @@ async def live_generation(request: Request, tenant_id: str, generation_id: str) 
 
 
 async def get_generation(request: Request) -> JSONResponse:
-    principal = authenticate(request)
+    principal = authenticate(request, "generations:read")
     snap = await live_generation(request, principal.tenant_id, request.path_params["generation_id"])
     job = generation_job(request, principal.tenant_id, snap)
     memo = snap.memo
@@ -139,7 +165,7 @@ def _chunks(handle: object) -> Iterator[bytes]:
 
 async def download_artifact(request: Request) -> Response:
     state = app_state(request)
-    principal = authenticate(request)
+    principal = authenticate(request, "generations:read")
     generation_id = request.path_params["generation_id"]
     if not state.signer.verify(
         principal.tenant_id,

@@ -15,7 +15,7 @@ from workflows.contracts import workflow_id_for_job
 
 
 async def get_job(request: Request) -> JSONResponse:
-    principal = authenticate(request)
+    principal = authenticate(request, "datasets:read", "generations:read")
     job_id = request.path_params["job_id"]
     workflow_id = workflow_id_for_job(principal.tenant_id, job_id)
     snap = await snapshot(app_state(request).temporal, workflow_id) if workflow_id else None

@@ -1,0 +1,35 @@
+"""Usage: generated rows this period against the tenant's row window."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from api.auth import authenticate
+from api.state import app_state
+from infra.usage import FREE_ROWS_PER_PERIOD
+
+
+async def get_usage(request: Request) -> JSONResponse:
+    principal = authenticate(request, "datasets:read", "generations:read")
+    ledger = app_state(request).usage
+    current = await run_in_threadpool(ledger.usage, principal.tenant_id)
+    history = await run_in_threadpool(ledger.history, principal.tenant_id)
+    return JSONResponse(
+        {
+            "tenant": principal.tenant_id,
+            "period": current.period,
+            "rows_per_period": current.rows_per_period,
+            "rows_generated": current.rows_generated,
+            "rows_reserved": current.rows_reserved,
+            "rows_remaining": current.rows_remaining,
+            "free_rows_per_period": FREE_ROWS_PER_PERIOD,
+            "free_rows_remaining": current.free_rows_remaining,
+            "periods": [{"period": period, "rows_generated": rows} for period, rows in history],
+        }
+    )
+
+
+routes = [Route("/v1/usage", get_usage, methods=["GET"])]

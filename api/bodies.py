@@ -28,15 +28,17 @@ def validate(model: type[M], data: Any) -> M:
         raise ApiError("simio_invalid_field", detail, errors=errors) from None
 
 
-async def read_json(request: Request) -> tuple[Any, bytes]:
-    """The decoded body and its raw bytes (for the idempotency fingerprint)."""
-    raw = await request.body()
-    if len(raw) > MAX_JSON_BYTES:
-        raise ApiError("simio_invalid_field", f"JSON bodies are limited to {MAX_JSON_BYTES} bytes.")
+async def read_json(request: Request) -> Any:
+    """The decoded body, read no further than MAX_JSON_BYTES."""
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_JSON_BYTES:
+            raise ApiError("simio_body_too_large", f"JSON bodies are limited to {MAX_JSON_BYTES} bytes.")
     try:
-        return json.loads(raw or b"{}"), raw
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ApiError("simio_invalid_json", "The body is not valid JSON.") from None
+        return json.loads(raw or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        raise ApiError("simio_invalid_json", "The body is not valid JSON (or nests too deeply).") from None
 
 
 def fingerprint(request: Request, content: bytes | str) -> str:

@@ -48,6 +48,13 @@ REGISTRY: dict[str, ErrorSpec] = {
         "The token endpoint only supports the OAuth2 client-credentials grant.",
         "Send `grant_type=client_credentials`.",
     ),
+    "simio_invalid_scope": ErrorSpec(
+        400,
+        "Scope not granted to this client",
+        False,
+        "The token request asked for a scope the client does not hold.",
+        "Ask for a subset of the client's scopes, or omit `scope` to get all of them.",
+    ),
     "simio_credential_claim_not_found": ErrorSpec(
         404,
         "Credential claim token not found",
@@ -97,6 +104,13 @@ REGISTRY: dict[str, ErrorSpec] = {
         "The request body could not be parsed as a JSON object.",
         "Send a JSON object with `Content-Type: application/json`.",
     ),
+    "simio_body_too_large": ErrorSpec(
+        413,
+        "Request body too large",
+        False,
+        "A JSON body exceeded 256 KiB, or the multipart form around an upload had too many or too large fields.",
+        "Send a smaller body; conditions and form fields are small by nature.",
+    ),
     "simio_unsupported_content_type": ErrorSpec(
         415,
         "Unsupported content type",
@@ -129,8 +143,15 @@ REGISTRY: dict[str, ErrorSpec] = {
         409,
         "Dataset not ready",
         True,
-        "The dataset is still being cleaned and modelled, or its processing failed.",
-        "Poll the dataset's job until `status` is `ready`, then retry; if it failed, upload again.",
+        "The dataset is still being cleaned and modelled.",
+        "Poll the dataset's job until `status` is `ready`, then retry with the same Idempotency-Key.",
+    ),
+    "simio_dataset_failed": ErrorSpec(
+        409,
+        "Dataset processing failed",
+        False,
+        "The dataset's job ended in `failed` (its `error` says why, e.g. an unusable upload), so it has no model to generate from.",
+        "Fix the table and upload it again under a new Idempotency-Key.",
     ),
     "simio_job_not_found": ErrorSpec(
         404,

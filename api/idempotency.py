@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -17,6 +18,8 @@ from infra.controldb import ControlDB
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,255}$")
 RETENTION_SECONDS = 24 * 3600
 IN_FLIGHT_RETRY_AFTER = "2"
+# How long a first request may hold its key; a process that died mid-request frees it after this.
+LEASE_SECONDS = 60
 REPLAY_HEADER = "Idempotent-Replayed"
 
 
@@ -55,13 +58,22 @@ class IdempotencyStore:
         with self.db.connect() as conn:
             conn.execute("DELETE FROM idempotency WHERE created_at < ?", (now - RETENTION_SECONDS,))
             row = conn.execute(
-                "SELECT fingerprint, state, status_code, body, headers FROM idempotency WHERE tenant_id=? AND key=?",
+                "SELECT fingerprint, state, status_code, body, headers, lease_until FROM idempotency"
+                " WHERE tenant_id=? AND key=?",
                 (tenant_id, key),
             ).fetchone()
             if row is None:
                 conn.execute(
-                    "INSERT INTO idempotency (tenant_id, key, fingerprint, state, created_at) VALUES (?,?,?,?,?)",
-                    (tenant_id, key, fingerprint, "in_flight", now),
+                    "INSERT INTO idempotency (tenant_id, key, fingerprint, state, created_at, lease_until)"
+                    " VALUES (?,?,?,?,?,?)",
+                    (tenant_id, key, fingerprint, "in_flight", now, now + LEASE_SECONDS),
+                )
+                return None
+            if row["state"] == "in_flight" and row["fingerprint"] == fingerprint and row["lease_until"] < now:
+                # The first attempt's process died holding the key: this retry takes the work over.
+                conn.execute(
+                    "UPDATE idempotency SET lease_until = ? WHERE tenant_id = ? AND key = ?",
+                    (now + LEASE_SECONDS, tenant_id, key),
                 )
                 return None
         if row["fingerprint"] != fingerprint:
@@ -94,13 +106,13 @@ async def run_once(
     store: IdempotencyStore, tenant_id: str, key: str, fingerprint: str, work: Callable[[], Awaitable[JSONResponse]]
 ) -> Response:
     """Run `work` once per (tenant, key); replay its response for identical retries."""
-    stored = store.begin(tenant_id, key, fingerprint)
+    stored = await run_in_threadpool(store.begin, tenant_id, key, fingerprint)
     if stored is not None:
         return stored.replay()
     try:
         response = await work()
     except BaseException:
-        store.forget(tenant_id, key)
+        await run_in_threadpool(store.forget, tenant_id, key)
         raise
-    store.complete(tenant_id, key, response)
+    await run_in_threadpool(store.complete, tenant_id, key, response)
     return response

@@ -44,13 +44,23 @@ class Conditions(BaseModel):
     mode: Literal["intervene", "condition"] = "intervene"
 
 
+RetentionHours = Field(default=None, ge=1, le=168, description="Hours until removal (default 24, at most 168).")
+
+
+class UploadFields(BaseModel):
+    """The multipart form fields sent beside `file`."""
+
+    model_config = Strict
+    retention_hours: int | None = RetentionHours
+
+
 class GenerationRequest(BaseModel):
     model_config = Strict
     row_count: int = Field(ge=1, description="Rows to generate.")
     conditions: Conditions = Field(default_factory=Conditions)
     format: Literal["csv", "parquet"] = "csv"
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
-    retention_hours: int | None = Field(default=None, ge=1, le=168)
+    retention_hours: int | None = RetentionHours
 
 
 class Accepted(BaseModel):

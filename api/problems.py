@@ -21,7 +21,8 @@ def problem_response(
     request: Request, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> Response:
     spec = REGISTRY[code]
-    doc_url = str(request.base_url).rstrip("/") + f"/errors/{code}"
+    # From configuration, never from the Host header: a client must not be able to point the link elsewhere.
+    doc_url = f"{request.app.state.simulacra.settings.base_url}/errors/{code}"
     body = {
         "type": doc_url,
         "title": spec.title,
@@ -46,7 +47,10 @@ async def api_error(request: Request, exc: Exception) -> Response:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    code = {404: "simio_not_found", 405: "simio_method_not_allowed"}.get(exc.status_code, "simio_internal")
+    # Starlette raises these itself: unknown routes and methods, and malformed forms (400).
+    code = {404: "simio_not_found", 405: "simio_method_not_allowed"}.get(exc.status_code, "simio_invalid_field")
+    if exc.status_code >= 500:
+        code = "simio_internal"
     return problem_response(request, code, str(exc.detail), dict(exc.headers or {}))
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from starlette.responses import JSONResponse
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
 from api.errors import ApiError
@@ -34,6 +34,7 @@ def initial_memo(state: AppState, kind: str, tenant_id: str, retention_hours: in
 
 
 async def start_job(state: AppState, workflow: str, workflow_id: str, payload: BaseModel, memo: dict[str, Any]) -> None:
+    """Start the workflow; starting one that exists already (a retried request) is success."""
     try:
         await state.temporal.start_workflow(
             workflow,
@@ -42,9 +43,20 @@ async def start_job(state: AppState, workflow: str, workflow_id: str, payload: B
             task_queue=state.settings.task_queue,
             memo=memo,
             search_attributes=TypedSearchAttributes([SearchAttributePair(TENANT_ID, memo["tenant_id"])]),
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
     except RPCError:
-        raise ApiError("simio_service_unavailable", "Could not queue the job; retry with the same key.") from None
+        # The start may have reached the server before the error: then the job exists and runs.
+        if not await _exists(state, workflow_id):
+            raise ApiError("simio_service_unavailable", "Could not queue the job; retry with the same key.") from None
+
+
+async def _exists(state: AppState, workflow_id: str) -> bool:
+    try:
+        await state.temporal.get_workflow_handle(workflow_id).describe()
+        return True
+    except RPCError:
+        return False
 
 
 def accepted(body: BaseModel, job_id: str) -> JSONResponse:

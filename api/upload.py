@@ -16,7 +16,10 @@ from api.errors import ApiError
 from infra.storage import Storage
 
 FILE_FIELD = "file"
+# Besides the file, a form carries a few small fields: bound their number and size, and headers too.
+MAX_PARTS = 8
 MAX_FIELD_BYTES = 64 * 1024
+MAX_HEADER_BYTES = 16 * 1024
 
 
 @dataclass
@@ -47,20 +50,30 @@ class _Receiver:
         self.headers: dict[bytes, bytes] = {}
         self.file_seen = False
         self.file_buffer = bytearray()
+        self.parts = 0
 
     def callbacks(self) -> dict[str, Any]:
         return {
             "on_part_begin": self._part_begin,
             "on_part_data": self._part_data,
             "on_part_end": self._part_end,
-            "on_header_field": lambda d, s, e: setattr(self, "header_field", self.header_field + d[s:e]),
-            "on_header_value": lambda d, s, e: setattr(self, "header_value", self.header_value + d[s:e]),
+            "on_header_field": lambda d, s, e: self._header_bytes("header_field", d[s:e]),
+            "on_header_value": lambda d, s, e: self._header_bytes("header_value", d[s:e]),
             "on_header_end": self._header_end,
             "on_headers_finished": self._headers_finished,
         }
 
     def _part_begin(self) -> None:
+        self.parts += 1
+        if self.parts > MAX_PARTS:
+            raise ApiError("simio_body_too_large", f"A form may have at most {MAX_PARTS} parts.")
         self.part, self.headers = _Part(), {}
+
+    def _header_bytes(self, attribute: str, chunk: bytes) -> None:
+        value = getattr(self, attribute) + chunk
+        if len(value) + sum(len(k) + len(v) for k, v in self.headers.items()) > MAX_HEADER_BYTES:
+            raise ApiError("simio_body_too_large", f"Part headers are limited to {MAX_HEADER_BYTES} bytes.")
+        setattr(self, attribute, value)
 
     def _header_end(self) -> None:
         self.headers[self.header_field.lower()] = self.header_value
@@ -87,7 +100,7 @@ class _Receiver:
             self.file_buffer += chunk
             return
         if len(self.part.data) + len(chunk) > MAX_FIELD_BYTES:
-            raise ApiError("simio_invalid_field", f"Form field `{self.part.name}` exceeds {MAX_FIELD_BYTES} bytes.")
+            raise ApiError("simio_body_too_large", f"Form field `{self.part.name}` exceeds {MAX_FIELD_BYTES} bytes.")
         self.part.data += chunk
 
     def _part_end(self) -> None:
@@ -105,7 +118,7 @@ async def receive_upload(request: Request, storage: Storage, key: str, max_bytes
     if content_type != b"multipart/form-data" or b"boundary" not in options:
         raise ApiError("simio_unsupported_content_type", "Send the table as multipart/form-data in a `file` field.")
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes + MAX_FIELD_BYTES:
+    if declared.isascii() and declared.isdigit() and int(declared) > max_bytes + MAX_PARTS * MAX_FIELD_BYTES:
         raise ApiError("simio_file_too_large", f"The upload exceeds the limit of {max_bytes} bytes.")
     receiver = _Receiver(max_bytes)
     parser = MultipartParser(options[b"boundary"], receiver.callbacks())  # type: ignore[arg-type]
@@ -119,8 +132,13 @@ async def receive_upload(request: Request, storage: Storage, key: str, max_bytes
                 handle = handle or stack.enter_context(storage.open_write(key))
                 await run_in_threadpool(handle.write, pending)
 
+        received = 0
         try:
             async for chunk in request.stream():
+                # Checked on what arrives, so a chunked body without Content-Length is capped too.
+                received += len(chunk)
+                if received > max_bytes + MAX_PARTS * (MAX_FIELD_BYTES + MAX_HEADER_BYTES):
+                    raise ApiError("simio_file_too_large", f"The upload exceeds the limit of {max_bytes} bytes.")
                 parser.write(chunk)
                 await flush()
             parser.finalize()

@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
     body BLOB,
     headers TEXT,
     created_at REAL NOT NULL,
+    lease_until REAL NOT NULL,
     PRIMARY KEY (tenant_id, key)
 );
 CREATE TABLE IF NOT EXISTS usage (

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def staging_key(tenant_id: str, upload_id: str) -> str:
+    """Where an upload streams to before its request (and so its dataset id) is known."""
+    return f"tenants/{tenant_id}/staging/{upload_id}"
+
+
 def dataset_prefix(tenant_id: str, dataset_id: str) -> str:
     return f"tenants/{tenant_id}/datasets/{dataset_id}"
 

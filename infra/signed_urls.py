@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from pathlib import Path
@@ -28,7 +29,7 @@ class UrlSigner:
         return f"{base_url}{path}?{query}", expires
 
     def verify(self, tenant_id: str, path: str, expires: str | None, signature: str | None) -> bool:
-        if not expires or not signature or not expires.isdigit():
+        if not expires or not signature or not re.fullmatch(r"[0-9]{1,12}", expires):
             return False
         if int(expires) < time.time():
             return False

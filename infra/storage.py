@@ -6,6 +6,7 @@ import contextlib
 import json
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -42,7 +43,8 @@ class Storage:
     def open_write(self, key: str) -> Iterator[IO[bytes]]:
         """Write atomically: readers never see a half-written object."""
         final = self.path(key)
-        partial = final + ".partial"
+        # Unique per writer: two attempts at the same key never share (or delete) each other's bytes.
+        partial = f"{final}.{uuid.uuid4().hex}.partial"
         self.fs.makedirs(final.rsplit("/", 1)[0], exist_ok=True)
         try:
             with self.fs.open(partial, "wb") as handle:
@@ -66,6 +68,10 @@ class Storage:
 
     def read_json(self, key: str) -> Any:
         return json.loads(self.read_bytes(key))
+
+    def move(self, source_key: str, target_key: str) -> None:
+        self.fs.makedirs(self.path(target_key).rsplit("/", 1)[0], exist_ok=True)
+        self.fs.mv(self.path(source_key), self.path(target_key))
 
     def put_file(self, local_path: str | Path, key: str) -> None:
         with open(local_path, "rb") as src, self.open_write(key) as dst:

@@ -17,6 +17,8 @@ from infra.credentials import Client
 from infra.keyfiles import read_or_create
 
 ALGORITHMS = ["RS256"]
+# A token without expiry, issue time, issuer or audience is refused, not waved through.
+VERIFY_OPTIONS = {"leeway": 30, "require_exp": True, "require_iat": True, "require_iss": True, "require_aud": True}
 TENANT_CLAIM = "https://simulacra.dev/tenant"
 
 
@@ -72,7 +74,12 @@ def verify_token(token: str, jwks: dict[str, Any], *, issuer: str, audience: str
     """The only place a JWT is verified: RS256 only, issuer and audience always checked."""
     try:
         claims = jwt.decode(
-            token, jwks, algorithms=ALGORITHMS, audience=audience, issuer=issuer, options={"leeway": 30}
+            token,
+            jwks,
+            algorithms=ALGORITHMS,
+            audience=audience,
+            issuer=issuer,
+            options=VERIFY_OPTIONS,
         )
     except JOSEError as exc:
         raise InvalidToken(str(exc) or "token rejected") from None

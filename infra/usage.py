@@ -62,6 +62,9 @@ class UsageLedger:
         """Atomically reserve rows (the transaction holds SQLite's write lock), or refuse."""
         period = current_period()
         with self.db.connect() as conn:
+            held = conn.execute("SELECT 1 FROM usage WHERE generation_id = ?", (generation_id,)).fetchone()
+            if held:  # a retry of a generation that already holds its rows
+                return
             usage = self._usage(conn, tenant_id, period)
             if usage.rows_generated + rows > usage.rows_per_period:
                 raise WindowExceeded(usage)

@@ -111,7 +111,7 @@ def test_unusable_upload_fails_its_job_and_blocks_generation(client: TestClient,
     job = finished(client, token, accepted.json()["job_id"], worker)
     assert job["status"] == "failed" and job["error"]["code"] == "simio_upload_invalid"
     refused = generate(client, token, accepted.json()["dataset_id"], {"row_count": 10})
-    assert refused.status_code == 409 and refused.json()["code"] == "simio_dataset_not_ready"
+    assert refused.status_code == 409 and refused.json()["code"] == "simio_dataset_failed"
 
 
 def test_upload_limits_and_content_type(client: TestClient, token: str) -> None:

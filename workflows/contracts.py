@@ -5,7 +5,7 @@ Payloads carry ids and storage keys, never data. Everything here is workflow-saf
 
 from __future__ import annotations
 
-import secrets
+import hashlib
 from datetime import datetime
 from typing import Any, Literal
 
@@ -28,16 +28,14 @@ GENERATE = "generate_rows"
 EXPIRE = "expire_resource"
 SETTLE_USAGE = "settle_usage"
 
-TERMINAL_STATUSES = frozenset({"ready", "partial", "failed"})
 ArtifactFormat = Literal["csv", "parquet"]
 
 
-def new_dataset_id() -> str:
-    return f"ds_{secrets.token_hex(10)}"
-
-
-def new_generation_id() -> str:
-    return f"gen_{secrets.token_hex(10)}"
+def derived_id(prefix: str, tenant_id: str, idempotency_key: str, fingerprint: str) -> str:
+    """Resource ids follow from the request, so a retry of an accepted request (even one whose
+    first answer was lost) names the same resource, and the workflow start is idempotent."""
+    digest = hashlib.sha256(f"{tenant_id}\n{idempotency_key}\n{fingerprint}".encode()).hexdigest()
+    return f"{prefix}_{digest[:20]}"
 
 
 def dataset_workflow_id(tenant_id: str, dataset_id: str) -> str:

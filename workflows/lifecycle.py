@@ -47,6 +47,8 @@ class Lifecycle:
                 await workflow.wait_condition(lambda: self.deleted, timeout=timedelta(seconds=remaining))
             except TimeoutError:  # the retention window ran out: expire
                 pass
+        # Gone for readers first, then removed: nobody reads a half-deleted resource.
+        publish("deleted" if self.deleted else "expired", "removing", 1.0)
         await io_step(EXPIRE, target)
         publish("deleted" if self.deleted else "expired", "removed", 1.0, removed_at=workflow.now().isoformat())
         self.closed = True

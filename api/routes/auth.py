@@ -7,6 +7,7 @@ import binascii
 from typing import Any
 from urllib.parse import unquote
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -30,7 +31,7 @@ def _oauth_error(code: str, error: str, detail: str) -> ApiError:
 async def _token_params(request: Request) -> dict[str, str]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json":
-        data, _ = await read_json(request)
+        data = await read_json(request)
         if not isinstance(data, dict):
             raise _oauth_error("simio_invalid_field", "invalid_request", "The body must be a JSON object.")
         params = {k: str(v) for k, v in data.items() if v is not None}
@@ -62,11 +63,16 @@ async def issue_token(request: Request) -> JSONResponse:
             "invalid_request",
             f"Unknown audience; this API's audience is {state.issuer.audience}.",
         )
-    client = state.credentials.authenticate(params.get("client_id", ""), params.get("client_secret", ""))
+    client = await run_in_threadpool(
+        state.credentials.authenticate, params.get("client_id", ""), params.get("client_secret", "")
+    )
     if client is None:
         raise _oauth_error("simio_invalid_client", "invalid_client", "Unknown client or wrong secret.")
-    requested = tuple(params["scope"].split()) if params.get("scope") else client.scopes
-    scopes = tuple(s for s in requested if s in client.scopes)
+    scopes = tuple(params["scope"].split()) if params.get("scope") else client.scopes
+    if not set(scopes) <= set(client.scopes):
+        raise _oauth_error(
+            "simio_invalid_scope", "invalid_scope", f"This client may ask for: {' '.join(client.scopes)}."
+        )
     token = state.issuer.mint(client, scopes)
     body = TokenResponse(access_token=token, expires_in=state.issuer.ttl_seconds, scope=" ".join(scopes))
     return JSONResponse(body.model_dump(), headers=NO_STORE)
@@ -77,16 +83,24 @@ async def claim_credentials(request: Request) -> JSONResponse:
     # Required like on every POST; a claim is one-time by nature, so a retry is refused, never replayed
     # (replaying would mean storing the client secret).
     idempotency_key(request)
-    data, _ = await read_json(request)
+    data = await read_json(request)
     claim = validate(CredentialClaimRequest, data)
     try:
-        claimed = state.credentials.claim(claim.credential_claim_token)
+        claimed = await run_in_threadpool(state.credentials.claim, claim.credential_claim_token)
     except ClaimRefused:
-        state.audit.record("anonymous", "-", "credentials_claim", outcome="refused", request_id=request_id_var.get())
+        await run_in_threadpool(
+            state.audit.record,
+            "anonymous",
+            "-",
+            "credentials_claim",
+            outcome="refused",
+            request_id=request_id_var.get(),
+        )
         raise ApiError(
             "simio_credential_claim_not_found", "This claim token is unknown, already used or expired."
         ) from None
-    state.audit.record(
+    await run_in_threadpool(
+        state.audit.record,
         f"client:{claimed.client.client_id}",
         claimed.client.tenant_id,
         "credentials_claimed",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime, timedelta
 
 from starlette.concurrency import run_in_threadpool
@@ -12,12 +13,12 @@ from starlette.routing import Route
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import authenticate
-from api.bodies import fingerprint
+from api.bodies import fingerprint, validate
 from api.context import request_id_var
 from api.errors import ApiError
-from api.idempotency import REPLAY_HEADER, idempotency_key, run_once
+from api.idempotency import idempotency_key, run_once
 from api.jobs import Snapshot, live_snapshot
-from api.models import DatasetAccepted
+from api.models import DatasetAccepted, UploadFields
 from api.starts import accepted, initial_memo, start_job
 from api.state import AppState, app_state
 from api.upload import ReceivedUpload, receive_upload
@@ -27,31 +28,18 @@ from workflows.contracts import (
     DELETE_UPDATE,
     DatasetInput,
     dataset_workflow_id,
+    derived_id,
     job_id_for,
-    new_dataset_id,
 )
 
-MAX_RETENTION_HOURS = 168
 # A worker must take the update; without one the client gets a retryable 503 instead of a hang.
 DELETE_TIMEOUT = timedelta(seconds=30)
 
 
-def _retention_hours(upload: ReceivedUpload, default: int) -> int:
-    raw = upload.fields.get("retention_hours", "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_RETENTION_HOURS:
-        raise ApiError(
-            "simio_invalid_field",
-            f"/retention_hours: an integer from 1 to {MAX_RETENTION_HOURS}",
-            errors=[{"pointer": "/retention_hours", "message": "must be an integer from 1 to 168"}],
-        )
-    return int(raw)
-
-
 async def _start_dataset(
-    state: AppState, tenant_id: str, dataset_id: str, upload: ReceivedUpload, retention_hours: int
+    state: AppState, tenant_id: str, dataset_id: str, staged: str, upload: ReceivedUpload, fields: UploadFields
 ) -> JSONResponse:
+    retention_hours = fields.retention_hours or state.settings.default_retention_hours
     memo = initial_memo(
         state,
         "dataset",
@@ -67,38 +55,35 @@ async def _start_dataset(
         filename=upload.filename,
         expires_at=datetime.fromisoformat(memo["expires_at"]),
     )
+    await run_in_threadpool(state.storage.move, staged, layout.upload_key(tenant_id, dataset_id))
     await start_job(state, DATASET_WORKFLOW, dataset_workflow_id(tenant_id, dataset_id), job, memo)
     return accepted(
         DatasetAccepted(dataset_id=dataset_id, job_id=job_id_for(dataset_id), status="queued"), job_id_for(dataset_id)
     )
 
 
-async def create_dataset(request: Request) -> JSONResponse:
+async def create_dataset(request: Request) -> Response:
     state = app_state(request)
     principal = authenticate(request, "datasets:write")
-    key = idempotency_key(request)
-    dataset_id = new_dataset_id()
-    prefix = layout.dataset_prefix(principal.tenant_id, dataset_id)
-    upload = await receive_upload(
-        request, state.storage, layout.upload_key(principal.tenant_id, dataset_id), state.settings.max_upload_bytes
-    )
+    tenant_id, key = principal.tenant_id, idempotency_key(request)
+    staged = layout.staging_key(tenant_id, uuid.uuid4().hex)
+    upload = await receive_upload(request, state.storage, staged, state.settings.max_upload_bytes)
     try:
-        retention = _retention_hours(upload, state.settings.default_retention_hours)
-        content = json.dumps({"sha256": upload.sha256, "fields": upload.fields}, sort_keys=True)
-        response = await run_once(
-            state.idempotency,
-            principal.tenant_id,
-            key,
-            fingerprint(request, content),
-            lambda: _start_dataset(state, principal.tenant_id, dataset_id, upload, retention),
+        fields = validate(UploadFields, upload.fields)
+        request_fingerprint = fingerprint(
+            request, json.dumps({"sha256": upload.sha256, "fields": upload.fields}, sort_keys=True)
         )
-    except BaseException:
-        await run_in_threadpool(state.storage.delete_prefix, prefix)
-        raise
-    if response.headers.get(REPLAY_HEADER):
-        # The original request owns the dataset; this retry's copy of the file is not needed.
-        await run_in_threadpool(state.storage.delete_prefix, prefix)
-    return response
+        dataset_id = derived_id("ds", tenant_id, key, request_fingerprint)
+        return await run_once(
+            state.idempotency,
+            tenant_id,
+            key,
+            request_fingerprint,
+            lambda: _start_dataset(state, tenant_id, dataset_id, staged, upload, fields),
+        )
+    finally:
+        # Moved into the dataset when accepted; otherwise (refused, replayed) this copy is not needed.
+        await run_in_threadpool(state.storage.delete_prefix, staged)
 
 
 async def live_dataset(request: Request, tenant_id: str, dataset_id: str) -> Snapshot:
@@ -134,14 +119,19 @@ async def get_dataset(request: Request) -> JSONResponse:
 
 async def ready_schema(request: Request, tenant_id: str, dataset_id: str) -> dict:
     snap = await live_dataset(request, tenant_id, dataset_id)
+    if snap.status == "failed":
+        raise ApiError("simio_dataset_failed", f"Dataset {dataset_id!r} failed: {snap.memo.get('error_message', '')}")
     if snap.status != "ready":
         raise ApiError(
             "simio_dataset_not_ready",
             f"Dataset {dataset_id!r} is {snap.status}, not ready.",
-            headers={"Retry-After": "2"} if snap.status in ("queued", "running") else None,
+            headers={"Retry-After": "2"},
         )
     storage = app_state(request).storage
-    return await run_in_threadpool(storage.read_json, layout.schema_key(tenant_id, dataset_id))
+    try:
+        return await run_in_threadpool(storage.read_json, layout.schema_key(tenant_id, dataset_id))
+    except FileNotFoundError:  # removed by its retention timer a moment ago
+        raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.") from None
 
 
 async def get_schema(request: Request) -> JSONResponse:

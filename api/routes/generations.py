@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -28,16 +27,16 @@ from infra.usage import ReservationConflict, WindowExceeded
 from workflows.contracts import (
     GENERATION_WORKFLOW,
     GenerationInput,
+    derived_id,
     generation_workflow_id,
     job_id_for,
-    new_generation_id,
 )
 
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
 
 
 async def _start_generation(
-    request: Request, state: AppState, tenant_id: str, dataset_id: str, data: object
+    request: Request, state: AppState, tenant_id: str, dataset_id: str, generation_id: str, data: object
 ) -> JSONResponse:
     spec = validate(GenerationRequest, data)
     if spec.row_count > state.settings.max_generation_rows:
@@ -52,9 +51,9 @@ async def _start_generation(
     except EngineInputError as exc:
         errors = [{"pointer": exc.pointer, "message": exc.detail}] if exc.pointer else []
         raise ApiError(exc.code, exc.detail, errors=errors) from None
-    generation_id = new_generation_id()
     retention_hours = spec.retention_hours or state.settings.default_retention_hours
-    seed = spec.seed if spec.seed is not None else secrets.randbelow(2**31)
+    # Without a seed, one follows from the id: a retried request resumes the same generation.
+    seed = spec.seed if spec.seed is not None else int(generation_id.removeprefix("gen_"), 16) % 2**31
     conditions = spec.conditions.model_dump()
     memo = initial_memo(
         state,
@@ -113,15 +112,16 @@ async def create_generation(request: Request) -> Response:
     state = app_state(request)
     principal = authenticate(request, "generations:write")
     key = idempotency_key(request)
-    data, _ = await read_json(request)
+    data = await read_json(request)
     dataset_id = request.path_params["dataset_id"]
-    content = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    request_fingerprint = fingerprint(request, json.dumps(data, sort_keys=True, separators=(",", ":")))
+    generation_id = derived_id("gen", principal.tenant_id, key, request_fingerprint)
     return await run_once(
         state.idempotency,
         principal.tenant_id,
         key,
-        fingerprint(request, content),
-        lambda: _start_generation(request, state, principal.tenant_id, dataset_id, data),
+        request_fingerprint,
+        lambda: _start_generation(request, state, principal.tenant_id, dataset_id, generation_id, data),
     )
 
 
@@ -180,7 +180,7 @@ async def download_artifact(request: Request) -> Response:
     fmt = snap.memo.get("format", "csv")
     key = layout.artifact_key(principal.tenant_id, generation_id, fmt)
     try:
-        handle = state.storage.open_read(key)
+        handle = await run_in_threadpool(state.storage.open_read, key)
     except FileNotFoundError:  # removed by its retention timer a moment ago
         raise ApiError("simio_generation_not_found", f"No generation {generation_id!r}.") from None
     return StreamingResponse(

@@ -4,38 +4,72 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleSpec,
+)
 from temporalio.worker import Worker
 
 from activities.engine_activities import EngineActivities
 from activities.isolation import EnginePool
 from activities.storage_activities import StorageActivities
+from activities.sweep_activities import SweepActivities
 from activities.usage_activities import UsageActivities
 from infra.config import Settings
 from infra.controldb import ControlDB
 from infra.storage import Storage
 from infra.usage import UsageLedger
+from workflows.contracts import SWEEP_SCHEDULE_ID, SWEEP_WORKFLOW
 from workflows.dataset import DatasetWorkflow
 from workflows.generation import GenerationWorkflow
+from workflows.sweep import RetentionSweepWorkflow
+
+SWEEP_EVERY = timedelta(hours=1)
 
 
 @contextlib.asynccontextmanager
 async def running_worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
     """A started worker; leaving the block drains it and stops the engine processes."""
     pool = EnginePool(settings.engine_processes)
+    storage = Storage(settings.resolved_storage_url)
     engine = EngineActivities(settings.resolved_storage_url, pool)
-    storage = StorageActivities(Storage(settings.resolved_storage_url))
+    expiry = StorageActivities(storage)
+    sweep = SweepActivities(client, storage)
     usage = UsageActivities(UsageLedger(ControlDB(settings.resolved_control_db)))
     worker = Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[DatasetWorkflow, GenerationWorkflow],
-        activities=[engine.clean, engine.discover, engine.fit, engine.generate, storage.expire, usage.settle],
+        workflows=[DatasetWorkflow, GenerationWorkflow, RetentionSweepWorkflow],
+        activities=[
+            engine.clean,
+            engine.discover,
+            engine.fit,
+            engine.generate,
+            expiry.expire,
+            usage.settle,
+            sweep.sweep,
+        ],
         max_concurrent_activities=max(2, settings.engine_processes * 2),
     )
     try:
         async with worker:
+            await ensure_sweep_schedule(client, settings.task_queue)
             yield worker
     finally:
         pool.shutdown()
+
+
+async def ensure_sweep_schedule(client: Client, task_queue: str) -> None:
+    """Every worker may try; the first creates the schedule and the rest find it there."""
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(SWEEP_WORKFLOW, id=f"{SWEEP_SCHEDULE_ID}-run", task_queue=task_queue),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=SWEEP_EVERY)]),
+    )
+    with contextlib.suppress(ScheduleAlreadyRunningError):
+        await client.create_schedule(f"{SWEEP_SCHEDULE_ID}-{task_queue}", schedule)

@@ -17,10 +17,16 @@ def numeric_summary(column: pa.ChunkedArray, column_type: str) -> dict:
     return {
         "min": bound(values.min()),
         "max": bound(values.max()),
-        "mean": round(float(values.mean()), MAX_DECIMALS),
+        "mean": round(_mean(values), MAX_DECIMALS),
         "quantiles": {k: round(float(np.quantile(values, q)), MAX_DECIMALS) for k, q in QUANTILES.items()},
         "decimals": decimals,
     }
+
+
+def _mean(values: np.ndarray) -> float:
+    """The mean, without overflowing to inf on values near the float limit."""
+    scale = float(np.max(np.abs(values))) or 1.0
+    return float(np.mean(values / scale)) * scale
 
 
 def decimal_places(values: np.ndarray) -> int:

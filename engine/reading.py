@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.errors import EngineInputError
 
@@ -19,13 +20,24 @@ def read_upload(path: str) -> pa.Table:
     con = duckdb.connect()
     try:
         if _is_parquet(path):
-            return con.sql("SELECT * FROM read_parquet($path)", params={"path": path}).to_arrow_table()
-        return _read_csv(con, path)
+            table = con.sql("SELECT * FROM read_parquet($path)", params={"path": path}).to_arrow_table()
+        else:
+            table = _read_csv(con, path)
+        return _finite_only(table)
     except duckdb.Error as exc:
         first_line = str(exc).splitlines()[0]
         raise EngineInputError("simio_upload_invalid", f"the file is not a readable table ({first_line})") from exc
     finally:
         con.close()
+
+
+def _finite_only(table: pa.Table) -> pa.Table:
+    """inf and NaN cells are no answer: treat them as missing rather than let them poison every statistic."""
+    for index, field in enumerate(table.schema):
+        if pa.types.is_floating(field.type):
+            column = table.column(index)
+            table = table.set_column(index, field, pc.if_else(pc.is_finite(column), column, None))
+    return table
 
 
 def _is_parquet(path: str) -> bool:

@@ -64,7 +64,8 @@ class Storage:
             return handle.read()
 
     def write_json(self, key: str, value: Any) -> None:
-        self.write_bytes(key, json.dumps(value, indent=2, sort_keys=False).encode())
+        # allow_nan=False: NaN or Infinity in a stored document is a bug to catch here, not in a client.
+        self.write_bytes(key, json.dumps(value, indent=2, allow_nan=False).encode())
 
     def read_json(self, key: str) -> Any:
         return json.loads(self.read_bytes(key))
@@ -88,6 +89,29 @@ class Storage:
             self.fs.get(self.path(key), str(target))
             yield str(target)
 
+    def children(self, prefix: str) -> list[str]:
+        """Names directly under a prefix (empty when it does not exist)."""
+        try:
+            entries = self.fs.ls(self.path(prefix), detail=False)
+        except FileNotFoundError:
+            return []
+        return sorted(entry.rstrip("/").rsplit("/", 1)[-1] for entry in entries)
+
+    def newest_write(self, prefix: str) -> float | None:
+        """Unix time of the most recent write under a prefix, or None when nothing is there."""
+        try:
+            found = self.fs.find(self.path(prefix), detail=True)
+        except FileNotFoundError:
+            return None
+        times = [_modified(info) for info in found.values()]
+        return max(times) if times else None
+
     def delete_prefix(self, prefix: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.fs.rm(self.path(prefix.rstrip("/")), recursive=True)
+
+
+def _modified(info: dict[str, Any]) -> float:
+    """fsspec backends name the modification time differently (local: mtime, s3: LastModified)."""
+    value = info.get("mtime", info.get("LastModified", info.get("last_modified", 0.0)))
+    return value.timestamp() if hasattr(value, "timestamp") else float(value)

@@ -29,9 +29,15 @@ class StartupFailed(Exception):
     pass
 
 
-def _wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], what: str) -> None:
+class Interrupted(Exception):
+    """Ctrl-C (or SIGTERM) arrived while the stack was still starting."""
+
+
+def _wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], what: str, stop: threading.Event) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while not ready():
+        if stop.is_set():
+            raise Interrupted()
         if process.poll() is not None:
             raise StartupFailed(f"{what} exited with code {process.returncode} while starting")
         if time.monotonic() > deadline:
@@ -135,16 +141,19 @@ def run_dev(settings: Settings) -> int:
                 lambda: _temporal_answers(settings),
                 temporal,
                 f"Temporal dev server (log: {settings.data_dir / 'temporal.log'})",
+                stop,
             )
         children.append(("worker", _spawn("worker", settings)))
         api = _spawn("api", settings)
         children.append(("api", api))
-        _wait_until(lambda: _api_answers(settings), api, "API")
+        _wait_until(lambda: _api_answers(settings), api, "API", stop)
         print(_banner(settings, embedded), flush=True)
         while not stop.wait(0.5):
             for name, process in children:
                 if process.poll() is not None:
                     raise StartupFailed(f"{name} exited with code {process.returncode}")
+        return 0
+    except Interrupted:
         return 0
     except StartupFailed as exc:
         print(f"simulacra dev: {exc}", file=sys.stderr)

@@ -84,7 +84,12 @@ def test_retention_timer_survives_a_worker_restart(settings: Settings, token: st
         second = start_cli(["worker"], settings_env(fast), tmp_path / "worker2.log")
         try:
             _wait_gone(client, token, f"/v1/datasets/{accepted['dataset_id']}")
-            gone = client.get(f"/v1/jobs/{accepted['job_id']}", headers=bearer(token)).json()
+            # Readers see it gone first; the job reports the removal itself once storage is clean.
+            gone = poll_until(
+                lambda: client.get(f"/v1/jobs/{accepted['job_id']}", headers=bearer(token)).json(),
+                lambda job: job["stage"] == "removed",
+                timeout=60,
+            )
             assert gone["status"] == "expired"
         finally:
             second.terminate()

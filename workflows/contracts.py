@@ -20,6 +20,8 @@ SEARCH_ATTRIBUTES = (TENANT_ID, STAGE, JOB_STATUS)
 DATASET_WORKFLOW = "DatasetWorkflow"
 GENERATION_WORKFLOW = "GenerationWorkflow"
 DELETE_UPDATE = "delete"
+SWEEP_WORKFLOW = "RetentionSweepWorkflow"
+SWEEP_SCHEDULE_ID = "simulacra-retention-sweep"
 
 CLEAN = "clean_dataset"
 DISCOVER = "discover_graph"
@@ -27,6 +29,7 @@ FIT = "fit_model"
 GENERATE = "generate_rows"
 EXPIRE = "expire_resource"
 SETTLE_USAGE = "settle_usage"
+SWEEP = "sweep_storage"
 
 ArtifactFormat = Literal["csv", "parquet"]
 
@@ -111,3 +114,7 @@ class UsageSettlement(BaseModel):
     tenant_id: str
     generation_id: str
     rows_generated: int
+
+
+class SweepResult(BaseModel):
+    removed: list[str]

@@ -1,0 +1,78 @@
+"""The retention backstop: remove stored objects whose workflow no longer holds them.
+
+Timers inside each workflow do the removal normally; this finds what they miss (a workflow
+terminated from the UI, an API that crashed between upload and start) by walking storage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from temporalio import activity
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
+
+from infra import layout
+from infra.storage import Storage
+from workflows.contracts import SWEEP, SweepResult, dataset_workflow_id, generation_workflow_id
+
+# Anything written this recently may belong to a request still in progress: leave it alone.
+GRACE_SECONDS = 3600
+GONE = {"expired", "deleted"}
+
+
+@dataclass(frozen=True)
+class _Resource:
+    prefix: str
+    workflow_id: str
+
+
+class SweepActivities:
+    def __init__(self, client: Client, storage: Storage, grace_seconds: float = GRACE_SECONDS) -> None:
+        self._client = client
+        self._storage = storage
+        self._grace_seconds = grace_seconds
+
+    @activity.defn(name=SWEEP)
+    async def sweep(self) -> SweepResult:
+        removed: list[str] = []
+        cutoff = time.time() - self._grace_seconds
+        for tenant_id in await asyncio.to_thread(self._storage.children, "tenants"):
+            for resource in await asyncio.to_thread(self._resources, tenant_id):
+                activity.heartbeat(resource.prefix)
+                newest = await asyncio.to_thread(self._storage.newest_write, resource.prefix)
+                if newest is None or newest > cutoff or await self._held(resource.workflow_id):
+                    continue
+                await asyncio.to_thread(self._storage.delete_prefix, resource.prefix)
+                removed.append(resource.prefix)
+        return SweepResult(removed=removed)
+
+    def _resources(self, tenant_id: str) -> list[_Resource]:
+        datasets = self._storage.children(f"tenants/{tenant_id}/datasets")
+        generations = self._storage.children(f"tenants/{tenant_id}/generations")
+        staged = self._storage.children(f"tenants/{tenant_id}/staging")
+        return [
+            *(_Resource(layout.dataset_prefix(tenant_id, d), dataset_workflow_id(tenant_id, d)) for d in datasets),
+            *(
+                _Resource(layout.generation_prefix(tenant_id, g), generation_workflow_id(tenant_id, g))
+                for g in generations
+            ),
+            # Staged uploads belong to no workflow: past the grace period they are orphans.
+            *(_Resource(layout.staging_key(tenant_id, s), "") for s in staged),
+        ]
+
+    async def _held(self, workflow_id: str) -> bool:
+        """True while a running workflow still keeps this resource (it will remove it itself)."""
+        if not workflow_id:
+            return False
+        try:
+            description = await self._client.get_workflow_handle(workflow_id).describe()
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                return False
+            raise
+        if description.status != WorkflowExecutionStatus.RUNNING:
+            return False
+        return (await description.memo()).get("status") not in GONE

@@ -1,0 +1,53 @@
+"""The retention backstop removes orphaned objects and leaves what a running workflow still holds."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from pathlib import Path
+
+from infra.config import Settings
+from infra.temporal import connect
+from workflows.contracts import SWEEP_WORKFLOW, SweepResult
+
+
+def _age(path: Path, seconds: float) -> None:
+    """Backdate every file under path, as if written that long ago."""
+    when = time.time() - seconds
+    for file in [path, *path.rglob("*")]:
+        os.utime(file, (when, when))
+
+
+def _plant(root: Path, relative: str) -> Path:
+    target = root / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(b"orphan")
+    _age(target.parent, 2 * 3600)
+    return target.parent
+
+
+async def _sweep(settings: Settings) -> SweepResult:
+    client = await connect(settings.resolved_temporal_address, settings.temporal_namespace)
+    return await client.execute_workflow(
+        SWEEP_WORKFLOW, id=f"sweep-test-{uuid.uuid4().hex[:8]}", task_queue=settings.task_queue, result_type=SweepResult
+    )
+
+
+def test_sweep_removes_orphans_only(settings: Settings, worker: object, ready_dataset: str) -> None:
+    storage = settings.data_dir / "storage"
+    orphan_dataset = _plant(storage, "tenants/acme/datasets/ds_orphan00000000000000/upload")
+    orphan_upload = _plant(storage, "tenants/acme/staging/0123456789abcdef/x")
+    fresh_upload = storage / "tenants/acme/staging/fedcba9876543210"
+    fresh_upload.mkdir(parents=True)
+    (fresh_upload / "x").write_bytes(b"in progress")
+    held = storage / "tenants/acme/datasets" / ready_dataset
+    _age(held, 2 * 3600)
+
+    result = asyncio.run(_sweep(settings))
+
+    assert not orphan_dataset.exists() and not orphan_upload.exists()
+    assert fresh_upload.exists(), "an upload younger than the grace period may still be in flight"
+    assert (held / "model.pkl").exists(), "a running workflow still holds its dataset"
+    assert "tenants/acme/datasets/ds_orphan00000000000000" in result.removed

@@ -209,6 +209,13 @@ REGISTRY: dict[str, ErrorSpec] = {
         "The rows would fit only if generations still running make fewer rows than they reserved.",
         "Retry with the same Idempotency-Key after `Retry-After` seconds, when the running generations have settled.",
     ),
+    "simio_rate_limited": ErrorSpec(
+        429,
+        "Too many requests",
+        True,
+        "The tenant sent more requests than its rate allows (the `RateLimit-*` headers say how many and when they reset).",
+        "Wait `Retry-After` seconds, then retry with the same Idempotency-Key.",
+    ),
     "simio_not_found": ErrorSpec(
         404, "No such route", False, "The path does not exist.", "Check the path against /openapi.json."
     ),

@@ -10,6 +10,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError
 from api.models import Job, JobError
+from api.views import Dataset
 from workflows.contracts import job_id_for
 
 _CLOSED_BADLY = {
@@ -58,7 +59,7 @@ async def live_snapshot(client: Client, workflow_id: str, kind: str) -> Snapshot
 def job_view(snap: Snapshot, artifact_url: str | None = None, artifact_expires_at: str | None = None) -> Job:
     memo = snap.memo
     resource_id = memo.get("generation_id") or memo["dataset_id"]
-    error = JobError(code=memo["error_code"], message=memo.get("error_message", "")) if memo.get("error_code") else None
+    error = _error(memo)
     return Job(
         job_id=job_id_for(resource_id),
         kind=memo["kind"],
@@ -75,4 +76,27 @@ def job_view(snap: Snapshot, artifact_url: str | None = None, artifact_expires_a
         artifact_url=artifact_url,
         artifact_expires_at=artifact_expires_at,
         poll_interval_seconds=1.0 if snap.status in ("queued", "running") else 0.0,
+    )
+
+
+def _error(memo: dict[str, Any]) -> JobError | None:
+    return JobError(code=memo["error_code"], message=memo.get("error_message", "")) if memo.get("error_code") else None
+
+
+def dataset_view(snap: Snapshot) -> Dataset:
+    memo = snap.memo
+    return Dataset(
+        dataset_id=memo["dataset_id"],
+        job_id=job_id_for(memo["dataset_id"]),
+        status=snap.status,
+        stage=str(memo.get("stage", "queued")),
+        filename=memo.get("filename"),
+        size_bytes=memo.get("size_bytes"),
+        row_count=memo.get("row_count"),
+        column_count=memo.get("column_count"),
+        created_at=memo.get("created_at"),
+        ready_at=memo.get("ready_at"),
+        expires_at=memo.get("expires_at"),
+        retention_hours=memo.get("retention_hours"),
+        error=_error(memo),
     )

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Strict = ConfigDict(extra="forbid")
+MAX_ROWS = 1_000_000
 
 
 class CredentialClaimRequest(BaseModel):
@@ -21,6 +22,16 @@ class CredentialClaimResponse(BaseModel):
     audience: str
     scopes: list[str]
     tenant: str
+
+
+class TokenRequest(BaseModel):
+    """OAuth2 client-credentials request (RFC 6749 §4.4), as a form or JSON; credentials may come by HTTP Basic."""
+
+    grant_type: Literal["client_credentials"]
+    client_id: str | None = None
+    client_secret: str | None = None
+    audience: str | None = Field(default=None, description="If given, must be this API's audience.")
+    scope: str | None = Field(default=None, description="Space-separated subset of the client's scopes.")
 
 
 class TokenResponse(BaseModel):
@@ -54,9 +65,17 @@ class UploadFields(BaseModel):
     retention_hours: int | None = RetentionHours
 
 
+class UploadForm(BaseModel):
+    """Documents the multipart body; the upload itself is streamed, never parsed into this model."""
+
+    model_config = Strict
+    file: bytes = Field(min_length=1, description="The seed table: CSV (any common dialect and encoding) or Parquet.")
+    retention_hours: int = Field(default=24, ge=1, le=168, description="Hours until removal (at most 168).")
+
+
 class GenerationRequest(BaseModel):
     model_config = Strict
-    row_count: int = Field(ge=1, description="Rows to generate.")
+    row_count: int = Field(ge=1, le=MAX_ROWS, description="Rows to generate (operators may set a lower cap).")
     conditions: Conditions = Field(default_factory=Conditions)
     format: Literal["csv", "parquet"] = "csv"
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)

@@ -66,7 +66,7 @@ class _Receiver:
     def _part_begin(self) -> None:
         self.parts += 1
         if self.parts > MAX_PARTS:
-            raise ApiError("simio_body_too_large", f"A form may have at most {MAX_PARTS} parts.")
+            raise ApiError("simio_invalid_field", f"A form may have at most {MAX_PARTS} parts: `file` and its fields.")
         self.part, self.headers = _Part(), {}
 
     def _header_bytes(self, attribute: str, chunk: bytes) -> None:

@@ -31,6 +31,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
             "SIMULACRA_TASK_QUEUE": settings.task_queue,
             "SIMULACRA_PORT": str(settings.port),
             "SIMULACRA_ENGINE_PROCESSES": str(settings.engine_processes),
+        "SIMULACRA_PUBLIC_URL": settings.base_url,
         }
     )
     return env

@@ -10,14 +10,15 @@ from urllib.parse import unquote
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from api.bodies import read_json, validate
 from api.context import request_id_var
 from api.errors import ApiError
 from api.idempotency import idempotency_key
-from api.models import CredentialClaimRequest, CredentialClaimResponse, TokenResponse
+from api.models import CredentialClaimRequest, CredentialClaimResponse, TokenRequest, TokenResponse
+from api.operations import Operation
 from api.state import app_state
+from api.views import Jwks, OpenIdConfiguration
 from infra.credentials import ClaimRefused
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -136,9 +137,63 @@ async def openid_configuration(request: Request) -> JSONResponse:
     return JSONResponse(document)
 
 
-routes = [
-    Route("/oauth/token", issue_token, methods=["POST"]),
-    Route("/.well-known/jwks.json", jwks, methods=["GET"]),
-    Route("/.well-known/openid-configuration", openid_configuration, methods=["GET"]),
-    Route("/v1/credential-claims", claim_credentials, methods=["POST"]),
+operations = [
+    Operation(
+        "issueToken",
+        "POST",
+        "/oauth/token",
+        issue_token,
+        "Mint an access token (OAuth2 client credentials)",
+        "auth",
+        description="Auth0-compatible request and response. Errors also carry RFC 6749 `error` and "
+        "`error_description`.",
+        body=TokenRequest,
+        body_kind="form",
+        returns=TokenResponse,
+        errors=(
+            "simio_unsupported_grant_type",
+            "simio_invalid_client",
+            "simio_invalid_scope",
+            "simio_invalid_field",
+            "simio_invalid_json",
+            "simio_body_too_large",
+        ),
+    ),
+    Operation(
+        "getJwks",
+        "GET",
+        "/.well-known/jwks.json",
+        jwks,
+        "Public keys that verify access tokens",
+        "auth",
+        returns=Jwks,
+    ),
+    Operation(
+        "getOpenIdConfiguration",
+        "GET",
+        "/.well-known/openid-configuration",
+        openid_configuration,
+        "Issuer discovery document",
+        "auth",
+        returns=OpenIdConfiguration,
+    ),
+    Operation(
+        "claimCredentials",
+        "POST",
+        "/v1/credential-claims",
+        claim_credentials,
+        "Exchange a one-time claim token for client credentials",
+        "auth",
+        description="The client secret is shown once. A used, unknown or expired token answers 404. The "
+        "Idempotency-Key is required, but a claim is never replayed (that would mean storing the secret).",
+        body=CredentialClaimRequest,
+        status=201,
+        returns=CredentialClaimResponse,
+        errors=(
+            "simio_credential_claim_not_found",
+            "simio_invalid_field",
+            "simio_invalid_json",
+            "simio_body_too_large",
+        ),
+    ),
 ]

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import authenticate
@@ -17,11 +16,13 @@ from api.bodies import fingerprint, validate
 from api.context import request_id_var
 from api.errors import ApiError
 from api.idempotency import idempotency_key, run_once
-from api.jobs import Snapshot, live_snapshot
-from api.models import DatasetAccepted, UploadFields
+from api.jobs import Snapshot, dataset_view, live_snapshot
+from api.models import DatasetAccepted, UploadFields, UploadForm
+from api.operations import Link, Operation
 from api.starts import accepted, initial_memo, start_job
 from api.state import AppState, app_state
 from api.upload import ReceivedUpload, receive_upload
+from api.views import Dataset, DatasetSchema
 from infra import layout
 from workflows.contracts import (
     DATASET_WORKFLOW,
@@ -95,26 +96,8 @@ async def live_dataset(request: Request, tenant_id: str, dataset_id: str) -> Sna
 
 async def get_dataset(request: Request) -> JSONResponse:
     principal = authenticate(request, "datasets:read")
-    dataset_id = request.path_params["dataset_id"]
-    snap = await live_dataset(request, principal.tenant_id, dataset_id)
-    memo = snap.memo
-    body = {
-        "dataset_id": dataset_id,
-        "job_id": job_id_for(dataset_id),
-        "status": snap.status,
-        "stage": memo.get("stage"),
-        "filename": memo.get("filename"),
-        "size_bytes": memo.get("size_bytes"),
-        "row_count": memo.get("row_count"),
-        "column_count": memo.get("column_count"),
-        "created_at": memo.get("created_at"),
-        "ready_at": memo.get("ready_at"),
-        "retention_hours": memo.get("retention_hours"),
-        "error": {"code": memo["error_code"], "message": memo.get("error_message", "")}
-        if memo.get("error_code")
-        else None,
-    }
-    return JSONResponse(body)
+    snap = await live_dataset(request, principal.tenant_id, request.path_params["dataset_id"])
+    return JSONResponse(dataset_view(snap).model_dump())
 
 
 async def ready_schema(request: Request, tenant_id: str, dataset_id: str) -> dict:
@@ -138,7 +121,9 @@ async def get_schema(request: Request) -> JSONResponse:
     principal = authenticate(request, "datasets:read")
     dataset_id = request.path_params["dataset_id"]
     schema = await ready_schema(request, principal.tenant_id, dataset_id)
-    return JSONResponse({"dataset_id": dataset_id, **schema})
+    return JSONResponse(
+        DatasetSchema.model_validate({"dataset_id": dataset_id, **schema}).model_dump(exclude_none=True)
+    )
 
 
 async def delete_dataset(request: Request) -> Response:
@@ -164,9 +149,67 @@ async def delete_dataset(request: Request) -> Response:
     return Response(status_code=204)
 
 
-routes = [
-    Route("/v1/datasets", create_dataset, methods=["POST"]),
-    Route("/v1/datasets/{dataset_id}", get_dataset, methods=["GET"]),
-    Route("/v1/datasets/{dataset_id}", delete_dataset, methods=["DELETE"]),
-    Route("/v1/datasets/{dataset_id}/schema", get_schema, methods=["GET"]),
+operations = [
+    Operation(
+        "createDataset",
+        "POST",
+        "/v1/datasets",
+        create_dataset,
+        "Upload a seed table",
+        "datasets",
+        description="Multipart upload (field `file`: CSV or Parquet). Starts the dataset job: clean, discover, fit.",
+        scopes=("datasets:write",),
+        body=UploadForm,
+        body_kind="multipart",
+        status=202,
+        returns=DatasetAccepted,
+        errors=(
+            "simio_unsupported_content_type",
+            "simio_upload_invalid",
+            "simio_file_too_large",
+            "simio_body_too_large",
+            "simio_invalid_field",
+        ),
+        links={
+            "GetJob": Link("getJob", "job_id", "job_id"),
+            "GetDataset": Link("getDataset", "dataset_id", "dataset_id"),
+        },
+    ),
+    Operation(
+        "getDataset",
+        "GET",
+        "/v1/datasets/{dataset_id}",
+        get_dataset,
+        "Get a dataset",
+        "datasets",
+        scopes=("datasets:read",),
+        returns=Dataset,
+        errors=("simio_dataset_not_found",),
+    ),
+    Operation(
+        "deleteDataset",
+        "DELETE",
+        "/v1/datasets/{dataset_id}",
+        delete_dataset,
+        "Delete a dataset and every stored object of it",
+        "datasets",
+        description="Returns 204 once storage holds nothing of the dataset. Generations made from it expire on "
+        "their own retention windows.",
+        scopes=("datasets:write",),
+        status=204,
+        errors=("simio_dataset_not_found",),
+    ),
+    Operation(
+        "getDatasetSchema",
+        "GET",
+        "/v1/datasets/{dataset_id}/schema",
+        get_schema,
+        "Get the cleaned schema",
+        "datasets",
+        description="Cleaned column names and types, levels with shares, numeric ranges, and every rename, drop "
+        "and collapse. Build conditions from this.",
+        scopes=("datasets:read",),
+        returns=DatasetSchema,
+        errors=("simio_dataset_not_found", "simio_dataset_not_ready", "simio_dataset_failed"),
+    ),
 ]

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
 
 from api.auth import authenticate
 from api.bodies import fingerprint, read_json, validate
@@ -17,9 +16,11 @@ from api.errors import ApiError
 from api.idempotency import idempotency_key, run_once
 from api.jobs import Snapshot, job_view, live_snapshot
 from api.models import GenerationAccepted, GenerationRequest, Job
+from api.operations import Link, Operation
 from api.routes.datasets import ready_schema
 from api.starts import accepted, initial_memo, start_job
 from api.state import AppState, app_state
+from api.views import Generation
 from engine.conditions import parse_conditions
 from engine.errors import EngineInputError
 from infra import layout
@@ -148,13 +149,14 @@ async def get_generation(request: Request) -> JSONResponse:
     snap = await live_generation(request, principal.tenant_id, request.path_params["generation_id"])
     job = generation_job(request, principal.tenant_id, snap)
     memo = snap.memo
-    body = {
+    body = Generation(
         **job.model_dump(),
-        "format": memo.get("format"),
-        "seed": memo.get("seed"),
-        "conditions": memo.get("conditions"),
-    }
-    return JSONResponse(body)
+        format=memo.get("format"),
+        seed=memo.get("seed"),
+        conditions=memo.get("conditions"),
+        expires_at=memo.get("expires_at"),
+    )
+    return JSONResponse(body.model_dump())
 
 
 def _chunks(handle: object) -> Iterator[bytes]:
@@ -190,8 +192,60 @@ async def download_artifact(request: Request) -> Response:
     )
 
 
-routes = [
-    Route("/v1/datasets/{dataset_id}/generations", create_generation, methods=["POST"]),
-    Route("/v1/generations/{generation_id}", get_generation, methods=["GET"]),
-    Route("/v1/generations/{generation_id}/artifact", download_artifact, methods=["GET"]),
+operations = [
+    Operation(
+        "createGeneration",
+        "POST",
+        "/v1/datasets/{dataset_id}/generations",
+        create_generation,
+        "Generate rows under conditions",
+        "generations",
+        description="Conditions are interventions by default (do-operator): the set columns are fixed, their "
+        "descendants react, their ancestors keep the seed's distribution.",
+        scopes=("generations:write",),
+        body=GenerationRequest,
+        status=202,
+        returns=GenerationAccepted,
+        errors=(
+            "simio_invalid_json",
+            "simio_body_too_large",
+            "simio_invalid_field",
+            "simio_dataset_not_found",
+            "simio_dataset_not_ready",
+            "simio_dataset_failed",
+            "simio_unknown_condition_column",
+            "simio_unknown_condition_level",
+            "simio_row_quota_exceeded",
+            "simio_quota_reservation_conflict",
+        ),
+        links={
+            "GetJob": Link("getJob", "job_id", "job_id"),
+            "GetGeneration": Link("getGeneration", "generation_id", "generation_id"),
+        },
+    ),
+    Operation(
+        "getGeneration",
+        "GET",
+        "/v1/generations/{generation_id}",
+        get_generation,
+        "Get a generation (with its artifact_url once ready)",
+        "generations",
+        scopes=("generations:read",),
+        returns=Generation,
+        errors=("simio_generation_not_found",),
+    ),
+    Operation(
+        "downloadArtifact",
+        "GET",
+        "/v1/generations/{generation_id}/artifact",
+        download_artifact,
+        "Download generated rows",
+        "generations",
+        description="Use the `artifact_url` of a ready generation as it is (it carries `expires` and "
+        "`signature`, valid 15 minutes), with the same bearer token.",
+        scopes=("generations:read",),
+        media_types=("text/csv", "application/vnd.apache.parquet"),
+        query={"expires": "Unix time the link stops working (from artifact_url).", "signature": "From artifact_url."},
+        errors=("simio_invalid_signature", "simio_generation_not_found", "simio_artifact_not_ready"),
+    ),
 ]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from api.auth import authenticate
 from api.errors import ApiError
 from api.jobs import job_view, snapshot
+from api.models import Job
+from api.operations import Operation
 from api.routes.generations import generation_job
 from api.state import app_state
 from workflows.contracts import workflow_id_for_job
@@ -26,4 +27,18 @@ async def get_job(request: Request) -> JSONResponse:
     return JSONResponse(job_view(snap).model_dump())
 
 
-routes = [Route("/v1/jobs/{job_id}", get_job, methods=["GET"])]
+operations = [
+    Operation(
+        "getJob",
+        "GET",
+        "/v1/jobs/{job_id}",
+        get_job,
+        "Poll a job",
+        "jobs",
+        description="Answered from Temporal, so it works while no worker runs. Poll every `poll_interval_seconds` "
+        "until `status` is ready, partial or failed.",
+        scopes=("datasets:read", "generations:read"),
+        returns=Job,
+        errors=("simio_job_not_found",),
+    ),
+]

@@ -1,18 +1,41 @@
-"""Health and the error-code pages generated from the registry."""
+"""Health, readiness and the error-code pages generated from the registry."""
 
 from __future__ import annotations
 
 import html
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
 
 from api.errors import REGISTRY, ApiError
+from api.operations import Operation
+from api.state import app_state
+from api.views import Health, Readiness
 
 
 async def healthz(request: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
+    return JSONResponse(Health(status="ok").model_dump())
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """Ready when Temporal and storage both answer (what a load balancer should route on)."""
+    state = app_state(request)
+    checks = {}
+    try:
+        await state.temporal.service_client.check_health()
+        checks["temporal"] = "ok"
+    except Exception as exc:  # any failure means "not ready"; the reason is for the operator
+        checks["temporal"] = type(exc).__name__
+    try:
+        await run_in_threadpool(state.storage.children, "")
+        checks["storage"] = "ok"
+    except Exception as exc:
+        checks["storage"] = type(exc).__name__
+    failing = [name for name, result in checks.items() if result != "ok"]
+    if failing:
+        raise ApiError("simio_service_unavailable", f"Not ready: {', '.join(failing)} did not answer.")
+    return JSONResponse(Readiness(status="ready", checks=checks).model_dump())
 
 
 def _entry(code: str) -> dict[str, object]:
@@ -62,8 +85,26 @@ async def error_page(request: Request) -> Response:
     return HTMLResponse(page)
 
 
-routes = [
-    Route("/healthz", healthz, methods=["GET"]),
-    Route("/errors", error_index, methods=["GET"]),
-    Route("/errors/{code}", error_page, methods=["GET"]),
+operations = [
+    Operation("getHealth", "GET", "/healthz", healthz, "Process is up", "meta", returns=Health),
+    Operation("getReadiness", "GET", "/readyz", readyz, "Temporal and storage answer", "meta", returns=Readiness),
+    Operation(
+        "listErrors",
+        "GET",
+        "/errors",
+        error_index,
+        "Every error code",
+        "meta",
+        media_types=("text/html", "application/json"),
+    ),
+    Operation(
+        "getError",
+        "GET",
+        "/errors/{code}",
+        error_page,
+        "One error code: cause, fix, retry, support",
+        "meta",
+        media_types=("text/html", "application/json"),
+        errors=("simio_not_found",),
+    ),
 ]

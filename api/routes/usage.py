@@ -5,10 +5,11 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from api.auth import authenticate
+from api.operations import Operation
 from api.state import app_state
+from api.views import Usage, UsagePeriod
 from infra.usage import FREE_ROWS_PER_PERIOD
 
 
@@ -17,19 +18,29 @@ async def get_usage(request: Request) -> JSONResponse:
     ledger = app_state(request).usage
     current = await run_in_threadpool(ledger.usage, principal.tenant_id)
     history = await run_in_threadpool(ledger.history, principal.tenant_id)
-    return JSONResponse(
-        {
-            "tenant": principal.tenant_id,
-            "period": current.period,
-            "rows_per_period": current.rows_per_period,
-            "rows_generated": current.rows_generated,
-            "rows_reserved": current.rows_reserved,
-            "rows_remaining": current.rows_remaining,
-            "free_rows_per_period": FREE_ROWS_PER_PERIOD,
-            "free_rows_remaining": current.free_rows_remaining,
-            "periods": [{"period": period, "rows_generated": rows} for period, rows in history],
-        }
+    body = Usage(
+        tenant=principal.tenant_id,
+        period=current.period,
+        rows_per_period=current.rows_per_period,
+        rows_generated=current.rows_generated,
+        rows_reserved=current.rows_reserved,
+        rows_remaining=current.rows_remaining,
+        free_rows_per_period=FREE_ROWS_PER_PERIOD,
+        free_rows_remaining=current.free_rows_remaining,
+        periods=[UsagePeriod(period=period, rows_generated=rows) for period, rows in history],
     )
+    return JSONResponse(body.model_dump())
 
 
-routes = [Route("/v1/usage", get_usage, methods=["GET"])]
+operations = [
+    Operation(
+        "getUsage",
+        "GET",
+        "/v1/usage",
+        get_usage,
+        "Rows generated this month against the tenant's window",
+        "usage",
+        scopes=("datasets:read", "generations:read"),
+        returns=Usage,
+    ),
+]

@@ -1,0 +1,142 @@
+"""/llms.txt, /llms-full.txt and /__docs__/: the same operation records, written for agents and people."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+from api.errors import REGISTRY
+from api.operations import Operation
+
+SUMMARY = (
+    "Causal synthetic-data API: upload a seed table, get its cleaned schema and learned causal model, then "
+    'generate rows under interventions ("segment genz_switcher at 30%, price fixed at 5.49"). OAuth2 client '
+    "credentials; every POST under /v1 needs an Idempotency-Key; long work is a job you poll; every error is "
+    "application/problem+json with a stable simio_* code."
+)
+FLOW = [
+    "claimCredentials",
+    "issueToken",
+    "createDataset",
+    "getJob",
+    "getDatasetSchema",
+    "createGeneration",
+    "getGeneration",
+    "downloadArtifact",
+]
+RULES = """## Rules
+
+- Idempotency: every POST under /v1 needs `Idempotency-Key` (^[A-Za-z0-9._:-]{1,255}$, bare or quoted). The same key
+  with the same request replays the first response (header `Idempotent-Replayed: true`, same ids, no new work or
+  billing); with a different request: 422 `simio_idempotency_conflict`; while the first is running: 409
+  `simio_idempotency_in_flight` with `Retry-After`. Keys are per tenant and kept 24 hours. A request refused by
+  validation is not recorded: fix it and retry with the same key.
+- Retries: 429, 500, 502, 503 and 504 are retryable with the same key (honour `Retry-After`); 400, 401, 402, 403,
+  404 and 422 are not: fix the request first. Each problem body says `retryable`.
+- Jobs: create calls answer 202 with `job_id` and `Location`. Poll `GET /v1/jobs/{job_id}` every
+  `poll_interval_seconds` until `status` is `ready`, `partial` (fewer rows or conditions met in part; still
+  downloadable) or `failed` (`error.code` says why).
+- Conditions: build them from the schema's cleaned names, never raw headers.
+  `conditions.categorical[column][level] = share` sets that level's share (several levels allowed, total <= 1; other
+  levels keep their relative shares). `conditions.numeric[column] = {"min": a, "max": b}` keeps the column in range
+  (either bound may be omitted; `min == max` fixes the value). `mode: "intervene"` (default) is the do-operator:
+  conditioned columns are set, their descendants in the causal graph react, their ancestors keep the seed's
+  distribution: "what happens if we set the price to 5.49?".
+- Downloads: `artifact_url` is signed for 15 minutes and also needs the bearer token; fetch the generation again
+  for a fresh one.
+- Retention: datasets and generations live `retention_hours` (default 24, at most 168), then answer 404.
+  `DELETE /v1/datasets/{id}` removes a dataset at once.
+- Usage: generated rows are metered per calendar month; past the tenant's window a generation is refused with 402
+  `simio_row_quota_exceeded`. `GET /v1/usage` shows what remains.
+- Tenancy: another tenant's ids answer 404, exactly like ids that never existed.
+"""
+
+
+def llms_txt(operations: list[Operation], base_url: str) -> str:
+    by_id = {op.operation_id: op for op in operations}
+    steps = "\n".join(
+        f"- [{by_id[op_id].summary}]({base_url}/llms-full.txt): `{by_id[op_id].method} {by_id[op_id].path}`"
+        for op_id in FLOW
+    )
+    others = "\n".join(
+        f"- [{op.summary}]({base_url}/llms-full.txt): `{op.method} {op.path}`"
+        for op in operations
+        if op.operation_id not in FLOW and op.tag != "meta"
+    )
+    return (
+        f"# Simulacra\n\n> {SUMMARY}\n\n"
+        "Do the flow below in order. Read the full manual before composing conditions.\n\n"
+        f"## Flow\n\n{steps}\n\n## More operations\n\n{others}\n\n"
+        f"## Reference\n\n- [Full manual for agents]({base_url}/llms-full.txt): every operation, field, rule and "
+        f"error code\n- [OpenAPI 3.1]({base_url}/openapi.json)\n- [Error codes]({base_url}/errors): cause, fix "
+        f"and retry for each\n- [Human reference]({base_url}/__docs__/)\n\n"
+        f"## Optional\n\n- [Health]({base_url}/healthz)\n- [Readiness]({base_url}/readyz)\n"
+    )
+
+
+def _fields(openapi: dict[str, Any], ref: dict[str, str] | None) -> list[str]:
+    if not ref or "$ref" not in ref:
+        return []
+    schema = openapi["components"]["schemas"][ref["$ref"].rsplit("/", 1)[-1]]
+    required = set(schema.get("required", []))
+    lines = []
+    for name, prop in schema.get("properties", {}).items():
+        kind = prop.get("type") or (prop.get("$ref", "").rsplit("/", 1)[-1]) or "any"
+        if "anyOf" in prop:
+            kind = " | ".join(p.get("type") or p.get("$ref", "").rsplit("/", 1)[-1] for p in prop["anyOf"])
+        flag = "required" if name in required else "optional"
+        lines.append(f"  - `{name}` ({kind}, {flag}){': ' + prop['description'] if prop.get('description') else ''}")
+    return lines
+
+
+def llms_full_txt(operations: list[Operation], openapi: dict[str, Any], base_url: str) -> str:
+    sections = [f"# Simulacra: the full manual\n\n> {SUMMARY}\n\nBase URL: {base_url}\n", RULES, "## Operations\n"]
+    for op in operations:
+        spec = openapi["paths"][op.path][op.method.lower()]
+        body = spec.get("requestBody", {}).get("content", {})
+        first_body = next(iter(body.values()), {}).get("schema")
+        success = spec["responses"][str(op.status)].get("content", {})
+        first_success = next(iter(success.values()), {}).get("schema")
+        lines = [f"### {op.operation_id}: {op.method} {op.path}", "", op.summary + ".", ""]
+        if op.description:
+            lines += [op.description, ""]
+        lines.append(f"- Auth: {'bearer token with scope ' + ' or '.join(op.scopes) if op.scopes else 'none'}")
+        if op.needs_idempotency_key:
+            lines.append("- Header `Idempotency-Key` required.")
+        if body:
+            lines += [f"- Body ({', '.join(body)}):", *_fields(openapi, first_body)]
+        lines += [f"- Success: {op.status}", *_fields(openapi, first_success)]
+        lines.append("- Errors: " + ", ".join(f"`{c}` ({REGISTRY[c].status})" for c in op.all_errors()))
+        sections.append("\n".join(lines) + "\n")
+    sections.append("## Error codes\n")
+    for code, spec in sorted(REGISTRY.items()):
+        retry = "retryable with the same key" if spec.retryable else "not retryable"
+        sections.append(f"- `{code}` ({spec.status}, {retry}): {spec.title}. Cause: {spec.cause} Fix: {spec.fix}")
+    return "\n".join(sections) + "\n"
+
+
+def docs_html(operations: list[Operation], openapi: dict[str, Any]) -> str:
+    """A human reference with no scripts and no network: everything is in this one page."""
+    parts = [
+        "<!doctype html><meta charset=utf-8><title>Simulacra API reference</title>",
+        "<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
+        "code,pre{background:#f4f4f4;padding:.1rem .3rem}pre{padding:.6rem;overflow:auto}"
+        "h3{border-top:1px solid #ddd;padding-top:1rem}</style>",
+        f"<h1>Simulacra API reference</h1><p>{html.escape(SUMMARY)}</p>",
+        '<p><a href="/openapi.json">OpenAPI 3.1</a> · <a href="/llms-full.txt">full manual</a> · '
+        '<a href="/errors">error codes</a></p>',
+    ]
+    for op in operations:
+        spec = openapi["paths"][op.path][op.method.lower()]
+        parts.append(
+            f'<h3 id="{op.operation_id}"><code>{op.method} {html.escape(op.path)}</code></h3>'
+            f"<p><b>{html.escape(op.summary)}</b> (<code>{op.operation_id}</code>)</p>"
+            f"<p>{html.escape(op.description)}</p>"
+            f"<p>Scopes: {html.escape(', '.join(op.scopes) or 'none')}</p>"
+        )
+        if "requestBody" in spec:
+            parts.append(f"<pre>{html.escape(json.dumps(spec['requestBody'], indent=2))}</pre>")
+        codes = ", ".join(f'<a href="/errors/{c}"><code>{c}</code></a>' for c in op.all_errors())
+        parts.append(f"<p>Success: {op.status}. Errors: {codes}</p>")
+    return "".join(parts)

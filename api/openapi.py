@@ -1,0 +1,167 @@
+"""OpenAPI 3.1, generated from the operation records, the pydantic models and the error registry."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from api.errors import REGISTRY
+from api.operations import Operation
+from api.views import Problem
+
+REF = "#/components/schemas/{model}"
+ALL_SCOPES = {
+    "datasets:write": "Upload and delete datasets.",
+    "datasets:read": "Read datasets, schemas and jobs.",
+    "generations:write": "Generate rows.",
+    "generations:read": "Read generations, download rows, read jobs.",
+}
+IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
+    "description": "Unique per logical request; reuse it only to retry the same request. "
+    'Matches ^[A-Za-z0-9._:-]{1,255}$, bare or quoted ("...").',
+    "schema": {"type": "string", "pattern": '^"?[A-Za-z0-9._:-]{1,255}"?$'},
+    "example": "3f7c8a2e-6d1b-4c55-9e0f-2b8a7d9c1e44",
+}
+
+
+def _schemas(operations: list[Operation]) -> dict[str, Any]:
+    models: set[type[BaseModel]] = {Problem}
+    for op in operations:
+        models |= {m for m in (op.body, op.returns) if m is not None}
+    ordered = sorted(models, key=lambda m: m.__name__)
+    _, definitions = models_json_schema([(m, "serialization") for m in ordered], ref_template=REF)
+    schemas = definitions.get("$defs", {})
+    for model in ordered:  # request bodies are documented as they are validated
+        if any(op.body is model for op in operations):
+            schemas[model.__name__] = model.model_json_schema(ref_template=REF, mode="validation")
+            schemas.update(schemas[model.__name__].pop("$defs", {}))
+    return schemas
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _request_body(op: Operation) -> dict[str, Any] | None:
+    if op.body is None:
+        return None
+    media = {
+        "json": ["application/json"],
+        "form": ["application/x-www-form-urlencoded", "application/json"],
+        "multipart": ["multipart/form-data"],
+    }[op.body_kind]
+    return {"required": True, "content": {m: {"schema": _ref(op.body)} for m in media}}
+
+
+def _error_responses(op: Operation, base_url: str) -> dict[str, Any]:
+    by_status: dict[int, list[str]] = defaultdict(list)
+    for code in op.all_errors():
+        by_status[REGISTRY[code].status].append(code)
+    responses = {}
+    for status, codes in sorted(by_status.items()):
+        examples = {
+            code: {
+                "summary": REGISTRY[code].title,
+                "value": {
+                    "type": f"{base_url}/errors/{code}",
+                    "title": REGISTRY[code].title,
+                    "status": status,
+                    "detail": REGISTRY[code].cause,
+                    "instance": op.path,
+                    "code": code,
+                    "retryable": REGISTRY[code].retryable,
+                    "request_id": "req_0123456789abcdef0123456789abcdef",
+                    "doc_url": f"{base_url}/errors/{code}",
+                },
+            }
+            for code in codes
+        }
+        responses[str(status)] = {
+            "description": "; ".join(f"`{c}`: {REGISTRY[c].title}" for c in codes),
+            "content": {"application/problem+json": {"schema": _ref(Problem), "examples": examples}},
+        }
+    return responses
+
+
+def _success(op: Operation) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": op.summary}
+    if op.returns is not None:
+        response["content"] = {media: {"schema": _ref(op.returns)} for media in op.media_types}
+    elif op.status != 204:
+        response["content"] = {media: {"schema": {"type": "string"}} for media in op.media_types}
+    if op.status == 202:
+        response["headers"] = {
+            "Location": {"description": "The job to poll.", "schema": {"type": "string"}},
+            "Retry-After": {"description": "Seconds before the first poll.", "schema": {"type": "integer"}},
+        }
+    if op.links:
+        response["links"] = {
+            name: {
+                "operationId": link.operation_id,
+                "parameters": {link.parameter: f"$response.body#/{link.response_field}"},
+            }
+            for name, link in op.links.items()
+        }
+    return {str(op.status): response}
+
+
+def _operation(op: Operation, base_url: str) -> dict[str, Any]:
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 128}}
+        for name in re.findall(r"{(\w+)}", op.path)
+    ]
+    parameters += [
+        {"name": name, "in": "query", "required": True, "description": text, "schema": {"type": "string"}}
+        for name, text in op.query.items()
+    ]
+    if op.needs_idempotency_key:
+        parameters.append(IDEMPOTENCY_HEADER)
+    document: dict[str, Any] = {
+        "operationId": op.operation_id,
+        "summary": op.summary,
+        "tags": [op.tag],
+        "parameters": parameters,
+        "responses": {**_success(op), **_error_responses(op, base_url)},
+        "security": [{"oauth2": list(op.scopes)}] if op.authenticated else [],
+    }
+    if op.description:
+        document["description"] = op.description
+    body = _request_body(op)
+    if body:
+        document["requestBody"] = body
+    return document
+
+
+def build_openapi(operations: list[Operation], base_url: str) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = defaultdict(dict)
+    for op in operations:
+        paths[op.path][op.method.lower()] = _operation(op, base_url)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Simulacra",
+            "version": "1",
+            "description": "Causal synthetic data: upload a seed table, learn its causal model, generate rows "
+            "under interventions. Every error is application/problem+json with a stable `code`; "
+            "see /errors and /llms.txt.",
+        },
+        "servers": [{"url": base_url}],
+        "paths": dict(paths),
+        "components": {
+            "schemas": _schemas(operations),
+            "securitySchemes": {
+                "oauth2": {
+                    "type": "oauth2",
+                    "description": "Client-credentials tokens (RS256 JWT), sent as `Authorization: Bearer <token>`.",
+                    "flows": {"clientCredentials": {"tokenUrl": f"{base_url}/oauth/token", "scopes": ALL_SCOPES}},
+                }
+            },
+        },
+    }

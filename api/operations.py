@@ -1,0 +1,86 @@
+"""One record per HTTP operation: it makes the route and documents it (OpenAPI, llms-full.txt, /__docs__/)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+# Every authenticated operation can answer these; POSTs under /v1 add the idempotency codes.
+AUTH_ERRORS = ("simio_unauthorized", "simio_insufficient_scope", "simio_rate_limited")
+IDEMPOTENCY_ERRORS = (
+    "simio_idempotency_key_required",
+    "simio_invalid_idempotency_key",
+    "simio_idempotency_conflict",
+    "simio_idempotency_in_flight",
+)
+ALWAYS_ERRORS = ("simio_internal", "simio_service_unavailable")
+
+
+@dataclass(frozen=True)
+class Link:
+    """An OpenAPI Link: the response field that feeds the next operation's parameter."""
+
+    operation_id: str
+    parameter: str
+    response_field: str
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    method: Literal["GET", "POST", "DELETE", "PATCH"]
+    path: str
+    endpoint: Callable[[Request], Awaitable[Response]]
+    summary: str
+    tag: str
+    description: str = ""
+    scopes: tuple[str, ...] = ()
+    body: type[BaseModel] | None = None
+    body_kind: Literal["json", "multipart", "form"] = "json"
+    status: int = 200
+    returns: type[BaseModel] | None = None
+    media_types: tuple[str, ...] = ("application/json",)
+    errors: tuple[str, ...] = ()
+    links: dict[str, Link] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(self.scopes)
+
+    @property
+    def needs_idempotency_key(self) -> bool:
+        return self.method == "POST" and self.path.startswith("/v1/")
+
+    def all_errors(self) -> tuple[str, ...]:
+        codes = list(self.errors)
+        if self.authenticated:
+            codes += AUTH_ERRORS
+        if self.needs_idempotency_key:
+            codes += IDEMPOTENCY_ERRORS
+        return tuple(dict.fromkeys([*codes, *ALWAYS_ERRORS]))
+
+
+def routes_for(operations: list[Operation]) -> list[Route]:
+    """One route per path, so a wrong method answers 405 with an Allow header naming every right one."""
+    by_path: dict[str, dict[str, Operation]] = {}
+    for op in operations:
+        by_path.setdefault(op.path, {})[op.method] = op
+    return [Route(path, _dispatch(ops), methods=list(ops)) for path, ops in by_path.items()]
+
+
+def _dispatch(ops: dict[str, Operation]) -> Callable[[Request], Awaitable[Response]]:
+    if len(ops) == 1:
+        return next(iter(ops.values())).endpoint
+
+    async def endpoint(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await ops[method].endpoint(request)
+
+    return endpoint

@@ -1,0 +1,68 @@
+"""The contract documents: generated from one source, complete, and pinned where renames would break clients."""
+
+from __future__ import annotations
+
+import re
+
+from openapi_spec_validator import validate
+from starlette.testclient import TestClient
+
+from api.app import OPERATIONS
+from api.errors import REGISTRY
+
+# Renaming any of these breaks generated clients: change this list only with a deprecation plan.
+PINNED_OPERATION_IDS = [
+    "issueToken", "getJwks", "getOpenIdConfiguration", "claimCredentials",
+    "createDataset", "getDataset", "deleteDataset", "getDatasetSchema",
+    "createGeneration", "getGeneration", "downloadArtifact",
+    "getJob", "getUsage",
+    "getHealth", "getReadiness", "listErrors", "getError",
+    "getOpenApi", "getLlmsTxt", "getLlmsFullTxt", "getDocs",
+]
+# Raised by the framework or the error handler itself rather than named by one operation.
+GENERIC_CODES = {"simio_not_found", "simio_method_not_allowed"}
+
+
+def test_operation_ids_are_pinned() -> None:
+    assert [op.operation_id for op in OPERATIONS] == PINNED_OPERATION_IDS
+
+
+def test_openapi_is_valid_3_1_and_lists_every_operation(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    validate(spec)
+    assert spec["openapi"] == "3.1.0"
+    found = {op["operationId"] for path in spec["paths"].values() for op in path.values()}
+    assert found == set(PINNED_OPERATION_IDS)
+    create = spec["paths"]["/v1/datasets/{dataset_id}/generations"]["post"]
+    assert {"400", "402", "404", "409", "422"} <= set(create["responses"])
+    assert create["responses"]["202"]["links"]["GetJob"]["operationId"] == "getJob"
+
+
+def test_every_registered_code_is_used_by_an_operation() -> None:
+    used = {code for op in OPERATIONS for code in op.all_errors()}
+    assert set(REGISTRY) - used <= GENERIC_CODES, set(REGISTRY) - used - GENERIC_CODES
+
+
+def test_llms_txt_follows_the_format(client: TestClient) -> None:
+    text = client.get("/llms.txt").text
+    lines = text.splitlines()
+    assert lines[0] == "# Simulacra"
+    assert any(line.startswith("> ") for line in lines[:4])
+    sections = [line for line in lines if line.startswith("## ")]
+    assert sections[:2] == ["## Flow", "## More operations"]
+    assert re.search(r"^- \[.+\]\(http.+\)", text, re.MULTILINE)
+
+
+def test_llms_full_txt_covers_every_operation_and_code(client: TestClient) -> None:
+    text = client.get("/llms-full.txt").text
+    for op in OPERATIONS:
+        assert f"### {op.operation_id}: {op.method} {op.path}" in text
+    for code in REGISTRY:
+        assert f"`{code}`" in text
+
+
+def test_docs_page_needs_no_network(client: TestClient) -> None:
+    page = client.get("/__docs__/").text
+    assert "<script" not in page
+    assert not re.search(r'(src|href)="https?://', page)
+    assert "createGeneration" in page

@@ -29,36 +29,44 @@ def clean(storage_url: str, tenant_id: str, dataset_id: str) -> dict[str, int]:
 def discover(storage_url: str, tenant_id: str, dataset_id: str, seed: int) -> dict[str, int]:
     storage = Storage(storage_url)
     schema = storage.read_json(layout.schema_key(tenant_id, dataset_id))
+    hints_key = layout.hints_key(tenant_id, dataset_id)
+    hints = storage.read_json(hints_key) if storage.exists(hints_key) else None
     with storage.local_copy(layout.cleaned_key(tenant_id, dataset_id)) as cleaned:
-        graph = engine.discover_graph(cleaned, schema, seed=seed)
-    storage.write_json(layout.graph_key(tenant_id, dataset_id), graph)
+        graph = engine.discover_graph(cleaned, schema, seed=seed, hints=hints)
+    storage.write_json(layout.graph_key(tenant_id, dataset_id, 1), graph)
     return {"edge_count": len(graph["edges"])}
 
 
-def fit(storage_url: str, tenant_id: str, dataset_id: str, seed: int) -> dict[str, int]:
+def fit(storage_url: str, tenant_id: str, dataset_id: str, version: int, seed: int) -> dict[str, int]:
     storage = Storage(storage_url)
     schema = storage.read_json(layout.schema_key(tenant_id, dataset_id))
-    graph = storage.read_json(layout.graph_key(tenant_id, dataset_id))
+    graph = storage.read_json(layout.graph_key(tenant_id, dataset_id, version))
     with storage.local_copy(layout.cleaned_key(tenant_id, dataset_id)) as cleaned, tempfile.TemporaryDirectory() as tmp:
         model_path = str(Path(tmp) / "model.pkl")
         report = engine.fit_model(cleaned, schema, graph, model_path, seed=seed)
-        storage.put_file(model_path, layout.model_key(tenant_id, dataset_id))
-    storage.write_json(layout.fit_report_key(tenant_id, dataset_id), report)
+        storage.put_file(model_path, layout.model_key(tenant_id, dataset_id, version))
+    storage.write_json(layout.fit_report_key(tenant_id, dataset_id, version), report)
     return {"node_count": len(report["nodes"])}
 
 
 def generate(storage_url: str, job: dict[str, Any]) -> dict[str, Any]:
     storage = Storage(storage_url)
     tenant_id, dataset_id, generation_id = job["tenant_id"], job["dataset_id"], job["generation_id"]
-    model = layout.model_key(tenant_id, dataset_id)
-    if not storage.exists(model):
+    model = layout.model_key(tenant_id, dataset_id, job["model_version"])
+    try:
+        with (
+            storage.local_copy(model) as model_path,
+            storage.local_copy(layout.cleaned_key(tenant_id, dataset_id)) as seed_rows,
+        ):
+            table, report = engine.generate_rows(
+                model_path, job["conditions"], job["row_count"], seed=job["seed"], seed_parquet=seed_rows
+            )
+    except FileNotFoundError:
         raise EngineInputError(
             "simio_dataset_not_found", f"dataset {dataset_id} has no fitted model (deleted or expired)"
-        )
-    with storage.local_copy(model) as model_path:
-        table, report = engine.generate_rows(model_path, job["conditions"], job["row_count"], seed=job["seed"])
+        ) from None
+    report["model_version"] = job["model_version"]
     _write_artifact(storage, layout.artifact_key(tenant_id, generation_id, job["format"]), table, job["format"])
-    report["conditions_met"] = _conditions_met(job["conditions"], report)
     storage.write_json(layout.generation_report_key(tenant_id, generation_id), report)
     return {"rows_generated": report["rows_generated"], "conditions_met": report["conditions_met"]}
 
@@ -72,16 +80,3 @@ def _write_artifact(storage: Storage, key: str, table: Any, fmt: str) -> None:
             pyarrow.parquet.write_table(table, handle)
         else:
             pyarrow.csv.write_csv(table, handle)
-
-
-def _conditions_met(conditions: dict[str, Any], report: dict[str, Any]) -> bool:
-    """Share targets within half a point, ranges held by every row."""
-    achieved = report.get("achieved", {})
-    for column, levels in conditions.get("categorical", {}).items():
-        got = achieved.get("categorical", {}).get(column, {})
-        if any(abs(got.get(level, 0.0) - share) > 0.005 for level, share in levels.items()):
-            return False
-    for column in conditions.get("numeric", {}):
-        if achieved.get("numeric", {}).get(column, {}).get("share_in_range", 0.0) < 1.0:
-            return False
-    return True

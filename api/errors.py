@@ -153,6 +153,27 @@ REGISTRY: dict[str, ErrorSpec] = {
         "The dataset's job ended in `failed` (its `error` says why, e.g. an unusable upload), so it has no model to generate from.",
         "Fix the table and upload it again under a new Idempotency-Key.",
     ),
+    "simio_graph_cycle": ErrorSpec(
+        422,
+        "Edit would make the graph cyclic",
+        False,
+        "An edit at the pointed position closes a cycle; a causal graph must stay acyclic (the detail names the cycle).",
+        "Remove or reverse an edge of that cycle in the same request.",
+    ),
+    "simio_graph_hint_conflict": ErrorSpec(
+        422,
+        "Edit contradicts the causal hints",
+        False,
+        "An edit adds a forbidden edge, points from a later tier to an earlier one, or removes a required edge given at upload.",
+        "Change the edit, or upload the table again with different causal_hints.",
+    ),
+    "simio_graph_version_conflict": ErrorSpec(
+        409,
+        "Graph changed meanwhile",
+        True,
+        "Another edit refitted the model after you read the graph.",
+        "Fetch the graph again, reapply your edits to it, and send them.",
+    ),
     "simio_job_not_found": ErrorSpec(
         404,
         "Job not found",

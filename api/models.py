@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Json
 
 Strict = ConfigDict(extra="forbid")
 MAX_ROWS = 1_000_000
@@ -58,11 +58,19 @@ class Conditions(BaseModel):
 RetentionHours = Field(default=None, ge=1, le=168, description="Hours until removal (default 24, at most 168).")
 
 
+HINTS_DESCRIPTION = (
+    'JSON object of background knowledge: {"tiers": [["segment", "region"], ["price"]], '
+    '"forbidden": [{"from": "purchase_intent", "to": "price"}], "required": [["brand", "price"]]}. '
+    "No edge may point from a later tier to an earlier one. Columns by raw header or cleaned name."
+)
+
+
 class UploadFields(BaseModel):
     """The multipart form fields sent beside `file`."""
 
     model_config = Strict
     retention_hours: int | None = RetentionHours
+    causal_hints: Json[dict[str, Any]] | None = Field(default=None, description=HINTS_DESCRIPTION)
 
 
 class UploadForm(BaseModel):
@@ -71,6 +79,19 @@ class UploadForm(BaseModel):
     model_config = Strict
     file: bytes = Field(min_length=1, description="The seed table: CSV (any common dialect and encoding) or Parquet.")
     retention_hours: int = Field(default=24, ge=1, le=168, description="Hours until removal (at most 168).")
+    causal_hints: str = Field(default="{}", description=HINTS_DESCRIPTION)
+
+
+class GraphEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    op: Literal["add", "remove", "reverse"]
+    source: str = Field(alias="from", description="Cleaned column name (or raw header).")
+    target: str = Field(alias="to", description="Cleaned column name (or raw header).")
+
+
+class GraphEditRequest(BaseModel):
+    model_config = Strict
+    edits: list[GraphEdit] = Field(min_length=1, max_length=200, description="Applied in order.")
 
 
 class GenerationRequest(BaseModel):
@@ -94,6 +115,11 @@ class DatasetAccepted(Accepted):
 class GenerationAccepted(Accepted):
     generation_id: str
     dataset_id: str
+
+
+class RefitAccepted(Accepted):
+    dataset_id: str
+    model_version: int
 
 
 class JobError(BaseModel):

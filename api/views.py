@@ -66,11 +66,28 @@ class DatasetSchema(BaseModel):
     collapsed_levels: dict[str, list[Any]] = Field(default_factory=dict)
 
 
+class GenerationReport(BaseModel):
+    """What the generation achieved: per-condition feasibility, fidelity and privacy figures."""
+
+    model_config = Open
+    rows_requested: int | None = None
+    rows_generated: int
+    conditions_met: bool
+    mode: str
+    achieved: dict[str, Any] = Field(description="Achieved share per conditioned level, share in range per numeric.")
+    feasibility: dict[str, Any] | None = Field(default=None, description="Requested vs achieved, per condition.")
+    privacy: dict[str, Any] | None = Field(
+        default=None, description="Exact-copy share of seed rows and distance-to-closest-record figures."
+    )
+
+
 class Generation(Job):
     format: Literal["csv", "parquet"] | None = None
     seed: int | None = None
     conditions: Conditions | None = None
+    model_version: int | None = Field(default=None, description="The dataset's model version sampled from.")
     expires_at: str | None = None
+    report: GenerationReport | None = None
 
 
 class UsagePeriod(BaseModel):
@@ -129,3 +146,34 @@ class OpenIdConfiguration(BaseModel):
     issuer: str
     token_endpoint: str
     jwks_uri: str
+
+
+class GraphEdge(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    source: str = Field(alias="from")
+    target: str = Field(alias="to")
+    stability: float | None = Field(
+        default=None, description="Share of bootstrap resamples that found this edge in this direction."
+    )
+
+
+class GraphNode(BaseModel):
+    model_config = Open
+    name: str
+    parents: list[str]
+    mechanism: str = Field(description="The causal mechanism fitted for this column.")
+    r2: float | None = Field(default=None, description="In-sample R² (numeric columns).")
+    accuracy: float | None = Field(default=None, description="In-sample accuracy (categorical columns).")
+
+
+class DatasetGraph(BaseModel):
+    dataset_id: str
+    model_version: int
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+    algorithm: str
+    hints_applied: dict[str, Any] | None = None
+    oriented_by_prior: list[list[str]] = Field(
+        default_factory=list, description="Edges whose direction came from column order, not from the data."
+    )
+    warnings: list[str] = Field(default_factory=list)

@@ -36,8 +36,6 @@ def parse_conditions(conditions: dict | None, schema: dict) -> Conditions:
     mode = conditions.get("mode") or "intervene"
     if mode not in MODES:
         raise _invalid(f"mode must be one of {', '.join(MODES)}, not {mode!r}", "/conditions/mode")
-    if mode == "condition":
-        raise _invalid("mode 'condition' is not supported yet", "/conditions/mode")
     categorical = {}
     for name, targets in _mapping(conditions.get("categorical"), "/conditions/categorical").items():
         pointer = f"/conditions/categorical/{name}"

@@ -1,4 +1,4 @@
-"""generate_rows: synthetic rows under interventions (do-operator) from a fitted model."""
+"""generate_rows: synthetic rows from a fitted model, under interventions or observational conditions."""
 
 from __future__ import annotations
 
@@ -6,35 +6,79 @@ from collections.abc import Iterable
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from dowhy import gcm
 
 from engine.assignments import level_values, range_values
 from engine.conditions import Conditions, parse_conditions
 from engine.errors import EngineInputError
-from engine.model_file import load_model
+from engine.feasibility import achieved, conditions_met, feasibility
+from engine.model_file import FittedModel, load_model
+from engine.observational import condition_samples
 from engine.postprocess import to_table
+from engine.privacy import privacy_report
 
 
-def generate_rows(model_path: str, conditions: dict, row_count: int, *, seed: int = 0) -> tuple[pa.Table, dict]:
-    """Draw row_count rows with the conditioned columns set and their descendants reacting."""
+def generate_rows(
+    model_path: str,
+    conditions: dict,
+    row_count: int,
+    *,
+    seed: int = 0,
+    seed_parquet: str | None = None,
+    max_draws: int | None = None,
+) -> tuple[pa.Table, dict]:
+    """Draw row_count rows meeting the conditions, with a report of what was achieved.
+
+    mode "intervene" (default) sets the conditioned columns (do-operator): the columns they cause
+    react, the others keep their seed distribution. mode "condition" returns rows as they would be
+    among the model's rows that match, and may return fewer rows when the match is too rare (see
+    report["feasibility"]). With ``seed_parquet`` (the cleaned seed table) the report has privacy figures.
+    """
     if isinstance(row_count, bool) or not isinstance(row_count, int) or row_count < 1:
         raise EngineInputError("simio_invalid_field", f"row_count must be a positive integer, not {row_count!r}")
     model = load_model(model_path)
     parsed = parse_conditions(conditions, model.schema)
+    pool = None
+    if parsed.mode == "condition":
+        rng = np.random.default_rng(seed)
+        # gcm draws its noise from numpy's process-wide generator; the engine runs one job per process.
+        np.random.seed(seed)
+        samples, pool = condition_samples(model, parsed, row_count, rng, max_draws=max_draws)
+        table = to_table(samples, model.schema, parsed, rng)
+    else:
+        table = intervened_table(model, parsed, row_count, seed)
+    reached = achieved(table, parsed)
+    report = {
+        "rows_generated": table.num_rows,
+        "rows_requested": row_count,
+        "mode": parsed.mode,
+        "achieved": reached,
+        "feasibility": feasibility(parsed, reached, row_count, table.num_rows, model.seed_values, pool),
+    }
+    report["conditions_met"] = conditions_met(report["feasibility"])
+    if pool is not None:
+        report["draws"] = pool.draws
+    if seed_parquet is not None:
+        report["privacy"] = privacy_report(table, seed_parquet, model.schema, seed=seed)
+    else:
+        report["privacy"] = {"computed": False, "reason": "the seed table was not given to the sampler"}
+    return table, report
+
+
+def intervened_table(model: FittedModel, conditions: Conditions, row_count: int, seed: int) -> pa.Table:
+    """Rows with the conditioned columns set by intervention; the effects estimator uses the same path."""
     rng = np.random.default_rng(seed)
     levels = {column["name"]: column.get("levels", []) for column in model.schema["columns"]}
     assigned = {}
-    for name, targets in parsed.categorical.items():
+    for name, targets in conditions.categorical.items():
         assigned[name] = level_values(levels[name], targets, row_count, rng)
-    for name, (low, high) in parsed.numeric.items():
+    for name, (low, high) in conditions.numeric.items():
         assigned[name] = range_values(model.seed_values[name], low, high, row_count, rng)
     interventions = {name: _Replay(values) for name, values in assigned.items()}
     # gcm draws its noise from numpy's process-wide generator; the engine runs one job per process.
     np.random.seed(seed)
     samples = gcm.interventional_samples(model.scm, interventions, num_samples_to_draw=row_count)
-    table = to_table(samples, model.schema, parsed, rng)
-    return table, {"rows_generated": table.num_rows, "achieved": _achieved(table, parsed), "mode": parsed.mode}
+    return to_table(samples, model.schema, conditions, rng)
 
 
 class _Replay:
@@ -45,17 +89,3 @@ class _Replay:
 
     def __call__(self, _drawn: object) -> object:
         return next(self._values)
-
-
-def _achieved(table: pa.Table, conditions: Conditions) -> dict:
-    rows = table.num_rows
-    categorical = {}
-    for name, targets in conditions.categorical.items():
-        labels = table[name].cast(pa.string())
-        categorical[name] = {level: round(pc.sum(pc.equal(labels, level)).as_py() / rows, 6) for level in targets}
-    numeric = {}
-    for name, (low, high) in conditions.numeric.items():
-        values = table[name].to_numpy().astype(float)
-        inside = (values >= (-np.inf if low is None else low)) & (values <= (np.inf if high is None else high))
-        numeric[name] = {"min": low, "max": high, "share_in_range": round(float(inside.mean()), 6)}
-    return {"categorical": categorical, "numeric": numeric}

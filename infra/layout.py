@@ -24,16 +24,22 @@ def schema_key(tenant_id: str, dataset_id: str) -> str:
     return f"{dataset_prefix(tenant_id, dataset_id)}/schema.json"
 
 
-def graph_key(tenant_id: str, dataset_id: str) -> str:
-    return f"{dataset_prefix(tenant_id, dataset_id)}/graph.json"
+def hints_key(tenant_id: str, dataset_id: str) -> str:
+    return f"{dataset_prefix(tenant_id, dataset_id)}/causal_hints.json"
 
 
-def model_key(tenant_id: str, dataset_id: str) -> str:
-    return f"{dataset_prefix(tenant_id, dataset_id)}/model.pkl"
+# Graph, model and fit report are versioned together: an edited graph is refitted as a new model
+# version, and each generation names the version it sampled from.
+def graph_key(tenant_id: str, dataset_id: str, version: int) -> str:
+    return f"{dataset_prefix(tenant_id, dataset_id)}/graph-v{version}.json"
 
 
-def fit_report_key(tenant_id: str, dataset_id: str) -> str:
-    return f"{dataset_prefix(tenant_id, dataset_id)}/fit_report.json"
+def model_key(tenant_id: str, dataset_id: str, version: int) -> str:
+    return f"{dataset_prefix(tenant_id, dataset_id)}/model-v{version}.pkl"
+
+
+def fit_report_key(tenant_id: str, dataset_id: str, version: int) -> str:
+    return f"{dataset_prefix(tenant_id, dataset_id)}/fit-report-v{version}.json"
 
 
 # Generations live beside, not under, their dataset: deleting a dataset leaves already generated

@@ -130,3 +130,39 @@ def test_missing_resources_answer_404_with_their_codes(client: TestClient, token
     assert client.get("/v1/jobs/whatever", headers=bearer(token)).json()["code"] == "simio_job_not_found"
     assert client.get("/v1/datasets/ds_nope", headers=bearer(token)).json()["code"] == "simio_dataset_not_found"
     assert client.get("/v1/generations/gen_nope", headers=bearer(token)).json()["code"] == "simio_generation_not_found"
+
+
+def test_graph_reports_edges_mechanisms_and_stability(client: TestClient, token: str, ready_dataset: str) -> None:
+    graph = client.get(f"/v1/datasets/{ready_dataset}/graph", headers=bearer(token)).json()
+    assert graph["model_version"] == 1
+    edges = {(edge["from"], edge["to"]): edge for edge in graph["edges"]}
+    # The known model: price -> purchase_intent, and it is found in (nearly) every bootstrap resample.
+    assert edges[("price", "purchase_intent")]["stability"] >= 0.8
+    nodes = {node["name"]: node for node in graph["nodes"]}
+    assert "price" in nodes["purchase_intent"]["parents"]
+    assert nodes["purchase_intent"]["mechanism"] and nodes["purchase_intent"]["r2"] > 0.3
+
+
+def test_generation_reports_feasibility_and_privacy(
+    client: TestClient, token: str, ready_dataset: str, worker: object
+) -> None:
+    job = finished(client, token, generate(client, token, ready_dataset, QUICKSTART).json()["job_id"], worker)
+    generation = client.get(f"/v1/generations/{job['generation_id']}", headers=bearer(token)).json()
+    report = generation["report"]
+    assert report["conditions_met"] is True and report["rows_generated"] == 2000
+    assert generation["model_version"] == 1
+    assert 0.0 <= report["privacy"]["exact_copy_share"] <= 1.0
+
+
+def test_condition_mode_answers_an_observational_question(
+    client: TestClient, token: str, ready_dataset: str, worker: object
+) -> None:
+    body = {
+        "row_count": 500,
+        "seed": 3,
+        "conditions": {"mode": "condition", "numeric": {"price": {"min": 6.0, "max": 6.99}}},
+    }
+    job = finished(client, token, generate(client, token, ready_dataset, body).json()["job_id"], worker)
+    assert job["status"] in ("ready", "partial"), job
+    rows = rows_of(client, token, job)
+    assert pc.min(rows["price"]).as_py() >= 6.0 and pc.max(rows["price"]).as_py() <= 6.99

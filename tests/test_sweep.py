@@ -49,5 +49,5 @@ def test_sweep_removes_orphans_only(settings: Settings, worker: object, ready_da
 
     assert not orphan_dataset.exists() and not orphan_upload.exists()
     assert fresh_upload.exists(), "an upload younger than the grace period may still be in flight"
-    assert (held / "model.pkl").exists(), "a running workflow still holds its dataset"
+    assert (held / "model-v1.pkl").exists(), "a running workflow still holds its dataset"
     assert "tenants/acme/datasets/ds_orphan00000000000000" in result.removed

@@ -20,6 +20,7 @@ SEARCH_ATTRIBUTES = (TENANT_ID, STAGE, JOB_STATUS)
 DATASET_WORKFLOW = "DatasetWorkflow"
 GENERATION_WORKFLOW = "GenerationWorkflow"
 DELETE_UPDATE = "delete"
+REFIT_UPDATE = "refit"
 SWEEP_WORKFLOW = "RetentionSweepWorkflow"
 SWEEP_SCHEDULE_ID = "simulacra-retention-sweep"
 
@@ -73,6 +74,7 @@ class DatasetInput(BaseModel):
 class DatasetRef(BaseModel):
     tenant_id: str
     dataset_id: str
+    model_version: int = 1
 
 
 class CleanResult(BaseModel):
@@ -96,6 +98,7 @@ class GenerationInput(BaseModel):
     conditions: dict[str, Any] = Field(default_factory=dict)
     format: ArtifactFormat = "csv"
     seed: int
+    model_version: int = 1
     expires_at: datetime
 
 
@@ -118,3 +121,9 @@ class UsageSettlement(BaseModel):
 
 class SweepResult(BaseModel):
     removed: list[str]
+
+
+class RefitRequest(BaseModel):
+    """Refit the dataset's model on an edited graph, already written to storage as this version."""
+
+    model_version: int

@@ -25,6 +25,7 @@ class Lifecycle:
     def __init__(self) -> None:
         self.deleted = False
         self.closed = False
+        self.busy = False  # an update handler is writing the resource's files
 
     def publish(self, status: str, stage: str, progress: float, **fields: Any) -> None:
         """Publish the build's progress, unless a delete has already made the resource gone."""
@@ -47,6 +48,7 @@ class Lifecycle:
                 await workflow.wait_condition(lambda: self.deleted, timeout=timedelta(seconds=remaining))
             except TimeoutError:  # the retention window ran out: expire
                 pass
+        await workflow.wait_condition(lambda: not self.busy)
         # Gone for readers first, then removed: nobody reads a half-deleted resource.
         publish("deleted" if self.deleted else "expired", "removing", 1.0)
         await io_step(EXPIRE, target)

@@ -9,25 +9,31 @@ from datetime import datetime, timedelta
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateStage
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import authenticate
-from api.bodies import fingerprint, validate
+from api.bodies import fingerprint, read_json, validate
 from api.context import request_id_var
-from api.errors import ApiError
+from api.errors import REGISTRY, ApiError
 from api.idempotency import idempotency_key, run_once
 from api.jobs import Snapshot, dataset_view, live_snapshot
-from api.models import DatasetAccepted, UploadFields, UploadForm
+from api.models import DatasetAccepted, GraphEditRequest, RefitAccepted, UploadFields, UploadForm
 from api.operations import Link, Operation
 from api.starts import accepted, initial_memo, start_job
 from api.state import AppState, app_state
 from api.upload import ReceivedUpload, receive_upload
-from api.views import Dataset, DatasetSchema
+from api.views import Dataset, DatasetGraph, DatasetSchema
+from engine.errors import EngineInputError
+from engine.graph_edits import edit_graph as apply_edits
 from infra import layout
 from workflows.contracts import (
     DATASET_WORKFLOW,
     DELETE_UPDATE,
+    REFIT_UPDATE,
     DatasetInput,
+    RefitRequest,
     dataset_workflow_id,
     derived_id,
     job_id_for,
@@ -56,6 +62,9 @@ async def _start_dataset(
         filename=upload.filename,
         expires_at=datetime.fromisoformat(memo["expires_at"]),
     )
+    if fields.causal_hints:
+        # Names are resolved against the cleaned schema during discovery; a bad name fails the job with a pointer.
+        await run_in_threadpool(state.storage.write_json, layout.hints_key(tenant_id, dataset_id), fields.causal_hints)
     await run_in_threadpool(state.storage.move, staged, layout.upload_key(tenant_id, dataset_id))
     await start_job(state, DATASET_WORKFLOW, dataset_workflow_id(tenant_id, dataset_id), job, memo)
     return accepted(
@@ -100,7 +109,8 @@ async def get_dataset(request: Request) -> JSONResponse:
     return JSONResponse(dataset_view(snap).model_dump())
 
 
-async def ready_schema(request: Request, tenant_id: str, dataset_id: str) -> dict:
+async def ready_dataset(request: Request, tenant_id: str, dataset_id: str) -> tuple[Snapshot, dict]:
+    """The dataset and its cleaned schema, when it is ready to generate from."""
     snap = await live_dataset(request, tenant_id, dataset_id)
     if snap.status == "failed":
         raise ApiError("simio_dataset_failed", f"Dataset {dataset_id!r} failed: {snap.memo.get('error_message', '')}")
@@ -112,7 +122,7 @@ async def ready_schema(request: Request, tenant_id: str, dataset_id: str) -> dic
         )
     storage = app_state(request).storage
     try:
-        return await run_in_threadpool(storage.read_json, layout.schema_key(tenant_id, dataset_id))
+        return snap, await run_in_threadpool(storage.read_json, layout.schema_key(tenant_id, dataset_id))
     except FileNotFoundError:  # removed by its retention timer a moment ago
         raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.") from None
 
@@ -120,10 +130,70 @@ async def ready_schema(request: Request, tenant_id: str, dataset_id: str) -> dic
 async def get_schema(request: Request) -> JSONResponse:
     principal = authenticate(request, "datasets:read")
     dataset_id = request.path_params["dataset_id"]
-    schema = await ready_schema(request, principal.tenant_id, dataset_id)
+    _, schema = await ready_dataset(request, principal.tenant_id, dataset_id)
     return JSONResponse(
         DatasetSchema.model_validate({"dataset_id": dataset_id, **schema}).model_dump(exclude_none=True)
     )
+
+
+async def get_graph(request: Request) -> JSONResponse:
+    principal = authenticate(request, "datasets:read")
+    dataset_id = request.path_params["dataset_id"]
+    snap, _ = await ready_dataset(request, principal.tenant_id, dataset_id)
+    version = int(snap.memo.get("model_version", 1))
+    storage = app_state(request).storage
+    try:
+        graph = await run_in_threadpool(storage.read_json, layout.graph_key(principal.tenant_id, dataset_id, version))
+        fit = await run_in_threadpool(
+            storage.read_json, layout.fit_report_key(principal.tenant_id, dataset_id, version)
+        )
+    except FileNotFoundError:  # removed by its retention timer a moment ago
+        raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.") from None
+    stability = {(e["from"], e["to"]): e.get("stability") for e in graph.get("edge_stability", [])}
+    body = DatasetGraph(
+        dataset_id=dataset_id,
+        model_version=version,
+        nodes=[{"name": name, **fit["nodes"][name]} for name in graph["nodes"]],
+        edges=[{"from": a, "to": b, "stability": stability.get((a, b))} for a, b in graph["edges"]],
+        algorithm=graph.get("algorithm", "pc"),
+        hints_applied=graph.get("hints_applied"),
+        oriented_by_prior=graph.get("oriented_by_prior", []),
+        warnings=graph.get("warnings", []),
+    )
+    return JSONResponse(body.model_dump(by_alias=True))
+
+
+async def edit_graph(request: Request) -> JSONResponse:
+    """Apply edge edits and refit as the next model version (202; poll the dataset's job)."""
+    state = app_state(request)
+    principal = authenticate(request, "datasets:write")
+    tenant_id, dataset_id = principal.tenant_id, request.path_params["dataset_id"]
+    edits = validate(GraphEditRequest, await read_json(request))
+    snap, schema = await ready_dataset(request, tenant_id, dataset_id)
+    version = int(snap.memo.get("model_version", 1))
+    graph = await run_in_threadpool(state.storage.read_json, layout.graph_key(tenant_id, dataset_id, version))
+    try:
+        edited = apply_edits(graph, [edit.model_dump(by_alias=True) for edit in edits.edits], schema=schema)
+    except EngineInputError as exc:
+        raise ApiError(exc.code, exc.detail, errors=[{"pointer": exc.pointer, "message": exc.detail}]) from None
+    await run_in_threadpool(state.storage.write_json, layout.graph_key(tenant_id, dataset_id, version + 1), edited)
+    handle = state.temporal.get_workflow_handle(dataset_workflow_id(tenant_id, dataset_id))
+    try:
+        await handle.start_update(
+            REFIT_UPDATE, RefitRequest(model_version=version + 1), wait_for_stage=WorkflowUpdateStage.ACCEPTED
+        )
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        code = (
+            cause.type if isinstance(cause, ApplicationError) and cause.type in REGISTRY else "simio_dataset_not_ready"
+        )
+        raise ApiError(code, f"The graph of {dataset_id!r} cannot be refitted now: {cause}.") from None
+    except RPCError:
+        raise ApiError("simio_service_unavailable", "The refit could not be queued; retry it.") from None
+    body = RefitAccepted(
+        dataset_id=dataset_id, job_id=job_id_for(dataset_id), status="running", model_version=version + 1
+    )
+    return accepted(body, body.job_id)
 
 
 async def delete_dataset(request: Request) -> Response:
@@ -185,6 +255,46 @@ operations = [
         scopes=("datasets:read",),
         returns=Dataset,
         errors=("simio_dataset_not_found",),
+    ),
+    Operation(
+        "getDatasetGraph",
+        "GET",
+        "/v1/datasets/{dataset_id}/graph",
+        get_graph,
+        "Get the learned causal graph and each column's mechanism",
+        "datasets",
+        description="Directed edges with bootstrap stability, each node's mechanism and fit quality, and warnings "
+        "about orientations the data could not decide.",
+        scopes=("datasets:read",),
+        returns=DatasetGraph,
+        errors=("simio_dataset_not_found", "simio_dataset_not_ready", "simio_dataset_failed"),
+    ),
+    Operation(
+        "editDatasetGraph",
+        "PATCH",
+        "/v1/datasets/{dataset_id}/graph",
+        edit_graph,
+        "Add, remove or reverse edges, then refit as a new model version",
+        "datasets",
+        description="Edits are checked first (the graph stays acyclic and consistent with the upload's "
+        "causal_hints). The model refits through the dataset's workflow; poll its job. Generations name the "
+        "model version they sampled from; ones already running keep theirs.",
+        scopes=("datasets:write",),
+        body=GraphEditRequest,
+        status=202,
+        returns=RefitAccepted,
+        errors=(
+            "simio_invalid_json",
+            "simio_body_too_large",
+            "simio_invalid_field",
+            "simio_graph_cycle",
+            "simio_graph_hint_conflict",
+            "simio_graph_version_conflict",
+            "simio_dataset_not_found",
+            "simio_dataset_not_ready",
+            "simio_dataset_failed",
+        ),
+        links={"GetJob": Link("getJob", "job_id", "job_id")},
     ),
     Operation(
         "deleteDataset",

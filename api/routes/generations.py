@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from api.idempotency import idempotency_key, run_once
 from api.jobs import Snapshot, job_view, live_snapshot
 from api.models import GenerationAccepted, GenerationRequest, Job
 from api.operations import Link, Operation
-from api.routes.datasets import ready_schema
+from api.routes.datasets import ready_dataset
 from api.starts import accepted, initial_memo, start_job
 from api.state import AppState, app_state
 from api.views import Generation
@@ -46,7 +47,8 @@ async def _start_generation(
             f"/row_count: at most {state.settings.max_generation_rows} rows",
             errors=[{"pointer": "/row_count", "message": "too many rows"}],
         )
-    schema = await ready_schema(request, tenant_id, dataset_id)
+    dataset, schema = await ready_dataset(request, tenant_id, dataset_id)
+    model_version = int(dataset.memo.get("model_version", 1))
     try:
         parse_conditions(spec.conditions.model_dump(), schema)
     except EngineInputError as exc:
@@ -67,6 +69,7 @@ async def _start_generation(
         format=spec.format,
         seed=seed,
         conditions=conditions,
+        model_version=model_version,
     )
     job = GenerationInput(
         tenant_id=tenant_id,
@@ -76,6 +79,7 @@ async def _start_generation(
         conditions=conditions,
         format=spec.format,
         seed=seed,
+        model_version=model_version,
         expires_at=datetime.fromisoformat(memo["expires_at"]),
     )
     await _reserve_rows(state, tenant_id, generation_id, spec.row_count)
@@ -149,12 +153,19 @@ async def get_generation(request: Request) -> JSONResponse:
     snap = await live_generation(request, principal.tenant_id, request.path_params["generation_id"])
     job = generation_job(request, principal.tenant_id, snap)
     memo = snap.memo
+    report = None
+    if snap.status in ("ready", "partial"):
+        key = layout.generation_report_key(principal.tenant_id, memo["generation_id"])
+        with contextlib.suppress(FileNotFoundError):  # removed by its retention timer a moment ago
+            report = await run_in_threadpool(app_state(request).storage.read_json, key)
     body = Generation(
         **job.model_dump(),
         format=memo.get("format"),
         seed=memo.get("seed"),
         conditions=memo.get("conditions"),
+        model_version=memo.get("model_version"),
         expires_at=memo.get("expires_at"),
+        report=report,
     )
     return JSONResponse(body.model_dump())
 

@@ -13,7 +13,7 @@ from api.errors import REGISTRY
 # Renaming any of these breaks generated clients: change this list only with a deprecation plan.
 PINNED_OPERATION_IDS = [
     "issueToken", "getJwks", "getOpenIdConfiguration", "claimCredentials",
-    "createDataset", "getDataset", "deleteDataset", "getDatasetSchema",
+    "createDataset", "getDataset", "getDatasetGraph", "editDatasetGraph", "deleteDataset", "getDatasetSchema",
     "createGeneration", "getGeneration", "downloadArtifact",
     "getJob", "getUsage",
     "getHealth", "getReadiness", "listErrors", "getError",

@@ -99,7 +99,7 @@ def test_same_seed_gives_same_rows(fitted: tuple[str, dict, dict]) -> None:
 @pytest.mark.parametrize(
     ("conditions", "code"),
     [
-        ({"mode": "condition"}, "simio_invalid_field"),
+        ({"mode": "observe"}, "simio_invalid_field"),
         ({"categorical": {"segment": {"astronaut": 0.2}}}, "simio_unknown_condition_level"),
         ({"categorical": {"segment": {"genz_switcher": 0.8, "loyal_boomer": 0.4}}}, "simio_invalid_field"),
         ({"numeric": {"price": {"min": 6, "max": 4}}}, "simio_invalid_field"),

@@ -1,0 +1,140 @@
+"""mode "condition": rows as they would be among the model's observational rows that match.
+
+Rejection sampling in bounded batches: draw rows from the fitted SCM, keep those inside every
+numeric range, then pick the requested level shares by stratified selection (without replacement)
+from the kept pool. Draws stop at DRAW_FACTOR x row_count (or the time budget); a request the model
+cannot meet returns fewer rows, never invented or repeated ones.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from dowhy import gcm
+
+from engine.assignments import exact_counts
+from engine.conditions import Conditions
+from engine.model_file import FittedModel
+
+DRAW_FACTOR, MIN_DRAWS, BATCH_MIN, SECONDS = 50, 20000, 5000, 30.0
+RAKING_ROUNDS = 50
+
+
+@dataclass
+class Pool:
+    """What rejection sampling found: the kept rows, draws made, and per-range acceptance counts."""
+
+    rows: pd.DataFrame
+    draws: int
+    accepted: dict[str, int]
+    tolerance: dict[str, float]
+
+
+def condition_samples(
+    model: FittedModel,
+    conditions: Conditions,
+    row_count: int,
+    rng: np.random.Generator,
+    *,
+    max_draws: int | None = None,
+    seconds: float = SECONDS,
+) -> tuple[pd.DataFrame, Pool]:
+    """Up to row_count model rows matching the conditions (numpy's global generator must be seeded)."""
+    cap = max_draws or max(MIN_DRAWS, DRAW_FACTOR * row_count)
+    tolerance = {name: _tolerance(model.seed_values[name], *bounds) for name, bounds in conditions.numeric.items()}
+    decimals = {column["name"]: column.get("decimals", 0) for column in model.schema["columns"]}
+    kept, accepted, draws = [], dict.fromkeys(conditions.numeric, 0), 0
+    started = time.perf_counter()
+    while draws < cap and time.perf_counter() - started < seconds:
+        batch = gcm.draw_samples(model.scm, min(max(BATCH_MIN, 5 * row_count), cap - draws))
+        draws += len(batch)
+        keep = np.ones(len(batch), dtype=bool)
+        for name, (low, high) in conditions.numeric.items():
+            inside = _inside(batch[name].to_numpy(dtype=float), low, high, decimals[name], tolerance[name])
+            accepted[name] += int(inside.sum())
+            keep &= inside
+        kept.append(batch[keep])
+        if capacity(pd.concat(kept), conditions) >= row_count:
+            break
+    pool = Pool(pd.concat(kept, ignore_index=True), draws, accepted, tolerance)
+    return select(pool.rows, conditions, row_count, rng), pool
+
+
+def capacity(rows: pd.DataFrame, conditions: Conditions) -> int:
+    """How many rows the pool can give while holding the requested shares."""
+    if not conditions.categorical or rows.empty:
+        return len(rows)
+    strata, available, shares = _strata(rows, conditions)
+    wanted = shares > 0
+    return int(np.floor(np.min(available[wanted] / shares[wanted]))) if wanted.any() else 0
+
+
+def select(rows: pd.DataFrame, conditions: Conditions, row_count: int, rng: np.random.Generator) -> pd.DataFrame:
+    """row_count rows (fewer if the pool is short) with the target shares, in random order."""
+    total = min(row_count, capacity(rows, conditions))
+    if total == 0:
+        return rows.iloc[:0]
+    if not conditions.categorical:
+        return rows.iloc[rng.choice(len(rows), size=total, replace=False)].reset_index(drop=True)
+    strata, available, shares = _strata(rows, conditions)
+    counts = np.minimum(exact_counts(shares, total), available.astype(np.int64))
+    chosen = []
+    for stratum, count in enumerate(counts):
+        members = np.flatnonzero(strata == stratum)
+        chosen.append(rng.choice(members, size=count, replace=False))
+    picked = np.concatenate(chosen)
+    rng.shuffle(picked)
+    return rows.iloc[picked].reset_index(drop=True)
+
+
+def _strata(rows: pd.DataFrame, conditions: Conditions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    # Joint strata of the conditioned columns; raking (iterative proportional fitting) finds the
+    # weights that give each column its target shares while keeping the observational dependence
+    # between them and the relative shares of the levels left free.
+    labels = {name: rows[name].astype(str).to_numpy() for name in conditions.categorical}
+    keys = (
+        pd.MultiIndex.from_arrays(list(labels.values())) if len(labels) > 1 else pd.Index(next(iter(labels.values())))
+    )
+    strata, uniques = pd.factorize(keys)
+    available = np.bincount(strata, minlength=len(uniques)).astype(float)
+    stratum_labels = {
+        name: np.asarray([u[i] if len(labels) > 1 else u for u in uniques]) for i, name in enumerate(labels)
+    }
+    weights = available / available.sum()
+    for _ in range(RAKING_ROUNDS):
+        previous = weights.copy()
+        for name, targets in conditions.categorical.items():
+            levels = stratum_labels[name]
+            free = ~np.isin(levels, list(targets))
+            for level, share in targets.items():
+                mass = weights[levels == level].sum()
+                if mass > 0:
+                    weights[levels == level] *= share / mass
+            free_mass = weights[free].sum()
+            if free_mass > 0:
+                weights[free] *= max(0.0, 1 - sum(targets.values())) / free_mass
+            weights /= weights.sum() or 1.0
+        if np.allclose(weights, previous, atol=1e-12):
+            break
+    return strata, available, weights
+
+
+def _inside(values: np.ndarray, low: float | None, high: float | None, decimals: int, tolerance: float) -> np.ndarray:
+    # A draw matches when the value it will be written as lies in the range.
+    shown = np.round(values, decimals)
+    low = -np.inf if low is None else low - tolerance
+    high = np.inf if high is None else high + tolerance
+    return (shown >= low - 1e-9) & (shown <= high + 1e-9)
+
+
+def _tolerance(seed_values: tuple[np.ndarray, np.ndarray], low: float | None, high: float | None) -> float:
+    # The model is continuous but seeds are not (prices are x.x9): a fixed value or a range narrower
+    # than the seed's step matches draws within half a step, and the output holds the exact bound.
+    values = seed_values[0]
+    if low is None or high is None or values.size < 2:
+        return 0.0
+    step = float(np.median(np.diff(np.sort(values))))
+    return step / 2 if high - low < step else 0.0

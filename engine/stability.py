@@ -1,0 +1,70 @@
+"""What discovery tells the user about its own graph: per-edge bootstrap stability and warnings."""
+
+from __future__ import annotations
+
+from engine.hints import Hints
+
+UNSTABLE_BELOW = 0.5
+# Column-name words of who a respondent is: such columns are usually causes, rarely effects.
+DEMOGRAPHIC_WORDS = frozenset(
+    "age gender sex region country state city income education ethnicity race marital household generation".split()
+)
+
+
+def edge_stability(edges: list[list[str]], runs: list[list[list[str]]]) -> list[dict]:
+    """Per edge: the share of resamples that found it in this direction, and in either direction."""
+    directed = [{tuple(edge) for edge in run} for run in runs]
+    stability = []
+    for source, target in edges:
+        same = sum((source, target) in run for run in directed)
+        either = sum((source, target) in run or (target, source) in run for run in directed)
+        stability.append(
+            {
+                "from": source,
+                "to": target,
+                "stability": round(same / len(runs), 3) if runs else None,
+                "adjacency_stability": round(either / len(runs), 3) if runs else None,
+            }
+        )
+    return stability
+
+
+def graph_warnings(
+    names: list[str],
+    edges: list[list[str]],
+    by_prior: list[list[str]],
+    stability: list[dict],
+    hints: Hints,
+    weak_required: list[list[str]],
+) -> list[str]:
+    """Plain-language caveats a user should read before trusting the graph's directions."""
+    warnings = []
+    if by_prior:
+        listed = ", ".join(f"{a} -> {b}" for a, b in by_prior)
+        if hints.is_empty():
+            warnings.append(
+                f"no causal_hints given: the orientation of {len(by_prior)} of {len(edges)} edges came from "
+                f"column order (earlier columns cause later ones), not from the data: {listed}; "
+                "pass causal_hints tiers or edit the graph to set them"
+            )
+        else:
+            warnings.append(
+                f"the orientation of {len(by_prior)} of {len(edges)} edges came from column order, "
+                f"not from the data or the hints: {listed}"
+            )
+    if hints.is_empty():
+        parents: dict[str, list[str]] = {}
+        for source, target in edges:
+            parents.setdefault(target, []).append(source)
+        for name in names:
+            if parents.get(name) and DEMOGRAPHIC_WORDS & set(name.lower().split("_")):
+                warnings.append(
+                    f"{name} looks like a demographic yet the graph gives it parents ({', '.join(parents[name])}); "
+                    "if it is fixed before the other answers, put it in the first causal_hints tier"
+                )
+    unstable = [f"{edge['from']} -> {edge['to']}" for edge in stability if (edge["stability"] or 1) < UNSTABLE_BELOW]
+    if unstable:
+        warnings.append(f"edges found in fewer than half of the bootstrap resamples: {', '.join(unstable)}")
+    for source, target in weak_required:
+        warnings.append(f"required edge {source} -> {target} was kept although the data show no dependence")
+    return warnings

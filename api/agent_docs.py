@@ -42,7 +42,12 @@ RULES = """## Rules
   levels keep their relative shares). `conditions.numeric[column] = {"min": a, "max": b}` keeps the column in range
   (either bound may be omitted; `min == max` fixes the value). `mode: "intervene"` (default) is the do-operator:
   conditioned columns are set, their descendants in the causal graph react, their ancestors keep the seed's
-  distribution: "what happens if we set the price to 5.49?".
+  distribution: "what happens if we set the price to 5.49?". `mode: "condition"` is observational: rows as they
+  would be among those matching ("what do people paying 5.49 look like?"); a condition met only in part ends
+  `partial` with a per-condition `feasibility` report in the generation's `report`, and fewer rows.
+- Causal knowledge: upload `causal_hints` (tiers, forbidden and required edges); read the learned graph at
+  `GET /v1/datasets/{id}/graph` (edge stability, mechanisms, warnings); fix it with `PATCH .../graph`, which
+  refits a new model version (poll the dataset's job).
 - Downloads: `artifact_url` is signed for 15 minutes and also needs the bearer token; fetch the generation again
   for a fresh one.
 - Retention: datasets and generations live `retention_hours` (default 24, at most 168), then answer 404.

@@ -16,6 +16,7 @@ from api.idempotency import IdempotencyStore
 from api.openapi import build_openapi
 from api.operations import Operation, routes_for
 from api.problems import exception_handlers
+from api.ratelimit import RateLimiter
 from api.routes import auth, datasets, docs, generations, jobs, meta, usage
 from api.state import AppState
 from infra.audit import AuditLog
@@ -73,6 +74,7 @@ def create_app(settings: Settings) -> Starlette:
             idempotency=IdempotencyStore(db),
             usage=UsageLedger(db, settings.default_rows_per_period),
             audit=AuditLog(db),
+            limiter=RateLimiter(settings.rate_limit_per_minute),
         )
         yield
 

@@ -26,6 +26,7 @@ def authenticate(request: Request, *scopes: str) -> Principal:
     except InvalidToken as exc:
         raise ApiError("simio_unauthorized", f"Access token rejected: {exc}.", headers=_CHALLENGE) from None
     structlog.contextvars.bind_contextvars(tenant_id=principal.tenant_id)
+    state.limiter.take(principal.tenant_id)
     if scopes and not set(scopes) & set(principal.scopes):
         raise ApiError(
             "simio_insufficient_scope",

@@ -174,6 +174,13 @@ REGISTRY: dict[str, ErrorSpec] = {
         "Another edit refitted the model after you read the graph.",
         "Fetch the graph again, reapply your edits to it, and send them.",
     ),
+    "simio_cursor_not_found": ErrorSpec(
+        404,
+        "Cursor not found",
+        False,
+        "The `cursor` is not a `next_cursor` this API returned for this list (or it was altered).",
+        "Start again without `cursor`, then follow each page's `next_cursor` as it is.",
+    ),
     "simio_job_not_found": ErrorSpec(
         404,
         "Job not found",

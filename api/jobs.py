@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError
@@ -36,13 +36,17 @@ async def snapshot(client: Client, workflow_id: str) -> Snapshot | None:
     """None when no such workflow exists (so: not this tenant's, or never created)."""
     try:
         description = await client.get_workflow_handle(workflow_id).describe()
-        memo = dict(await description.memo())
     except RPCError as exc:
         if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
             return None
         raise ApiError("simio_service_unavailable", "The job store (Temporal) did not answer.") from None
+    return await snapshot_of(description)
+
+
+async def snapshot_of(execution: WorkflowExecution) -> Snapshot:
+    memo = dict(await execution.memo())
     status = str(memo.get("status", "queued"))
-    if description.status in _CLOSED_BADLY and status not in GONE:
+    if execution.status in _CLOSED_BADLY and status not in GONE:
         # The workflow itself died (terminated by an operator, say): report it, without internals.
         memo.setdefault("error_code", "simio_internal")
         memo.setdefault("error_message", "The job stopped unexpectedly.")

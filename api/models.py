@@ -79,7 +79,7 @@ class UploadForm(BaseModel):
     model_config = Strict
     file: bytes = Field(min_length=1, description="The seed table: CSV (any common dialect and encoding) or Parquet.")
     retention_hours: int = Field(default=24, ge=1, le=168, description="Hours until removal (at most 168).")
-    causal_hints: str = Field(default="{}", description=HINTS_DESCRIPTION)
+    causal_hints: dict[str, Any] = Field(default_factory=dict, description=HINTS_DESCRIPTION)
 
 
 class GraphEdit(BaseModel):

@@ -20,6 +20,9 @@ ALL_SCOPES = {
     "generations:write": "Generate rows.",
     "generations:read": "Read generations, download rows, read jobs.",
 }
+# Pagination parameters are optional; a signed download link's parameters are not.
+REQUIRED_QUERY = {"expires", "signature"}
+QUERY_SCHEMAS = {"limit": {"type": "integer", "minimum": 1, "maximum": 100}}
 IDEMPOTENCY_HEADER = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -54,10 +57,18 @@ def _request_body(op: Operation) -> dict[str, Any] | None:
         return None
     media = {
         "json": ["application/json"],
-        "form": ["application/x-www-form-urlencoded", "application/json"],
+        # A JSON body with the same fields is accepted too (Auth0 clients send either); documented in the
+        # description, because generated clients trip over one body offered under two media types.
+        "form": ["application/x-www-form-urlencoded"],
         "multipart": ["multipart/form-data"],
     }[op.body_kind]
-    return {"required": True, "content": {m: {"schema": _ref(op.body)} for m in media}}
+    content: dict[str, Any] = {m: {"schema": _ref(op.body)} for m in media}
+    if op.body_kind == "multipart":
+        # Object-valued form fields travel as JSON parts (RFC 7578 with a part Content-Type).
+        properties = op.body.model_json_schema()["properties"]
+        objects = [name for name, prop in properties.items() if prop.get("type") == "object"]
+        content["multipart/form-data"]["encoding"] = {name: {"contentType": "application/json"} for name in objects}
+    return {"required": True, "content": content}
 
 
 def _error_responses(op: Operation, base_url: str) -> dict[str, Any]:
@@ -118,7 +129,13 @@ def _operation(op: Operation, base_url: str) -> dict[str, Any]:
         for name in re.findall(r"{(\w+)}", op.path)
     ]
     parameters += [
-        {"name": name, "in": "query", "required": True, "description": text, "schema": {"type": "string"}}
+        {
+            "name": name,
+            "in": "query",
+            "required": name in REQUIRED_QUERY,
+            "description": text,
+            "schema": QUERY_SCHEMAS.get(name, {"type": "string"}),
+        }
         for name, text in op.query.items()
     ]
     if op.needs_idempotency_key:

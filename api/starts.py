@@ -12,7 +12,7 @@ from temporalio.service import RPCError
 
 from api.errors import ApiError
 from api.state import AppState
-from workflows.contracts import TENANT_ID
+from workflows.contracts import DATASET_ID, JOB_STATUS, STAGE, TENANT_ID
 
 
 def initial_memo(state: AppState, kind: str, tenant_id: str, retention_hours: int, **fields: Any) -> dict[str, Any]:
@@ -42,7 +42,15 @@ async def start_job(state: AppState, workflow: str, workflow_id: str, payload: B
             id=workflow_id,
             task_queue=state.settings.task_queue,
             memo=memo,
-            search_attributes=TypedSearchAttributes([SearchAttributePair(TENANT_ID, memo["tenant_id"])]),
+            # Indexed from the start, so lists find a job before any worker has touched it.
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(TENANT_ID, memo["tenant_id"]),
+                    SearchAttributePair(DATASET_ID, memo["dataset_id"]),
+                    SearchAttributePair(JOB_STATUS, "queued"),
+                    SearchAttributePair(STAGE, "queued"),
+                ]
+            ),
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
     except RPCError:

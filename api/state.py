@@ -8,6 +8,7 @@ from starlette.requests import Request
 from temporalio.client import Client
 
 from api.idempotency import IdempotencyStore
+from api.ratelimit import RateLimiter
 from infra.audit import AuditLog
 from infra.config import Settings
 from infra.credentials import CredentialStore
@@ -28,6 +29,7 @@ class AppState:
     idempotency: IdempotencyStore
     usage: UsageLedger
     audit: AuditLog
+    limiter: RateLimiter
 
 
 def app_state(request: Request) -> AppState:

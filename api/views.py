@@ -81,6 +81,18 @@ class GenerationReport(BaseModel):
     )
 
 
+class Page(BaseModel):
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class DatasetPage(Page):
+    data: list[Dataset]
+
+
+class JobPage(Page):
+    data: list[Job]
+
+
 class Generation(Job):
     format: Literal["csv", "parquet"] | None = None
     seed: int | None = None
@@ -177,3 +189,7 @@ class DatasetGraph(BaseModel):
         default_factory=list, description="Edges whose direction came from column order, not from the data."
     )
     warnings: list[str] = Field(default_factory=list)
+
+
+class GenerationPage(Page):
+    data: list[Generation]

@@ -36,6 +36,7 @@ class Settings:
     # Test-only knob: how many seconds a "retention hour" lasts, so tests can watch expiry happen.
     retention_hour_seconds: int = 3600
     engine_processes: int = 2
+    rate_limit_per_minute: int = 600
     log_level: str = "info"
 
     @property
@@ -89,6 +90,7 @@ _ENV_FIELDS: dict[str, type] = {
     "default_retention_hours": int,
     "retention_hour_seconds": int,
     "engine_processes": int,
+    "rate_limit_per_minute": int,
     "log_level": str,
 }
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from starlette.testclient import TestClient
 
 from api.app import create_app
@@ -16,7 +17,7 @@ from infra.controldb import ControlDB
 from infra.credentials import CredentialStore
 from infra.devserver import DevServerOptions, start_dev_server, stop_process
 from infra.temporal import connect
-from tests.stack import free_port, settings_env, start_cli
+from tests.stack import free_port, poll_until, settings_env, start_cli
 from workflows.contracts import SEARCH_ATTRIBUTES
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -50,6 +51,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory, temporal_address: str) ->
         data_dir=tmp_path_factory.mktemp("simulacra"),
         temporal_address=temporal_address,
         task_queue=f"test-{uuid.uuid4().hex[:8]}",
+        rate_limit_per_minute=1_000_000,
+        default_rows_per_period=10**12,  # metering has its own tests, with their own windows
         port=free_port(),
         engine_processes=1,
     )
@@ -114,3 +117,24 @@ def ready_dataset(client: TestClient, token: str, worker: object, tracker_csv: b
     job = finished(client, token, accepted.json()["job_id"], worker)
     assert job["status"] == "ready", job
     return accepted.json()["dataset_id"]
+
+
+@pytest.fixture(scope="session")
+def live_api(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `simulacra api` process over HTTP, sharing the session's data directory, Temporal and worker."""
+    # On the session's own port (the in-process test app binds none): same issuer, token_url and links.
+    process = start_cli(["api"], settings_env(settings), tmp_path_factory.mktemp("api") / "api.log")
+    base = settings.base_url
+
+    def answers() -> bool:
+        try:
+            return requests.get(f"{base}/healthz", timeout=2).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    try:
+        poll_until(answers, bool, timeout=60, alive=lambda: process.poll() is None)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

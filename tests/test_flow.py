@@ -166,3 +166,32 @@ def test_condition_mode_answers_an_observational_question(
     assert job["status"] in ("ready", "partial"), job
     rows = rows_of(client, token, job)
     assert pc.min(rows["price"]).as_py() >= 6.0 and pc.max(rows["price"]).as_py() <= 6.99
+
+
+def test_lists_page_through_a_tenants_datasets_only(
+    client: TestClient, token: str, other_token: str, ready_dataset: str
+) -> None:
+    seen, cursor = [], None
+    while True:
+        query = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = client.get("/v1/datasets", headers=bearer(token), params=query).json()
+        assert len(page["data"]) <= 2
+        seen += [dataset["dataset_id"] for dataset in page["data"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert ready_dataset in seen and len(seen) == len(set(seen))
+    theirs = client.get("/v1/datasets", headers=bearer(other_token)).json()["data"]
+    assert ready_dataset not in {dataset["dataset_id"] for dataset in theirs}
+    bad = client.get("/v1/datasets", headers=bearer(token), params={"limit": 0})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["pointer"] == "/limit"
+
+
+def test_generations_of_a_dataset_are_listed(
+    client: TestClient, token: str, ready_dataset: str, worker: object
+) -> None:
+    job = finished(client, token, generate(client, token, ready_dataset, {"row_count": 10}).json()["job_id"], worker)
+    listed = client.get(f"/v1/datasets/{ready_dataset}/generations", headers=bearer(token)).json()["data"]
+    assert job["generation_id"] in {entry["generation_id"] for entry in listed}
+    jobs = client.get("/v1/jobs", headers=bearer(token), params={"limit": 100}).json()["data"]
+    assert {job["job_id"], f"job_{ready_dataset}"} <= {entry["job_id"] for entry in jobs}

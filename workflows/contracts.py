@@ -15,7 +15,8 @@ from temporalio.common import SearchAttributeKey
 TENANT_ID = SearchAttributeKey.for_keyword("TenantId")
 STAGE = SearchAttributeKey.for_keyword("Stage")
 JOB_STATUS = SearchAttributeKey.for_keyword("JobStatus")
-SEARCH_ATTRIBUTES = (TENANT_ID, STAGE, JOB_STATUS)
+DATASET_ID = SearchAttributeKey.for_keyword("DatasetId")
+SEARCH_ATTRIBUTES = (TENANT_ID, STAGE, JOB_STATUS, DATASET_ID)
 
 DATASET_WORKFLOW = "DatasetWorkflow"
 GENERATION_WORKFLOW = "GenerationWorkflow"

@@ -145,8 +145,8 @@ operations = [
         issue_token,
         "Mint an access token (OAuth2 client credentials)",
         "auth",
-        description="Auth0-compatible request and response. Errors also carry RFC 6749 `error` and "
-        "`error_description`.",
+        description="Auth0-compatible request and response: the same fields as a form or as a JSON body, client "
+        "credentials in the body or by HTTP Basic. Errors also carry RFC 6749 `error` and `error_description`.",
         body=TokenRequest,
         body_kind="form",
         returns=TokenResponse,

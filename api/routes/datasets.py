@@ -19,12 +19,13 @@ from api.context import request_id_var
 from api.errors import REGISTRY, ApiError
 from api.idempotency import idempotency_key, run_once
 from api.jobs import Snapshot, dataset_view, live_snapshot
+from api.listing import PAGE_QUERY, list_jobs, page_request
 from api.models import DatasetAccepted, GraphEditRequest, RefitAccepted, UploadFields, UploadForm
 from api.operations import Link, Operation
 from api.starts import accepted, initial_memo, start_job
 from api.state import AppState, app_state
 from api.upload import ReceivedUpload, receive_upload
-from api.views import Dataset, DatasetGraph, DatasetSchema
+from api.views import Dataset, DatasetGraph, DatasetPage, DatasetSchema
 from engine.errors import EngineInputError
 from engine.graph_edits import edit_graph as apply_edits
 from infra import layout
@@ -101,6 +102,13 @@ async def live_dataset(request: Request, tenant_id: str, dataset_id: str) -> Sna
     if snap is None:
         raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.")
     return snap
+
+
+async def list_datasets(request: Request) -> JSONResponse:
+    principal = authenticate(request, "datasets:read")
+    limit, cursor = page_request(request)
+    snaps, next_cursor = await list_jobs(app_state(request).temporal, principal.tenant_id, ("dataset",), limit, cursor)
+    return JSONResponse(DatasetPage(data=[dataset_view(s) for s in snaps], next_cursor=next_cursor).model_dump())
 
 
 async def get_dataset(request: Request) -> JSONResponse:
@@ -244,6 +252,20 @@ operations = [
             "GetJob": Link("getJob", "job_id", "job_id"),
             "GetDataset": Link("getDataset", "dataset_id", "dataset_id"),
         },
+    ),
+    Operation(
+        "listDatasets",
+        "GET",
+        "/v1/datasets",
+        list_datasets,
+        "List datasets, newest first",
+        "datasets",
+        description="Cursor pagination: `limit` (1 to 100, default 20) and the `cursor` from the previous page's "
+        "`next_cursor`. Expired and deleted datasets are not listed.",
+        scopes=("datasets:read",),
+        returns=DatasetPage,
+        query=PAGE_QUERY,
+        errors=("simio_invalid_field", "simio_cursor_not_found"),
     ),
     Operation(
         "getDataset",

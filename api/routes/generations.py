@@ -16,12 +16,13 @@ from api.bodies import fingerprint, read_json, validate
 from api.errors import ApiError
 from api.idempotency import idempotency_key, run_once
 from api.jobs import Snapshot, job_view, live_snapshot
+from api.listing import PAGE_QUERY, list_jobs, page_request
 from api.models import GenerationAccepted, GenerationRequest, Job
 from api.operations import Link, Operation
-from api.routes.datasets import ready_dataset
+from api.routes.datasets import live_dataset, ready_dataset
 from api.starts import accepted, initial_memo, start_job
 from api.state import AppState, app_state
-from api.views import Generation
+from api.views import Generation, JobPage
 from engine.conditions import parse_conditions
 from engine.errors import EngineInputError
 from infra import layout
@@ -170,6 +171,18 @@ async def get_generation(request: Request) -> JSONResponse:
     return JSONResponse(body.model_dump())
 
 
+async def list_generations(request: Request) -> JSONResponse:
+    principal = authenticate(request, "generations:read")
+    dataset_id = request.path_params["dataset_id"]
+    await live_dataset(request, principal.tenant_id, dataset_id)
+    limit, cursor = page_request(request)
+    snaps, next_cursor = await list_jobs(
+        app_state(request).temporal, principal.tenant_id, ("generation",), limit, cursor, dataset_id=dataset_id
+    )
+    data = [generation_job(request, principal.tenant_id, snap) for snap in snaps]
+    return JSONResponse(JobPage(data=data, next_cursor=next_cursor).model_dump())
+
+
 def _chunks(handle: object) -> Iterator[bytes]:
     with handle:  # type: ignore[attr-defined]
         while chunk := handle.read(256 * 1024):  # type: ignore[attr-defined]
@@ -233,6 +246,20 @@ operations = [
             "GetJob": Link("getJob", "job_id", "job_id"),
             "GetGeneration": Link("getGeneration", "generation_id", "generation_id"),
         },
+    ),
+    Operation(
+        "listDatasetGenerations",
+        "GET",
+        "/v1/datasets/{dataset_id}/generations",
+        list_generations,
+        "List a dataset's generations, newest first",
+        "generations",
+        description="Cursor pagination as for datasets. Each entry is the generation's job, with `artifact_url` "
+        "once its rows are downloadable.",
+        scopes=("generations:read",),
+        returns=JobPage,
+        query=PAGE_QUERY,
+        errors=("simio_invalid_field", "simio_cursor_not_found", "simio_dataset_not_found"),
     ),
     Operation(
         "getGeneration",

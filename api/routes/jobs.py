@@ -8,10 +8,12 @@ from starlette.responses import JSONResponse
 from api.auth import authenticate
 from api.errors import ApiError
 from api.jobs import job_view, snapshot
+from api.listing import PAGE_QUERY, list_jobs, page_request
 from api.models import Job
 from api.operations import Operation
 from api.routes.generations import generation_job
 from api.state import app_state
+from api.views import JobPage
 from workflows.contracts import workflow_id_for_job
 
 
@@ -27,7 +29,36 @@ async def get_job(request: Request) -> JSONResponse:
     return JSONResponse(job_view(snap).model_dump())
 
 
+async def list_all_jobs(request: Request) -> JSONResponse:
+    principal = authenticate(request, "datasets:read", "generations:read")
+    limit, cursor = page_request(request)
+    kinds = tuple(
+        k
+        for k, scope in (("dataset", "datasets:read"), ("generation", "generations:read"))
+        if scope in principal.scopes
+    )
+    snaps, next_cursor = await list_jobs(app_state(request).temporal, principal.tenant_id, kinds, limit, cursor)
+    data = [
+        generation_job(request, principal.tenant_id, snap) if snap.memo.get("kind") == "generation" else job_view(snap)
+        for snap in snaps
+    ]
+    return JSONResponse(JobPage(data=data, next_cursor=next_cursor).model_dump())
+
+
 operations = [
+    Operation(
+        "listJobs",
+        "GET",
+        "/v1/jobs",
+        list_all_jobs,
+        "List jobs (datasets and generations), newest first",
+        "jobs",
+        description="Cursor pagination as for datasets; only the kinds your token's scopes may read.",
+        scopes=("datasets:read", "generations:read"),
+        returns=JobPage,
+        query=PAGE_QUERY,
+        errors=("simio_invalid_field", "simio_cursor_not_found"),
+    ),
     Operation(
         "getJob",
         "GET",

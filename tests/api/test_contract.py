@@ -12,12 +12,32 @@ from api.errors import REGISTRY
 
 # Renaming any of these breaks generated clients: change this list only with a deprecation plan.
 PINNED_OPERATION_IDS = [
-    "issueToken", "getJwks", "getOpenIdConfiguration", "claimCredentials",
-    "createDataset", "getDataset", "getDatasetGraph", "editDatasetGraph", "deleteDataset", "getDatasetSchema",
-    "createGeneration", "getGeneration", "downloadArtifact",
-    "getJob", "getUsage",
-    "getHealth", "getReadiness", "listErrors", "getError",
-    "getOpenApi", "getLlmsTxt", "getLlmsFullTxt", "getDocs",
+    "issueToken",
+    "getJwks",
+    "getOpenIdConfiguration",
+    "claimCredentials",
+    "createDataset",
+    "listDatasets",
+    "getDataset",
+    "getDatasetGraph",
+    "editDatasetGraph",
+    "deleteDataset",
+    "getDatasetSchema",
+    "createGeneration",
+    "listDatasetGenerations",
+    "getGeneration",
+    "downloadArtifact",
+    "listJobs",
+    "getJob",
+    "getUsage",
+    "getHealth",
+    "getReadiness",
+    "listErrors",
+    "getError",
+    "getOpenApi",
+    "getLlmsTxt",
+    "getLlmsFullTxt",
+    "getDocs",
 ]
 # Raised by the framework or the error handler itself rather than named by one operation.
 GENERIC_CODES = {"simio_not_found", "simio_method_not_allowed"}

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
+import requests
 from starlette.testclient import TestClient
 
 from tests.flows import bearer, generate, upload
@@ -50,3 +52,22 @@ def test_rejected_request_is_not_stored(client: TestClient, token: str, ready_da
     assert good.status_code == 202
     replay = generate(client, token, ready_dataset, {"row_count": 50}, key=key)
     assert replay.json()["generation_id"] == good.json()["generation_id"]
+
+
+def test_concurrent_requests_with_one_key_create_one_dataset(live_api: str, token: str) -> None:
+    key = uuid.uuid4().hex
+
+    def send(_: int) -> requests.Response:
+        return requests.post(
+            f"{live_api}/v1/datasets", headers=bearer(token, key), files={"file": ("t.csv", SMALL_CSV)}, timeout=60
+        )
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(send, range(32)))
+    accepted = [a for a in answers if a.status_code == 202]
+    assert accepted and all(a.status_code in (202, 409) for a in answers)
+    assert {a.json()["dataset_id"] for a in accepted} == {accepted[0].json()["dataset_id"]}
+    in_flight = [a for a in answers if a.status_code == 409]
+    assert all(a.json()["code"] == "simio_idempotency_in_flight" and a.headers["retry-after"] for a in in_flight)
+    listed = requests.get(f"{live_api}/v1/datasets", headers=bearer(token), params={"limit": 100}, timeout=30).json()
+    assert sum(d["dataset_id"] == accepted[0].json()["dataset_id"] for d in listed["data"]) == 1

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from api.errors import REGISTRY
+from api.examples import EXAMPLES
 from api.operations import Operation
 from api.views import Problem
 
@@ -45,6 +46,9 @@ def _schemas(operations: list[Operation]) -> dict[str, Any]:
         if any(op.body is model for op in operations):
             schemas[model.__name__] = model.model_json_schema(ref_template=REF, mode="validation")
             schemas.update(schemas[model.__name__].pop("$defs", {}))
+    for name, example in EXAMPLES.items():
+        if name in schemas:
+            schemas[name]["examples"] = [example]
     return schemas
 
 

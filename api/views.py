@@ -189,7 +189,3 @@ class DatasetGraph(BaseModel):
         default_factory=list, description="Edges whose direction came from column order, not from the data."
     )
     warnings: list[str] = Field(default_factory=list)
-
-
-class GenerationPage(Page):
-    data: list[Generation]

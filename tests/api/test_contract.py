@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
+from api import models, views
 from api.app import OPERATIONS
 from api.errors import REGISTRY
+from api.examples import EXAMPLES
+from api.models import UploadFields
 
 # Renaming any of these breaks generated clients: change this list only with a deprecation plan.
 PINNED_OPERATION_IDS = [
@@ -39,6 +43,7 @@ PINNED_OPERATION_IDS = [
     "getLlmsFullTxt",
     "getDocs",
 ]
+MODELS = {name: getattr(models, name, None) or getattr(views, name) for name in EXAMPLES}
 # Raised by the framework or the error handler itself rather than named by one operation.
 GENERIC_CODES = {"simio_not_found", "simio_method_not_allowed"}
 
@@ -61,6 +66,20 @@ def test_openapi_is_valid_3_1_and_lists_every_operation(client: TestClient) -> N
 def test_every_registered_code_is_used_by_an_operation() -> None:
     used = {code for op in OPERATIONS for code in op.all_errors()}
     assert set(REGISTRY) - used <= GENERIC_CODES, set(REGISTRY) - used - GENERIC_CODES
+
+
+def test_every_body_and_response_has_a_valid_example(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    for op in OPERATIONS:
+        for model in (op.body, op.returns):
+            if model is not None:
+                assert schemas[model.__name__].get("examples"), f"{op.operation_id}: {model.__name__} has no example"
+    for name, example in EXAMPLES.items():
+        model = UploadFields if name == "UploadForm" else MODELS[name]  # the file part has no JSON example
+        model.model_validate(
+            example if name != "UploadForm" else {**example, "causal_hints": json.dumps(example["causal_hints"])}
+        )
 
 
 def test_llms_txt_follows_the_format(client: TestClient) -> None:

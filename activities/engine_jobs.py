@@ -79,4 +79,18 @@ def _write_artifact(storage: Storage, key: str, table: Any, fmt: str) -> None:
         if fmt == "parquet":
             pyarrow.parquet.write_table(table, handle)
         else:
-            pyarrow.csv.write_csv(table, handle)
+            pyarrow.csv.write_csv(neutralise_formulas(table), handle)
+
+
+def neutralise_formulas(table: Any) -> Any:
+    """Text cells a spreadsheet would run as a formula (=, +, -, @, tab, CR first) get a leading quote (OWASP)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for index, field in enumerate(table.schema):
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            column = table.column(index)
+            risky = pc.match_substring_regex(column, r"^[=+\-@\t\r]")
+            quoted = pc.binary_join_element_wise("'", column, "")
+            table = table.set_column(index, field, pc.if_else(risky, quoted, column))
+    return table

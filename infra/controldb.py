@@ -16,7 +16,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS clients (
     client_id TEXT PRIMARY KEY,
     tenant_id TEXT NOT NULL,
-    secret_sha256 TEXT,
+    secret_hash TEXT,
     scopes TEXT NOT NULL,
     created_at REAL NOT NULL
 );

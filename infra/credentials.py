@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 import time
 from dataclasses import dataclass
 
 from infra.controldb import ControlDB
+from infra.secret_hash import hash_secret, verify_secret
 
 DEFAULT_SCOPES = ("datasets:write", "datasets:read", "generations:write", "generations:read")
 
@@ -45,7 +45,7 @@ class CredentialStore:
         now = time.time()
         with self.db.connect() as conn:
             conn.execute(
-                "INSERT INTO clients (client_id, tenant_id, secret_sha256, scopes, created_at) VALUES (?,?,?,?,?)",
+                "INSERT INTO clients (client_id, tenant_id, secret_hash, scopes, created_at) VALUES (?,?,?,?,?)",
                 (client.client_id, tenant_id, None, " ".join(client.scopes), now),
             )
             conn.execute(
@@ -68,17 +68,17 @@ class CredentialStore:
                 raise ClaimRefused()
             conn.execute("UPDATE claim_tokens SET consumed_at = ? WHERE token_sha256 = ?", (now, _digest(token)))
             conn.execute(
-                "UPDATE clients SET secret_sha256 = ? WHERE client_id = ?", (_digest(secret), row["client_id"])
+                "UPDATE clients SET secret_hash = ? WHERE client_id = ?", (hash_secret(secret), row["client_id"])
             )
         return ClaimedCredentials(Client(row["client_id"], row["tenant_id"], tuple(row["scopes"].split())), secret)
 
     def authenticate(self, client_id: str, client_secret: str) -> Client | None:
         with self.db.connect() as conn:
             row = conn.execute(
-                "SELECT tenant_id, secret_sha256, scopes FROM clients WHERE client_id = ?", (client_id,)
+                "SELECT tenant_id, secret_hash, scopes FROM clients WHERE client_id = ?", (client_id,)
             ).fetchone()
-        if row is None or row["secret_sha256"] is None:
+        if row is None or row["secret_hash"] is None:
             return None
-        if not hmac.compare_digest(row["secret_sha256"], _digest(client_secret)):
+        if not verify_secret(client_secret, row["secret_hash"]):
             return None
         return Client(client_id, row["tenant_id"], tuple(row["scopes"].split()))

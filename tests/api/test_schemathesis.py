@@ -9,10 +9,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+from starlette.testclient import TestClient
+
+from infra.config import Settings
+from tests.conftest import claim_token
+
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
 
 
-def test_every_operation_conforms(live_api: str, token: str, worker: object, tmp_path: Path) -> None:
+def test_every_operation_conforms(
+    live_api: str, client: TestClient, settings: Settings, worker: object, tmp_path: Path
+) -> None:
+    # A tenant of its own: stateful runs list, follow and DELETE whatever they find.
+    token = claim_token(client, settings, "fuzz")
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.schemathesis_hooks", "PYTHONPATH": str(Path.cwd())}
     run = subprocess.run(
         [

@@ -51,7 +51,9 @@ class EngineActivities:
 
     @activity.defn(name=FIT)
     async def fit(self, ref: DatasetRef) -> FitResult:
-        return await self._run(engine_jobs.fit, FitResult, ref.tenant_id, ref.dataset_id, ref.model_version, MODEL_SEED)
+        return await self._run(
+            engine_jobs.fit, FitResult, ref.tenant_id, ref.dataset_id, ref.model_version, ref.graph, MODEL_SEED
+        )
 
     @activity.defn(name=GENERATE)
     async def generate(self, job: GenerationInput) -> GenerationResult:

@@ -37,9 +37,13 @@ def discover(storage_url: str, tenant_id: str, dataset_id: str, seed: int) -> di
     return {"edge_count": len(graph["edges"])}
 
 
-def fit(storage_url: str, tenant_id: str, dataset_id: str, version: int, seed: int) -> dict[str, int]:
+def fit(
+    storage_url: str, tenant_id: str, dataset_id: str, version: int, edited: dict | None, seed: int
+) -> dict[str, int]:
     storage = Storage(storage_url)
     schema = storage.read_json(layout.schema_key(tenant_id, dataset_id))
+    if edited is not None:  # a refit: the edited graph becomes this version's graph
+        storage.write_json(layout.graph_key(tenant_id, dataset_id, version), edited)
     graph = storage.read_json(layout.graph_key(tenant_id, dataset_id, version))
     with storage.local_copy(layout.cleaned_key(tenant_id, dataset_id)) as cleaned, tempfile.TemporaryDirectory() as tmp:
         model_path = str(Path(tmp) / "model.pkl")

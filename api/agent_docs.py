@@ -46,8 +46,9 @@ RULES = """## Rules
   would be among those matching ("what do people paying 5.49 look like?"); a condition met only in part ends
   `partial` with a per-condition `feasibility` report in the generation's `report`, and fewer rows.
 - Causal knowledge: upload `causal_hints` (tiers, forbidden and required edges); read the learned graph at
-  `GET /v1/datasets/{id}/graph` (edge stability, mechanisms, warnings); fix it with `PATCH .../graph`, which
-  refits a new model version (poll the dataset's job).
+  `GET /v1/datasets/{id}/graph` (edge stability, mechanisms, warnings); fix it with `PATCH .../graph`
+  (send the `model_version` you edited). The dataset stays ready on its old model while the new version fits
+  (job stage `refitting`); then `GET /v1/datasets/{id}` shows the new `model_version` or a `refit_error`.
 - Downloads: `artifact_url` is signed for 15 minutes and also needs the bearer token; fetch the generation again
   for a fresh one.
 - Retention: datasets and generations live `retention_hours` (default 24, at most 168), then answer 404.

@@ -36,6 +36,8 @@ DATASET = {
     "expires_at": "2026-11-29T09:59:00+00:00",
     "retention_hours": 24,
     "error": None,
+    "model_version": 1,
+    "refit_error": None,
 }
 CONDITIONS = {"categorical": {"segment": {"genz_switcher": 0.3}}, "numeric": {"price": {"min": 5.49, "max": 5.49}}}
 
@@ -61,14 +63,18 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "expires_in": 3600,
         "scope": "datasets:write datasets:read generations:write generations:read",
     },
-    "UploadForm": {"retention_hours": 24, "causal_hints": {"tiers": [["Segment", "Region"], ["Price"]]}},
+    "UploadForm": {
+        "file": "Segment,Region,Price\ngenz_switcher,north,5.49\n",
+        "retention_hours": 24,
+        "causal_hints": {"tiers": [["Segment", "Region"], ["Price"]]},
+    },
     "DatasetAccepted": {"dataset_id": DS, "job_id": f"job_{DS}", "status": "queued"},
     "Dataset": DATASET,
     "DatasetPage": {"data": [DATASET], "next_cursor": None},
     "GenerationRequest": {"row_count": 2000, "conditions": CONDITIONS, "format": "csv", "seed": 11},
     "GenerationAccepted": {"generation_id": GEN, "dataset_id": DS, "job_id": f"job_{GEN}", "status": "queued"},
-    "GraphEditRequest": {"edits": [{"op": "reverse", "from": "satisfaction", "to": "price"}]},
-    "RefitAccepted": {"dataset_id": DS, "job_id": f"job_{DS}", "status": "running", "model_version": 2},
+    "GraphEditRequest": {"edits": [{"op": "reverse", "from": "satisfaction", "to": "price"}], "model_version": 1},
+    "RefitAccepted": {"dataset_id": DS, "job_id": f"job_{DS}", "status": "ready", "model_version": 2},
     "Job": JOB,
     "JobPage": {"data": [JOB], "next_cursor": "Cg0KC2dlbl8wYjllN2M1"},
     "Generation": {

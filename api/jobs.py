@@ -103,4 +103,11 @@ def dataset_view(snap: Snapshot) -> Dataset:
         expires_at=memo.get("expires_at"),
         retention_hours=memo.get("retention_hours"),
         error=_error(memo),
+        model_version=memo.get("model_version"),
+        refit_error=_refit_error(memo),
     )
+
+
+def _refit_error(memo: dict[str, Any]) -> JobError | None:
+    failed = memo.get("refit_error")
+    return JobError(code=failed["error_code"], message=failed["error_message"]) if failed else None

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 
 from starlette.requests import Request
 from temporalio.client import Client
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError
 from api.jobs import Snapshot, snapshot_of
+from api.state import app_state
 from workflows.contracts import DATASET_WORKFLOW, GENERATION_WORKFLOW
 
 DEFAULT_LIMIT = 20
@@ -22,7 +24,10 @@ PAGE_QUERY = {
 }
 
 
-def page_request(request: Request) -> tuple[int, bytes | None]:
+MAC_BYTES = 16
+
+
+def page_request(request: Request, scope: str) -> tuple[int, bytes | None]:
     """`limit` (1..100, default 20) and the opaque `cursor` from a previous page's `next_cursor`."""
     raw_limit = request.query_params.get("limit", str(DEFAULT_LIMIT))
     if not raw_limit.isascii() or not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
@@ -35,9 +40,24 @@ def page_request(request: Request) -> tuple[int, bytes | None]:
     if not cursor:
         return int(raw_limit), None
     try:
-        return int(raw_limit), base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4))
+        raw = base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4))
     except (binascii.Error, ValueError):
         raise _unknown_cursor() from None
+    mac, token = raw[:MAC_BYTES], raw[MAC_BYTES:]
+    if not hmac.compare_digest(mac, _mac(request, scope, token)):
+        raise _unknown_cursor()
+    return int(raw_limit), token
+
+
+def _mac(request: Request, scope: str, token: bytes) -> bytes:
+    """Cursors are bound to one list of one tenant: another list's or an altered cursor is refused."""
+    return app_state(request).signer.mac(scope.encode() + b"\n" + token)[:MAC_BYTES]
+
+
+def next_cursor(request: Request, scope: str, token: bytes | None) -> str | None:
+    if not token:
+        return None
+    return base64.urlsafe_b64encode(_mac(request, scope, token) + token).decode().rstrip("=")
 
 
 async def list_jobs(
@@ -47,8 +67,8 @@ async def list_jobs(
     limit: int,
     cursor: bytes | None,
     dataset_id: str | None = None,
-) -> tuple[list[Snapshot], str | None]:
-    """One page of the tenant's jobs that are not gone (expired or deleted), and the cursor to the next."""
+) -> tuple[list[Snapshot], bytes | None]:
+    """One page of the tenant's jobs that are not gone (expired or deleted), and Temporal's token for the next."""
     types = ", ".join(f"'{WORKFLOW_TYPES[kind]}'" for kind in kinds)
     # Only our own constants and ids we validated reach the query; tenant ids match [a-z0-9_-].
     query = f"TenantId = '{tenant_id}' AND WorkflowType IN ({types}) AND JobStatus NOT IN ('expired', 'deleted')"
@@ -58,12 +78,11 @@ async def list_jobs(
     try:
         await pages.fetch_next_page(page_size=limit)
     except RPCError as exc:
-        if cursor is not None:
+        if cursor is not None and exc.status == RPCStatusCode.INVALID_ARGUMENT:
             raise _unknown_cursor() from None
         raise ApiError("simio_service_unavailable", "The job store (Temporal) did not answer.") from exc
     snaps = [await snapshot_of(execution) for execution in pages.current_page or []]
-    token = pages.next_page_token
-    return snaps, base64.urlsafe_b64encode(token).decode().rstrip("=") if token else None
+    return snaps, pages.next_page_token
 
 
 def _unknown_cursor() -> ApiError:

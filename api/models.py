@@ -92,6 +92,9 @@ class GraphEdit(BaseModel):
 class GraphEditRequest(BaseModel):
     model_config = Strict
     edits: list[GraphEdit] = Field(min_length=1, max_length=200, description="Applied in order.")
+    model_version: int | None = Field(
+        default=None, description="The version you edited (from GET .../graph); refused with 409 if no longer current."
+    )
 
 
 class GenerationRequest(BaseModel):

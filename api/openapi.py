@@ -150,7 +150,8 @@ def _operation(op: Operation, base_url: str) -> dict[str, Any]:
         "tags": [op.tag],
         "parameters": parameters,
         "responses": {**_success(op), **_error_responses(op, base_url)},
-        "security": [{"oauth2": list(op.scopes)}] if op.authenticated else [],
+        # Alternatives: any one of the listed scopes is enough.
+        "security": [{"oauth2": [scope]} for scope in op.scopes],
     }
     if op.description:
         document["description"] = op.description

@@ -35,6 +35,7 @@ current_quota: ContextVar[Quota | None] = ContextVar("current_quota", default=No
 
 class RateLimiter:
     def __init__(self, per_minute: int) -> None:
+        per_minute = max(1, per_minute)
         self.capacity = per_minute
         self.refill_per_second = per_minute / 60.0
         self._buckets: dict[str, tuple[float, float]] = {}

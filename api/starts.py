@@ -7,7 +7,13 @@ from typing import Any
 
 from pydantic import BaseModel
 from starlette.responses import JSONResponse
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from api.errors import ApiError
@@ -52,7 +58,12 @@ async def start_job(state: AppState, workflow: str, workflow_id: str, payload: B
                 ]
             ),
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            # Never a second run under the same id: a request replayed after its idempotency record
+            # lapsed must not make (and bill) the rows again.
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
+    except WorkflowAlreadyStartedError:
+        return  # the same request, accepted before: its job exists
     except RPCError:
         # The start may have reached the server before the error: then the job exists and runs.
         if not await _exists(state, workflow_id):

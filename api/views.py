@@ -26,6 +26,8 @@ class Dataset(BaseModel):
     expires_at: str | None = None
     retention_hours: int | None = None
     error: JobError | None = None
+    model_version: int | None = Field(default=None, description="The model generations use now.")
+    refit_error: JobError | None = Field(default=None, description="Why the last graph edit's refit failed, if it did.")
 
 
 class Level(BaseModel):

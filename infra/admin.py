@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,9 +13,8 @@ from infra.audit import AuditLog
 from infra.config import Settings
 from infra.controldb import ControlDB
 from infra.credentials import CredentialStore
+from infra.tokens import TENANT_PATTERN
 from infra.usage import UsageLedger
-
-TENANT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
 def add_admin_commands(commands: argparse._SubParsersAction) -> None:

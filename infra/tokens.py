@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ ALGORITHMS = ["RS256"]
 # A token without expiry, issue time, issuer or audience is refused, not waved through.
 VERIFY_OPTIONS = {"leeway": 30, "require_exp": True, "require_iat": True, "require_iss": True, "require_aud": True}
 TENANT_CLAIM = "https://simulacra.dev/tenant"
+TENANT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
 class InvalidToken(Exception):
@@ -85,6 +87,7 @@ def verify_token(token: str, jwks: dict[str, Any], *, issuer: str, audience: str
         raise InvalidToken(str(exc) or "token rejected") from None
     tenant = claims.get(TENANT_CLAIM)
     client_id = claims.get("azp") or claims.get("client_id")
-    if not isinstance(tenant, str) or not tenant or not isinstance(client_id, str):
-        raise InvalidToken("token carries no tenant")
+    # Tenant ids reach storage keys, workflow ids and visibility queries: only the admin CLI's shape passes.
+    if not isinstance(tenant, str) or not TENANT_PATTERN.match(tenant) or not isinstance(client_id, str):
+        raise InvalidToken("token carries no valid tenant")
     return Principal(tenant, client_id, tuple(str(claims.get("scope", "")).split()))

@@ -195,3 +195,14 @@ def test_generations_of_a_dataset_are_listed(
     assert job["generation_id"] in {entry["generation_id"] for entry in listed}
     jobs = client.get("/v1/jobs", headers=bearer(token), params={"limit": 100}).json()["data"]
     assert {job["job_id"], f"job_{ready_dataset}"} <= {entry["job_id"] for entry in jobs}
+
+
+def test_a_cursor_only_works_for_its_own_list(client: TestClient, token: str, other_token: str) -> None:
+    page = client.get("/v1/datasets", headers=bearer(token), params={"limit": 1}).json()
+    assert page["next_cursor"], "the session has uploaded more than one dataset"
+    other_list = client.get("/v1/jobs", headers=bearer(token), params={"cursor": page["next_cursor"]})
+    assert other_list.status_code == 404 and other_list.json()["code"] == "simio_cursor_not_found"
+    other_tenant = client.get("/v1/datasets", headers=bearer(other_token), params={"cursor": page["next_cursor"]})
+    assert other_tenant.status_code == 404
+    altered = client.get("/v1/datasets", headers=bearer(token), params={"cursor": page["next_cursor"][:-2] + "AA"})
+    assert altered.status_code == 404

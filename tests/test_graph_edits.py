@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
+import requests
 from starlette.testclient import TestClient
 
 from tests.flows import bearer, finished, generate
@@ -70,7 +72,7 @@ def test_graph_edit_refits_a_new_version(client: TestClient, token: str, tracker
         path, headers=bearer(token), json={"edits": [{"op": "remove", "from": "price", "to": "purchase_intent"}]}
     )
     assert edit.status_code == 202, edit.text
-    assert edit.json()["model_version"] == 2
+    assert edit.json()["model_version"] == 2 and edit.json()["status"] == "ready"
     poll_until(
         lambda: client.get(path, headers=bearer(token)),
         lambda r: r.status_code == 200 and r.json()["model_version"] == 2,
@@ -82,3 +84,26 @@ def test_graph_edit_refits_a_new_version(client: TestClient, token: str, tracker
     # Without that edge, fixing the price no longer moves purchase intent directly: generations say which model.
     job = finished(client, token, generate(client, token, dataset_id, {"row_count": 50}).json()["job_id"], worker)
     assert client.get(f"/v1/generations/{job['generation_id']}", headers=bearer(token)).json()["model_version"] == 2
+
+
+def test_concurrent_edits_never_both_land(
+    live_api: str, client: TestClient, token: str, tracker_csv: bytes, worker: object
+) -> None:
+    accepted = _upload_with_hints(client, token, tracker_csv, {})
+    assert finished(client, token, accepted["job_id"], worker)["status"] == "ready"
+    path = f"{live_api}/v1/datasets/{accepted['dataset_id']}/graph"
+    edits = [{"op": "remove", "from": "price", "to": "satisfaction"}, {"op": "remove", "from": "brand", "to": "price"}]
+
+    def send(edit: dict) -> requests.Response:
+        return requests.patch(path, headers=bearer(token), json={"edits": [edit], "model_version": 1}, timeout=60)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(send, edits))
+    assert sorted(a.status_code for a in answers) == [202, 409], [a.text for a in answers]
+    refused = next(a for a in answers if a.status_code == 409).json()
+    assert refused["code"] in ("simio_graph_version_conflict", "simio_dataset_not_ready")
+    stale = requests.patch(path, headers=bearer(token), json={"edits": [edits[0]], "model_version": 1}, timeout=60)
+    assert stale.status_code == 409 and stale.json()["code"] in (
+        "simio_graph_version_conflict",
+        "simio_dataset_not_ready",
+    )

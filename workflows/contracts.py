@@ -76,6 +76,8 @@ class DatasetRef(BaseModel):
     tenant_id: str
     dataset_id: str
     model_version: int = 1
+    # An edited graph to store as this model version before fitting it (refits only).
+    graph: dict[str, Any] | None = None
 
 
 class CleanResult(BaseModel):
@@ -125,6 +127,7 @@ class SweepResult(BaseModel):
 
 
 class RefitRequest(BaseModel):
-    """Refit the dataset's model on an edited graph, already written to storage as this version."""
+    """Refit on an edited graph as the next model version, if `base_version` is still the current one."""
 
-    model_version: int
+    base_version: int
+    graph: dict[str, Any]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
@@ -33,38 +35,48 @@ class DatasetWorkflow:
         self._ready = False
         self._model_version = 1
         self._ref = DatasetRef(tenant_id="", dataset_id="")
+        self._refits: list[asyncio.Future[None]] = []
 
     @workflow.update(name=DELETE_UPDATE)
     async def delete(self) -> None:
         await self._life.delete()
 
     @workflow.update(name=REFIT_UPDATE)
-    async def refit(self, request: RefitRequest) -> None:
-        """Fit the edited graph as a new model version; generations keep the version they started with."""
+    async def refit(self, request: RefitRequest) -> int:
+        """Accept an edited graph and fit it in the background as the next version; returns that version.
+
+        The dataset stays `ready` on its current version meanwhile (stage `refitting`); generations
+        keep the version they started with.
+        """
+        version = self._model_version + 1
         self._life.busy = True
-        try:
-            publish = self._life.publish
-            publish("running", "refitting", 0.6)
-            ref = DatasetRef(
-                tenant_id=self._ref.tenant_id, dataset_id=self._ref.dataset_id, model_version=request.model_version
-            )
-            try:
-                await engine_step(FIT, ref, FitResult)
-                self._model_version = request.model_version
-                publish("ready", "ready", 1.0, model_version=request.model_version)
-            except ActivityError as exc:
-                # The previous model still stands: report the failed refit, keep serving that version.
-                publish("ready", "ready", 1.0, model_version=self._model_version, refit_error=error_fields(exc))
-                raise ApplicationError("the refit failed; the previous model version is still in use") from None
-        finally:
-            self._life.busy = False
+        self._life.publish("ready", "refitting", 1.0, refit_error=None)
+        ref = DatasetRef(
+            **self._ref.model_dump(exclude={"model_version", "graph"}), model_version=version, graph=request.graph
+        )
+        self._refits.append(asyncio.ensure_future(self._fit_version(ref)))
+        return version
 
     @refit.validator
     def _refit_allowed(self, request: RefitRequest) -> None:
-        if self._life.busy or self._life.deleted or not self._ready:
+        if self._life.busy or self._life.deleted or self._life.ending or not self._ready:
             raise ApplicationError("the dataset is not ready for a refit", type="simio_dataset_not_ready")
-        if request.model_version != self._model_version + 1:
-            raise ApplicationError("a newer model version exists", type="simio_graph_version_conflict")
+        if request.base_version != self._model_version:
+            raise ApplicationError(
+                f"the graph was edited since version {request.base_version}; current is {self._model_version}",
+                type="simio_graph_version_conflict",
+            )
+
+    async def _fit_version(self, ref: DatasetRef) -> None:
+        try:
+            await engine_step(FIT, ref, FitResult)
+            self._model_version = ref.model_version
+            self._life.publish("ready", "ready", 1.0, model_version=ref.model_version)
+        except ActivityError as exc:
+            # The previous model still stands: say why the refit failed, keep serving that version.
+            self._life.publish("ready", "ready", 1.0, refit_error=error_fields(exc))
+        finally:
+            self._life.busy = False
 
     @workflow.run
     async def run(self, job: DatasetInput) -> None:

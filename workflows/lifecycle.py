@@ -26,10 +26,11 @@ class Lifecycle:
         self.deleted = False
         self.closed = False
         self.busy = False  # an update handler is writing the resource's files
+        self.ending = False  # retention ran out or a delete came: nothing new may start
 
     def publish(self, status: str, stage: str, progress: float, **fields: Any) -> None:
-        """Publish the build's progress, unless a delete has already made the resource gone."""
-        if not self.deleted:
+        """Publish the build's progress, unless the resource is already on its way out."""
+        if not self.deleted and not self.ending:
             publish(status, stage, progress, **fields)
 
     async def run(self, build: Awaitable[None], expires_at: datetime, target: ExpireInput) -> None:
@@ -48,6 +49,7 @@ class Lifecycle:
                 await workflow.wait_condition(lambda: self.deleted, timeout=timedelta(seconds=remaining))
             except TimeoutError:  # the retention window ran out: expire
                 pass
+        self.ending = True
         await workflow.wait_condition(lambda: not self.busy)
         # Gone for readers first, then removed: nobody reads a half-deleted resource.
         publish("deleted" if self.deleted else "expired", "removing", 1.0)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateStage
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -19,7 +21,7 @@ from api.context import request_id_var
 from api.errors import REGISTRY, ApiError
 from api.idempotency import idempotency_key, run_once
 from api.jobs import Snapshot, dataset_view, live_snapshot
-from api.listing import PAGE_QUERY, list_jobs, page_request
+from api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
 from api.models import DatasetAccepted, GraphEditRequest, RefitAccepted, UploadFields, UploadForm
 from api.operations import Link, Operation
 from api.starts import accepted, initial_memo, start_job
@@ -41,7 +43,7 @@ from workflows.contracts import (
 )
 
 # A worker must take the update; without one the client gets a retryable 503 instead of a hang.
-DELETE_TIMEOUT = timedelta(seconds=30)
+UPDATE_TIMEOUT = timedelta(seconds=30)
 
 
 async def _start_dataset(
@@ -106,9 +108,11 @@ async def live_dataset(request: Request, tenant_id: str, dataset_id: str) -> Sna
 
 async def list_datasets(request: Request) -> JSONResponse:
     principal = authenticate(request, "datasets:read")
-    limit, cursor = page_request(request)
-    snaps, next_cursor = await list_jobs(app_state(request).temporal, principal.tenant_id, ("dataset",), limit, cursor)
-    return JSONResponse(DatasetPage(data=[dataset_view(s) for s in snaps], next_cursor=next_cursor).model_dump())
+    scope = f"{principal.tenant_id}|datasets"
+    limit, cursor = page_request(request, scope)
+    snaps, token = await list_jobs(app_state(request).temporal, principal.tenant_id, ("dataset",), limit, cursor)
+    page = DatasetPage(data=[dataset_view(s) for s in snaps], next_cursor=next_cursor(request, scope, token))
+    return JSONResponse(page.model_dump())
 
 
 async def get_dataset(request: Request) -> JSONResponse:
@@ -179,29 +183,43 @@ async def edit_graph(request: Request) -> JSONResponse:
     edits = validate(GraphEditRequest, await read_json(request))
     snap, schema = await ready_dataset(request, tenant_id, dataset_id)
     version = int(snap.memo.get("model_version", 1))
+    if edits.model_version is not None and edits.model_version != version:
+        raise ApiError(
+            "simio_graph_version_conflict", f"You edited version {edits.model_version}; current is {version}."
+        )
     graph = await run_in_threadpool(state.storage.read_json, layout.graph_key(tenant_id, dataset_id, version))
     try:
         edited = apply_edits(graph, [edit.model_dump(by_alias=True) for edit in edits.edits], schema=schema)
     except EngineInputError as exc:
         raise ApiError(exc.code, exc.detail, errors=[{"pointer": exc.pointer, "message": exc.detail}]) from None
-    await run_in_threadpool(state.storage.write_json, layout.graph_key(tenant_id, dataset_id, version + 1), edited)
     handle = state.temporal.get_workflow_handle(dataset_workflow_id(tenant_id, dataset_id))
-    try:
-        await handle.start_update(
-            REFIT_UPDATE, RefitRequest(model_version=version + 1), wait_for_stage=WorkflowUpdateStage.ACCEPTED
+    # The workflow checks that `version` is still current and stores the edited graph itself, so two
+    # concurrent edits cannot both land on the same version.
+    with _update_errors(dataset_id):
+        new_version = await handle.execute_update(
+            REFIT_UPDATE, RefitRequest(base_version=version, graph=edited), result_type=int, rpc_timeout=UPDATE_TIMEOUT
         )
-    except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        code = (
-            cause.type if isinstance(cause, ApplicationError) and cause.type in REGISTRY else "simio_dataset_not_ready"
-        )
-        raise ApiError(code, f"The graph of {dataset_id!r} cannot be refitted now: {cause}.") from None
-    except RPCError:
-        raise ApiError("simio_service_unavailable", "The refit could not be queued; retry it.") from None
     body = RefitAccepted(
-        dataset_id=dataset_id, job_id=job_id_for(dataset_id), status="running", model_version=version + 1
+        dataset_id=dataset_id, job_id=job_id_for(dataset_id), status="ready", model_version=new_version
     )
     return accepted(body, body.job_id)
+
+
+@contextlib.contextmanager
+def _update_errors(dataset_id: str) -> Iterator[None]:
+    """A workflow update refused, timed out or aimed at a finished workflow, as the client should see it."""
+    try:
+        yield
+    except WorkflowUpdateFailedError as exc:  # the validator refused it
+        cause = exc.cause
+        known = isinstance(cause, ApplicationError) and cause.type in REGISTRY
+        raise ApiError(cause.type if known else "simio_dataset_not_ready", str(cause)) from None
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        raise ApiError("simio_service_unavailable", "No worker took the request in time; retry it.") from None
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:  # it expired between our look and the update
+            raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.") from None
+        raise ApiError("simio_service_unavailable", "The request did not complete; retry it.") from None
 
 
 async def delete_dataset(request: Request) -> Response:
@@ -210,12 +228,8 @@ async def delete_dataset(request: Request) -> Response:
     dataset_id = request.path_params["dataset_id"]
     await live_dataset(request, principal.tenant_id, dataset_id)
     handle = app_state(request).temporal.get_workflow_handle(dataset_workflow_id(principal.tenant_id, dataset_id))
-    try:
-        await handle.execute_update(DELETE_UPDATE, rpc_timeout=DELETE_TIMEOUT)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:  # it expired between our look and the delete
-            raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.") from None
-        raise ApiError("simio_service_unavailable", "The delete did not complete; retry it.") from None
+    with _update_errors(dataset_id):
+        await handle.execute_update(DELETE_UPDATE, rpc_timeout=UPDATE_TIMEOUT)
     await run_in_threadpool(
         app_state(request).audit.record,
         f"client:{principal.client_id}",

@@ -16,7 +16,7 @@ from api.bodies import fingerprint, read_json, validate
 from api.errors import ApiError
 from api.idempotency import idempotency_key, run_once
 from api.jobs import Snapshot, job_view, live_snapshot
-from api.listing import PAGE_QUERY, list_jobs, page_request
+from api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
 from api.models import GenerationAccepted, GenerationRequest, Job
 from api.operations import Link, Operation
 from api.routes.datasets import live_dataset, ready_dataset
@@ -175,12 +175,13 @@ async def list_generations(request: Request) -> JSONResponse:
     principal = authenticate(request, "generations:read")
     dataset_id = request.path_params["dataset_id"]
     await live_dataset(request, principal.tenant_id, dataset_id)
-    limit, cursor = page_request(request)
-    snaps, next_cursor = await list_jobs(
+    scope = f"{principal.tenant_id}|generations|{dataset_id}"
+    limit, cursor = page_request(request, scope)
+    snaps, token = await list_jobs(
         app_state(request).temporal, principal.tenant_id, ("generation",), limit, cursor, dataset_id=dataset_id
     )
     data = [generation_job(request, principal.tenant_id, snap) for snap in snaps]
-    return JSONResponse(JobPage(data=data, next_cursor=next_cursor).model_dump())
+    return JSONResponse(JobPage(data=data, next_cursor=next_cursor(request, scope, token)).model_dump())
 
 
 def _chunks(handle: object) -> Iterator[bytes]:

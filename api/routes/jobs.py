@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse
 from api.auth import authenticate
 from api.errors import ApiError
 from api.jobs import job_view, snapshot
-from api.listing import PAGE_QUERY, list_jobs, page_request
+from api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
 from api.models import Job
 from api.operations import Operation
 from api.routes.generations import generation_job
@@ -31,18 +31,19 @@ async def get_job(request: Request) -> JSONResponse:
 
 async def list_all_jobs(request: Request) -> JSONResponse:
     principal = authenticate(request, "datasets:read", "generations:read")
-    limit, cursor = page_request(request)
     kinds = tuple(
         k
         for k, scope in (("dataset", "datasets:read"), ("generation", "generations:read"))
         if scope in principal.scopes
     )
-    snaps, next_cursor = await list_jobs(app_state(request).temporal, principal.tenant_id, kinds, limit, cursor)
+    scope = f"{principal.tenant_id}|jobs|{','.join(kinds)}"
+    limit, cursor = page_request(request, scope)
+    snaps, token = await list_jobs(app_state(request).temporal, principal.tenant_id, kinds, limit, cursor)
     data = [
         generation_job(request, principal.tenant_id, snap) if snap.memo.get("kind") == "generation" else job_view(snap)
         for snap in snaps
     ]
-    return JSONResponse(JobPage(data=data, next_cursor=next_cursor).model_dump())
+    return JSONResponse(JobPage(data=data, next_cursor=next_cursor(request, scope, token)).model_dump())
 
 
 operations = [

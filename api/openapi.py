@@ -98,24 +98,49 @@ def _error_responses(op: Operation, base_url: str) -> dict[str, Any]:
             }
             for code in codes
         }
+        headers = {**_headers(op), **(RETRY_AFTER if any(REGISTRY[c].retryable for c in codes) else {})}
         responses[str(status)] = {
             "description": "; ".join(f"`{c}`: {REGISTRY[c].title}" for c in codes),
+            "headers": headers,
             "content": {"application/problem+json": {"schema": _ref(Problem), "examples": examples}},
         }
     return responses
 
 
+def _header(description: str, kind: str = "string") -> dict[str, Any]:
+    return {"description": description, "schema": {"type": kind}}
+
+
+REQUEST_ID = {"X-Request-Id": _header("This request's id: quote it to support.")}
+RATE_LIMIT = {
+    "RateLimit-Limit": _header("Requests allowed per minute for your tenant.", "integer"),
+    "RateLimit-Remaining": _header("Requests left in the current window.", "integer"),
+    "RateLimit-Reset": _header("Seconds until the window is full again.", "integer"),
+}
+RETRY_AFTER = {"Retry-After": _header("Seconds to wait before retrying with the same Idempotency-Key.", "integer")}
+REPLAYED = {"Idempotent-Replayed": _header("`true` when this is the stored response of an earlier identical request.")}
+
+
+def _headers(op: Operation) -> dict[str, Any]:
+    """What every response of this operation carries."""
+    return {**REQUEST_ID, **(RATE_LIMIT if op.authenticated else {})}
+
+
 def _success(op: Operation) -> dict[str, Any]:
-    response: dict[str, Any] = {"description": op.summary}
+    response: dict[str, Any] = {"description": op.summary, "headers": _headers(op)}
+    if op.needs_idempotency_key:
+        response["headers"].update(REPLAYED)
     if op.returns is not None:
         response["content"] = {media: {"schema": _ref(op.returns)} for media in op.media_types}
     elif op.status != 204:
         response["content"] = {media: {"schema": {"type": "string"}} for media in op.media_types}
     if op.status == 202:
-        response["headers"] = {
-            "Location": {"description": "The job to poll.", "schema": {"type": "string"}},
-            "Retry-After": {"description": "Seconds before the first poll.", "schema": {"type": "integer"}},
-        }
+        response["headers"].update(
+            {
+                "Location": _header("The job to poll."),
+                "Retry-After": _header("Seconds before the first poll.", "integer"),
+            }
+        )
     if op.links:
         response["links"] = {
             name: {

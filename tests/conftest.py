@@ -72,7 +72,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
-def claim_token(client: TestClient, settings: Settings, tenant: str) -> str:
+def claim_token(client: TestClient, settings: Settings, tenant: str, scope: str | None = None) -> str:
     """An access token for a fresh client of the tenant, through the real claim and token endpoints."""
     _, claim_token = CredentialStore(ControlDB(settings.resolved_control_db)).create_client(tenant, 3600)
     claimed = client.post(
@@ -87,6 +87,7 @@ def claim_token(client: TestClient, settings: Settings, tenant: str) -> str:
             "client_id": claimed["client_id"],
             "client_secret": claimed["client_secret"],
             "audience": claimed["audience"],
+            **({"scope": scope} if scope else {}),
         },
     ).json()
     return token["access_token"]

@@ -31,9 +31,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
             "SIMULACRA_TASK_QUEUE": settings.task_queue,
             "SIMULACRA_PORT": str(settings.port),
             "SIMULACRA_ENGINE_PROCESSES": str(settings.engine_processes),
-        "SIMULACRA_PUBLIC_URL": settings.base_url,
-        "SIMULACRA_RATE_LIMIT_PER_MINUTE": str(settings.rate_limit_per_minute),
-        "SIMULACRA_DEFAULT_ROWS_PER_PERIOD": str(settings.default_rows_per_period),
+            "SIMULACRA_PUBLIC_URL": settings.base_url,
+            "SIMULACRA_RATE_LIMIT_PER_MINUTE": str(settings.rate_limit_per_minute),
+            "SIMULACRA_DEFAULT_ROWS_PER_PERIOD": str(settings.default_rows_per_period),
         }
     )
     return env

@@ -77,11 +77,15 @@ def generate(storage_url: str, job: dict[str, Any]) -> dict[str, Any]:
 
 def _write_artifact(storage: Storage, key: str, table: Any, fmt: str) -> None:
     import pyarrow.csv
+    import pyarrow.ipc
     import pyarrow.parquet
 
     with storage.open_write(key) as handle:
         if fmt == "parquet":
             pyarrow.parquet.write_table(table, handle)
+        elif fmt == "arrow":
+            with pyarrow.ipc.new_file(handle, table.schema) as writer:
+                writer.write_table(table)
         else:
             pyarrow.csv.write_csv(neutralise_formulas(table), handle)
 

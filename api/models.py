@@ -101,7 +101,9 @@ class GenerationRequest(BaseModel):
     model_config = Strict
     row_count: int = Field(ge=1, le=MAX_ROWS, description="Rows to generate (operators may set a lower cap).")
     conditions: Conditions = Field(default_factory=Conditions)
-    format: Literal["csv", "parquet"] = "csv"
+    format: Literal["csv", "parquet", "arrow"] = Field(
+        default="csv", description="csv, parquet, or arrow (an Arrow IPC file)."
+    )
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
     retention_hours: int | None = RetentionHours
 

@@ -96,7 +96,7 @@ class JobPage(Page):
 
 
 class Generation(Job):
-    format: Literal["csv", "parquet"] | None = None
+    format: Literal["csv", "parquet", "arrow"] | None = None
     seed: int | None = None
     conditions: Conditions | None = None
     model_version: int | None = Field(default=None, description="The dataset's model version sampled from.")

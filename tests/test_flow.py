@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pyarrow.compute as pc
+import pyarrow.ipc
 import pyarrow.parquet
 from starlette.testclient import TestClient
 
@@ -206,3 +207,16 @@ def test_a_cursor_only_works_for_its_own_list(client: TestClient, token: str, ot
     assert other_tenant.status_code == 404
     altered = client.get("/v1/datasets", headers=bearer(token), params={"cursor": page["next_cursor"][:-2] + "AA"})
     assert altered.status_code == 404
+
+
+def test_arrow_artifacts_keep_the_schema_types(
+    client: TestClient, token: str, ready_dataset: str, worker: object
+) -> None:
+    body = {"row_count": 100, "format": "arrow", "seed": 2}
+    job = finished(client, token, generate(client, token, ready_dataset, body).json()["job_id"], worker)
+    response = client.get(job["artifact_url"], headers=bearer(token))
+    assert response.headers["content-type"] == "application/vnd.apache.arrow.file"
+    table = pyarrow.ipc.open_file(io.BytesIO(response.content)).read_all()
+    assert table.num_rows == 100
+    assert pyarrow.types.is_integer(table.schema.field("satisfaction").type)
+    assert pyarrow.types.is_string(table.schema.field("segment").type)

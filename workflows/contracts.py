@@ -33,7 +33,7 @@ EXPIRE = "expire_resource"
 SETTLE_USAGE = "settle_usage"
 SWEEP = "sweep_storage"
 
-ArtifactFormat = Literal["csv", "parquet"]
+ArtifactFormat = Literal["csv", "parquet", "arrow"]
 
 
 def derived_id(prefix: str, tenant_id: str, idempotency_key: str, fingerprint: str) -> str:

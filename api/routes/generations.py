@@ -35,7 +35,11 @@ from workflows.contracts import (
     job_id_for,
 )
 
-MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "parquet": "application/vnd.apache.parquet",
+    "arrow": "application/vnd.apache.arrow.file",
+}
 
 
 async def _start_generation(
@@ -283,7 +287,7 @@ operations = [
         description="Use the `artifact_url` of a ready generation as it is (it carries `expires` and "
         "`signature`, valid 15 minutes), with the same bearer token.",
         scopes=("generations:read",),
-        media_types=("text/csv", "application/vnd.apache.parquet"),
+        media_types=("text/csv", "application/vnd.apache.parquet", "application/vnd.apache.arrow.file"),
         query={"expires": "Unix time the link stops working (from artifact_url).", "signature": "From artifact_url."},
         errors=("simio_invalid_signature", "simio_generation_not_found", "simio_artifact_not_ready"),
     ),

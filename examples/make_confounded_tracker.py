@@ -53,6 +53,9 @@ import argparse
 import numpy as np
 import pandas as pd
 
+# The sibling generator's sampling helpers: run as a script, or with examples/ on sys.path.
+from make_tracker import bounded_int, draw_conditional, lookup, shelf_price
+
 INCOME = {"low": 0.30, "mid": 0.35, "high": 0.25, "premium": 0.10}
 REGIONS = {"north": 0.30, "south": 0.25, "east": 0.25, "west": 0.20}
 AGE_BANDS = {"18-24": 0.18, "25-34": 0.24, "35-44": 0.22, "45-54": 0.19, "55+": 0.17}
@@ -127,41 +130,41 @@ def make_confounded_tracker(
     income = rng.choice(list(INCOME), size=rows, p=list(INCOME.values()))
     region = rng.choice(list(REGIONS), size=rows, p=list(REGIONS.values()))
     age = rng.choice(list(AGE_BANDS), size=rows, p=list(AGE_BANDS.values()))
-    household = _bounded_int(_lookup(HOUSEHOLD, age) + rng.normal(0, 1.1, rows), 1, 6)
-    store = _draw_conditional(rng, income, STORES, STORE_PROBS)
-    brand = _draw_conditional(rng, income, BRANDS, BRAND_PROBS)
-    loyalty = rng.random(rows) < np.clip(_lookup(LOYALTY, store) + 0.04 * (household - 3), 0, 1)
+    household = bounded_int(lookup(HOUSEHOLD, age) + rng.normal(0, 1.1, rows), 1, 6)
+    store = draw_conditional(rng, income, STORES, STORE_PROBS)
+    brand = draw_conditional(rng, income, BRANDS, BRAND_PROBS)
+    loyalty = rng.random(rows) < np.clip(lookup(LOYALTY, store) + 0.04 * (household - 3), 0, 1)
     raw_price = (
-        _lookup(BRAND_PRICE, brand)
-        + _lookup(STORE_PRICE, store)
-        + _lookup(REGION_PRICE, region)
-        + _lookup(INCOME_PRICE, income)
+        lookup(BRAND_PRICE, brand)
+        + lookup(STORE_PRICE, store)
+        + lookup(REGION_PRICE, region)
+        + lookup(INCOME_PRICE, income)
         + rng.normal(0, 0.35, rows)
     )
-    price_paid = _shelf_price(raw_price) if price is None else np.full(rows, float(price))
-    awareness = _bounded_int(
-        _lookup(BRAND_AWARENESS, brand) + _lookup(AGE_AWARENESS, age) + rng.normal(0, 12, rows), 0, 100
+    price_paid = shelf_price(raw_price, PRICE_RANGE) if price is None else np.full(rows, float(price))
+    awareness = bounded_int(
+        lookup(BRAND_AWARENESS, brand) + lookup(AGE_AWARENESS, age) + rng.normal(0, 12, rows), 0, 100
     )
-    quality = _bounded_int(5 + _lookup(BRAND_QUALITY, brand) + 0.8 * (price_paid - 4) + rng.normal(0, 1.3, rows), 1, 10)
-    satisfied = _bounded_int(7 + 0.5 * (quality - 6) - 1.2 * (price_paid - 4) + rng.normal(0, 1.1, rows), 1, 10)
+    quality = bounded_int(5 + lookup(BRAND_QUALITY, brand) + 0.8 * (price_paid - 4) + rng.normal(0, 1.3, rows), 1, 10)
+    satisfied = bounded_int(7 + 0.5 * (quality - 6) - 1.2 * (price_paid - 4) + rng.normal(0, 1.1, rows), 1, 10)
     if satisfaction is not None:
         satisfied = np.full(rows, int(satisfaction))
-    intent = _bounded_int(
+    intent = bounded_int(
         50
         - 9 * (price_paid - 4)
         + 3 * (satisfied - 6)
         + 0.25 * (awareness - 55)
         + 1.5 * (quality - 6)
-        + _lookup(INCOME_INTENT, income)
+        + lookup(INCOME_INTENT, income)
         + 4 * loyalty
         + rng.normal(0, 9, rows),
         0,
         100,
     )
     spend = np.round(
-        np.maximum(0, 2 + 0.12 * intent + 1.6 * household + _lookup(INCOME_SPEND, income) + rng.normal(0, 3, rows)), 2
+        np.maximum(0, 2 + 0.12 * intent + 1.6 * household + lookup(INCOME_SPEND, income) + rng.normal(0, 3, rows)), 2
     )
-    recommend = _bounded_int(0.6 * satisfied + 0.03 * (intent - 50) + 1.2 + rng.normal(0, 1.2, rows), 0, 10)
+    recommend = bounded_int(0.6 * satisfied + 0.03 * (intent - 50) + 1.2 + rng.normal(0, 1.2, rows), 0, 10)
     return pd.DataFrame(
         {
             "Respondent ID": [f"C{i:06d}" for i in range(1, rows + 1)],
@@ -193,25 +196,6 @@ def true_effect(treatment: str, rows: int = 200_000, seed: int = 123) -> float:
 def observed_price_slope(frame: pd.DataFrame) -> float:
     """Least-squares slope of Purchase Intent on Price alone: what correlation says a euro does."""
     return float(np.polyfit(frame["Price"], frame["Purchase Intent"], 1)[0])
-
-
-def _draw_conditional(rng: np.random.Generator, parent: np.ndarray, levels: list[str], probs: dict) -> np.ndarray:
-    cumulative = np.cumsum(np.array([probs[p] for p in parent]), axis=1)
-    index = (rng.random(len(parent))[:, None] > cumulative).sum(axis=1)
-    return np.array(levels)[np.minimum(index, len(levels) - 1)]
-
-
-def _lookup(table: dict, keys: np.ndarray) -> np.ndarray:
-    return np.array([table[k] for k in keys], dtype=float)
-
-
-def _shelf_price(raw: np.ndarray) -> np.ndarray:
-    # Shelf prices end in 9: 2.49, 2.59, ...
-    return np.round(np.clip(np.round(raw, 1) - 0.01, *PRICE_RANGE), 2)
-
-
-def _bounded_int(values: np.ndarray, low: int, high: int) -> np.ndarray:
-    return np.clip(np.round(values), low, high).astype(int)
 
 
 def main() -> None:

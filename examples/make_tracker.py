@@ -86,22 +86,22 @@ def make_tracker(rows: int = 5000, seed: int = 7, price: float | None = None) ->
     rng = np.random.default_rng(seed)
     segment = rng.choice(list(SEGMENTS), size=rows, p=list(SEGMENTS.values()))
     region = rng.choice(list(REGIONS), size=rows, p=list(REGIONS.values()))
-    age_band = _draw_conditional(rng, segment, AGE_BANDS, AGE_BAND_PROBS)
-    brand = _draw_conditional(rng, segment, BRANDS, BRAND_PROBS)
-    raw_price = _lookup(BRAND_PRICE, brand) + _lookup(REGION_PRICE, region) + rng.normal(0, 0.45, rows)
-    price_paid = _price_point(raw_price) if price is None else np.full(rows, float(price))
-    awareness = _bounded_int(
-        _lookup(BRAND_AWARENESS, brand) + _lookup(AGE_AWARENESS, age_band) + rng.normal(0, 12, rows), 0, 100
+    age_band = draw_conditional(rng, segment, AGE_BANDS, AGE_BAND_PROBS)
+    brand = draw_conditional(rng, segment, BRANDS, BRAND_PROBS)
+    raw_price = lookup(BRAND_PRICE, brand) + lookup(REGION_PRICE, region) + rng.normal(0, 0.45, rows)
+    price_paid = shelf_price(raw_price, PRICE_RANGE) if price is None else np.full(rows, float(price))
+    awareness = bounded_int(
+        lookup(BRAND_AWARENESS, brand) + lookup(AGE_AWARENESS, age_band) + rng.normal(0, 12, rows), 0, 100
     )
-    satisfaction = _bounded_int(
-        7 + _lookup(BRAND_SATISFACTION, brand) - 1.5 * (price_paid - 5) + rng.normal(0, 1.2, rows), 1, 10
+    satisfaction = bounded_int(
+        7 + lookup(BRAND_SATISFACTION, brand) - 1.5 * (price_paid - 5) + rng.normal(0, 1.2, rows), 1, 10
     )
     intent = (
         45
         - 8 * (price_paid - 5)
         + 3 * (satisfaction - 7)
         + 0.4 * (awareness - 60)
-        + _lookup(SEGMENT_INTENT, segment)
+        + lookup(SEGMENT_INTENT, segment)
         + rng.normal(0, 10, rows)
     )
     return pd.DataFrame(
@@ -116,29 +116,29 @@ def make_tracker(rows: int = 5000, seed: int = 7, price: float | None = None) ->
             "Price": price_paid,
             "Awareness": awareness,
             "Satisfaction": satisfaction,
-            "Purchase Intent": _bounded_int(intent, 0, 100),
+            "Purchase Intent": bounded_int(intent, 0, 100),
             "Verbatim": _verbatims(rng, brand),
         }
     )
 
 
-def _draw_conditional(rng: np.random.Generator, parent: np.ndarray, levels: list[str], probs: dict) -> np.ndarray:
+def draw_conditional(rng: np.random.Generator, parent: np.ndarray, levels: list[str], probs: dict) -> np.ndarray:
     # Inverse-CDF draw per row: one uniform each, compared with the parent's cumulative row.
     cumulative = np.cumsum(np.array([probs[p] for p in parent]), axis=1)
     index = (rng.random(len(parent))[:, None] > cumulative).sum(axis=1)
     return np.array(levels)[np.minimum(index, len(levels) - 1)]
 
 
-def _lookup(table: dict, keys: np.ndarray) -> np.ndarray:
+def lookup(table: dict, keys: np.ndarray) -> np.ndarray:
     return np.array([table[k] for k in keys], dtype=float)
 
 
-def _price_point(raw: np.ndarray) -> np.ndarray:
+def shelf_price(raw: np.ndarray, price_range: tuple[float, float]) -> np.ndarray:
     # Shelf prices end in 9: 4.49, 4.59, ...
-    return np.round(np.clip(np.round(raw, 1) - 0.01, *PRICE_RANGE), 2)
+    return np.round(np.clip(np.round(raw, 1) - 0.01, *price_range), 2)
 
 
-def _bounded_int(values: np.ndarray, low: int, high: int) -> np.ndarray:
+def bounded_int(values: np.ndarray, low: int, high: int) -> np.ndarray:
     return np.clip(np.round(values), low, high).astype(int)
 
 

@@ -33,7 +33,8 @@ RULES = """## Rules
   `simio_idempotency_in_flight` with `Retry-After`. Keys are per tenant and kept 24 hours. A request refused by
   validation is not recorded: fix it and retry with the same key.
 - Retries: 429, 500, 502, 503 and 504 are retryable with the same key (honour `Retry-After`); 400, 401, 402, 403,
-  404 and 422 are not: fix the request first. Each problem body says `retryable`.
+  404 and 422 are not: fix the request first. A 409 depends on its code (a dataset still being built: retry;
+  a dataset whose build failed: do not). Each problem body says `retryable`.
 - Jobs: create calls answer 202 with `job_id` and `Location`. Poll `GET /v1/jobs/{job_id}` every
   `poll_interval_seconds` until `status` is `ready`, `partial` (fewer rows or conditions met in part; still
   downloadable) or `failed` (`error.code` says why).

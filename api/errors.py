@@ -143,7 +143,7 @@ REGISTRY: dict[str, ErrorSpec] = {
         409,
         "Dataset not ready",
         True,
-        "The dataset is still being cleaned and modelled.",
+        "The dataset is still being cleaned and modelled, or an edited graph of it is being refitted.",
         "Poll the dataset's job until `status` is `ready`, then retry with the same Idempotency-Key.",
     ),
     "simio_dataset_failed": ErrorSpec(

@@ -20,6 +20,8 @@ _CLOSED_BADLY = {
     WorkflowExecutionStatus.CANCELED,
 }
 GONE = frozenset({"expired", "deleted"})
+# Terminal states whose rows can be downloaded.
+DOWNLOADABLE = frozenset({"ready", "partial"})
 
 
 @dataclass(frozen=True)

@@ -141,14 +141,6 @@ def candidates(
     return {**linear, "additive_noise(gradient_boosting)": lambda: gcm.AdditiveNoiseModel(_boosted_regressor(seed))}
 
 
-def mechanism_for(column_type: str, is_root: bool) -> tuple[object, str]:
-    """The default gcm mechanism for a node and the label the fit report uses for it."""
-    if is_root:
-        return gcm.EmpiricalDistribution(), ROOT
-    label, make = next(iter(candidates(column_type, MAX_DISCRETE_VALUES + 1, 0).items()))
-    return make(), label
-
-
 def _logistic() -> object:
     # Scaling lets lbfgs converge on raw 0-100 scores without raising max_iter into the seconds.
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))

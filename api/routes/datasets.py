@@ -20,8 +20,9 @@ from api.bodies import fingerprint, read_json, validate
 from api.context import request_id_var
 from api.errors import REGISTRY, ApiError
 from api.idempotency import idempotency_key, run_once
-from api.jobs import Snapshot, dataset_view, live_snapshot
+from api.jobs import dataset_view
 from api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
+from api.lookups import live_dataset, ready_dataset
 from api.models import DatasetAccepted, GraphEditRequest, RefitAccepted, UploadFields, UploadForm
 from api.operations import Link, Operation
 from api.starts import accepted, initial_memo, start_job
@@ -99,13 +100,6 @@ async def create_dataset(request: Request) -> Response:
         await run_in_threadpool(state.storage.delete_prefix, staged)
 
 
-async def live_dataset(request: Request, tenant_id: str, dataset_id: str) -> Snapshot:
-    snap = await live_snapshot(app_state(request).temporal, dataset_workflow_id(tenant_id, dataset_id), "dataset")
-    if snap is None:
-        raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.")
-    return snap
-
-
 async def list_datasets(request: Request) -> JSONResponse:
     principal = authenticate(request, "datasets:read")
     scope = f"{principal.tenant_id}|datasets"
@@ -119,24 +113,6 @@ async def get_dataset(request: Request) -> JSONResponse:
     principal = authenticate(request, "datasets:read")
     snap = await live_dataset(request, principal.tenant_id, request.path_params["dataset_id"])
     return JSONResponse(dataset_view(snap).model_dump())
-
-
-async def ready_dataset(request: Request, tenant_id: str, dataset_id: str) -> tuple[Snapshot, dict]:
-    """The dataset and its cleaned schema, when it is ready to generate from."""
-    snap = await live_dataset(request, tenant_id, dataset_id)
-    if snap.status == "failed":
-        raise ApiError("simio_dataset_failed", f"Dataset {dataset_id!r} failed: {snap.memo.get('error_message', '')}")
-    if snap.status != "ready":
-        raise ApiError(
-            "simio_dataset_not_ready",
-            f"Dataset {dataset_id!r} is {snap.status}, not ready.",
-            headers={"Retry-After": "2"},
-        )
-    storage = app_state(request).storage
-    try:
-        return snap, await run_in_threadpool(storage.read_json, layout.schema_key(tenant_id, dataset_id))
-    except FileNotFoundError:  # removed by its retention timer a moment ago
-        raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.") from None
 
 
 async def get_schema(request: Request) -> JSONResponse:

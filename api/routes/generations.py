@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import IO
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -15,11 +16,11 @@ from api.auth import authenticate
 from api.bodies import fingerprint, read_json, validate
 from api.errors import ApiError
 from api.idempotency import idempotency_key, run_once
-from api.jobs import Snapshot, job_view, live_snapshot
+from api.jobs import DOWNLOADABLE
 from api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
-from api.models import GenerationAccepted, GenerationRequest, Job
+from api.lookups import generation_job, live_dataset, live_generation, ready_dataset
+from api.models import GenerationAccepted, GenerationRequest
 from api.operations import Link, Operation
-from api.routes.datasets import live_dataset, ready_dataset
 from api.starts import accepted, initial_memo, start_job
 from api.state import AppState, app_state
 from api.views import Generation, JobPage
@@ -54,15 +55,15 @@ async def _start_generation(
         )
     dataset, schema = await ready_dataset(request, tenant_id, dataset_id)
     model_version = int(dataset.memo.get("model_version", 1))
+    conditions = spec.conditions.model_dump()
     try:
-        parse_conditions(spec.conditions.model_dump(), schema)
+        parse_conditions(conditions, schema)
     except EngineInputError as exc:
         errors = [{"pointer": exc.pointer, "message": exc.detail}] if exc.pointer else []
         raise ApiError(exc.code, exc.detail, errors=errors) from None
     retention_hours = spec.retention_hours or state.settings.default_retention_hours
     # Without a seed, one follows from the id: a retried request resumes the same generation.
     seed = spec.seed if spec.seed is not None else int(generation_id.removeprefix("gen_"), 16) % 2**31
-    conditions = spec.conditions.model_dump()
     memo = initial_memo(
         state,
         "generation",
@@ -135,31 +136,13 @@ async def create_generation(request: Request) -> Response:
     )
 
 
-def generation_job(request: Request, tenant_id: str, snap: Snapshot) -> Job:
-    """The job view, with a fresh signed artifact URL once rows are downloadable."""
-    if snap.status not in ("ready", "partial"):
-        return job_view(snap)
-    state = app_state(request)
-    path = f"/v1/generations/{snap.memo['generation_id']}/artifact"
-    url, expires = state.signer.sign(state.settings.base_url, tenant_id, path)
-    return job_view(snap, url, datetime.fromtimestamp(expires, UTC).isoformat())
-
-
-async def live_generation(request: Request, tenant_id: str, generation_id: str) -> Snapshot:
-    workflow_id = generation_workflow_id(tenant_id, generation_id)
-    snap = await live_snapshot(app_state(request).temporal, workflow_id, "generation")
-    if snap is None:
-        raise ApiError("simio_generation_not_found", f"No generation {generation_id!r}.")
-    return snap
-
-
 async def get_generation(request: Request) -> JSONResponse:
     principal = authenticate(request, "generations:read")
     snap = await live_generation(request, principal.tenant_id, request.path_params["generation_id"])
     job = generation_job(request, principal.tenant_id, snap)
     memo = snap.memo
     report = None
-    if snap.status in ("ready", "partial"):
+    if snap.status in DOWNLOADABLE:
         key = layout.generation_report_key(principal.tenant_id, memo["generation_id"])
         with contextlib.suppress(FileNotFoundError):  # removed by its retention timer a moment ago
             report = await run_in_threadpool(app_state(request).storage.read_json, key)
@@ -188,9 +171,9 @@ async def list_generations(request: Request) -> JSONResponse:
     return JSONResponse(JobPage(data=data, next_cursor=next_cursor(request, scope, token)).model_dump())
 
 
-def _chunks(handle: object) -> Iterator[bytes]:
-    with handle:  # type: ignore[attr-defined]
-        while chunk := handle.read(256 * 1024):  # type: ignore[attr-defined]
+def _chunks(handle: IO[bytes]) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(256 * 1024):
             yield chunk
 
 
@@ -206,7 +189,7 @@ async def download_artifact(request: Request) -> Response:
     ):
         raise ApiError("simio_invalid_signature", "This download link is invalid or has expired.")
     snap = await live_generation(request, principal.tenant_id, generation_id)
-    if snap.status not in ("ready", "partial"):
+    if snap.status not in DOWNLOADABLE:
         raise ApiError("simio_artifact_not_ready", f"Generation {generation_id!r} is {snap.status}.")
     fmt = snap.memo.get("format", "csv")
     key = layout.artifact_key(principal.tenant_id, generation_id, fmt)

@@ -9,9 +9,9 @@ from api.auth import authenticate
 from api.errors import ApiError
 from api.jobs import job_view, snapshot
 from api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
+from api.lookups import generation_job
 from api.models import Job
 from api.operations import Operation
-from api.routes.generations import generation_job
 from api.state import app_state
 from api.views import JobPage
 from workflows.contracts import workflow_id_for_job

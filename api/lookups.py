@@ -1,0 +1,58 @@
+"""A tenant's live resources, looked up the way every route needs them: 404 when gone or not theirs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from api.errors import ApiError
+from api.jobs import DOWNLOADABLE, Snapshot, job_view, live_snapshot
+from api.models import Job
+from api.state import app_state
+from infra import layout
+from workflows.contracts import dataset_workflow_id, generation_workflow_id
+
+
+async def live_dataset(request: Request, tenant_id: str, dataset_id: str) -> Snapshot:
+    snap = await live_snapshot(app_state(request).temporal, dataset_workflow_id(tenant_id, dataset_id), "dataset")
+    if snap is None:
+        raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.")
+    return snap
+
+
+async def ready_dataset(request: Request, tenant_id: str, dataset_id: str) -> tuple[Snapshot, dict]:
+    """The dataset and its cleaned schema, when it is ready to generate from."""
+    snap = await live_dataset(request, tenant_id, dataset_id)
+    if snap.status == "failed":
+        raise ApiError("simio_dataset_failed", f"Dataset {dataset_id!r} failed: {snap.memo.get('error_message', '')}")
+    if snap.status != "ready":
+        raise ApiError(
+            "simio_dataset_not_ready",
+            f"Dataset {dataset_id!r} is {snap.status}, not ready.",
+            headers={"Retry-After": "2"},
+        )
+    storage = app_state(request).storage
+    try:
+        return snap, await run_in_threadpool(storage.read_json, layout.schema_key(tenant_id, dataset_id))
+    except FileNotFoundError:  # removed by its retention timer a moment ago
+        raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.") from None
+
+
+async def live_generation(request: Request, tenant_id: str, generation_id: str) -> Snapshot:
+    workflow_id = generation_workflow_id(tenant_id, generation_id)
+    snap = await live_snapshot(app_state(request).temporal, workflow_id, "generation")
+    if snap is None:
+        raise ApiError("simio_generation_not_found", f"No generation {generation_id!r}.")
+    return snap
+
+
+def generation_job(request: Request, tenant_id: str, snap: Snapshot) -> Job:
+    """The job view, with a fresh signed artifact URL once rows are downloadable."""
+    if snap.status not in DOWNLOADABLE:
+        return job_view(snap)
+    state = app_state(request)
+    path = f"/v1/generations/{snap.memo['generation_id']}/artifact"
+    url, expires = state.signer.sign(state.settings.base_url, tenant_id, path)
+    return job_view(snap, url, datetime.fromtimestamp(expires, UTC).isoformat())

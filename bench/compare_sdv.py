@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from known_models import LOADERS, Dataset  # noqa: E402
+from known_models import LOADERS, Dataset, structure_scores  # noqa: E402
 
 SAMPLE_ROWS = 100_000
 QUALITY_ROWS = 10_000
@@ -256,22 +256,11 @@ def _quality(real: pd.DataFrame, synthetic: pd.DataFrame, metadata: dict) -> tup
     return report.get_score(), quality_report(real, synthetic, kinds)["score"]
 
 
-def _structure(true_edges: list[tuple[str, str]], learned: list[tuple[str, str]]) -> tuple[int, float, float]:
-    truth, found = set(map(tuple, true_edges)), set(map(tuple, learned))
-    skeleton = {frozenset(edge) for edge in truth}
-    missing = [edge for edge in truth if edge not in found and edge[::-1] not in found]
-    extra = [edge for edge in found if frozenset(edge) not in skeleton]
-    reversed_ = [edge for edge in found if edge not in truth and frozenset(edge) in skeleton]
-    correct = len(truth & found)
-    precision = correct / len(found) if found else 0.0
-    return len(missing) + len(extra) + len(reversed_), precision, correct / len(truth) if truth else 1.0
-
-
 def _row(dataset: Dataset, model: str, quality: tuple[float, float], result: dict, edges: list | None) -> dict:
     row = {"dataset": dataset.name, "model": model, "quality": quality, "result": result, "effects": []}
     for effect, estimate in zip(dataset.effects, result.get("estimates", []), strict=False):
         row["effects"].append((effect, estimate))
-    row["structure"] = _structure(dataset.edges, edges) if edges is not None else None
+    row["structure"] = structure_scores(dataset.edges, edges) if edges is not None else None
     return row
 
 

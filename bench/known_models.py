@@ -147,6 +147,18 @@ def _exact_effect(model: object, node: str, outcome: str, low: str, high: str, l
     return shares[1] - shares[0]
 
 
+def structure_scores(true_edges: list[tuple[str, str]], learned: list) -> tuple[int, float, float]:
+    """SHD (missing + extra + reversed edges), precision and recall of a learned directed graph."""
+    truth, found = set(map(tuple, true_edges)), set(map(tuple, learned))
+    skeleton = {frozenset(edge) for edge in truth}
+    missing = [edge for edge in truth if edge not in found and edge[::-1] not in found]
+    extra = [edge for edge in found if frozenset(edge) not in skeleton]
+    reversed_ = [edge for edge in found if edge not in truth and frozenset(edge) in skeleton]
+    correct = len(truth & found)
+    precision = correct / len(found) if found else 0.0
+    return len(missing) + len(extra) + len(reversed_), precision, correct / len(truth) if truth else 1.0
+
+
 LOADERS = {
     "confounded_tracker": confounded_tracker,
     "tracker_q3": tracker_q3,

@@ -19,6 +19,7 @@ _EXPORTS = {
     "discover_graph": "engine.discovery",
     "fit_model": "engine.fitting",
     "generate_rows": "engine.sampling",
+    "validate_model": "engine.validation",
 }
 __all__ = ["EngineInputError", *_EXPORTS]
 

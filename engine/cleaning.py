@@ -6,55 +6,76 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from engine.column_types import CATEGORICAL_TYPES
 from engine.columns import Verdict, classify
+from engine.duplicates import duplicate_columns
 from engine.errors import EngineInputError
 from engine.levels import OTHER, collapse_rare, level_shares
 from engine.names import unique_names
 from engine.profile import numeric_summary
-from engine.reading import read_upload
+from engine.reading import SourceColumn, read_upload
 
 MIN_ROWS = 20
 MIN_COLUMNS = 2
-ARROW_TYPES = {"numeric": pa.float64(), "integer": pa.int64(), "categorical": pa.string(), "boolean": pa.bool_()}
+ARROW_TYPES = {
+    "numeric": pa.float64(),
+    "integer": pa.int64(),
+    "categorical": pa.string(),
+    "ordinal": pa.string(),
+    "boolean": pa.bool_(),
+}
 
 
 def clean_table(source_path: str, parquet_out: str) -> dict:
     """Read, type, rename and prune an uploaded table; write the kept columns to Parquet; return the schema."""
-    raw = read_upload(source_path)
-    if raw.num_rows < MIN_ROWS:
-        detail = f"the table has {raw.num_rows} rows; at least {MIN_ROWS} are needed"
+    source = read_upload(source_path)
+    rows = len(source[0].values) if source else 0
+    if rows < MIN_ROWS:
+        detail = f"the table has {rows} rows; at least {MIN_ROWS} are needed"
         raise EngineInputError("simio_upload_invalid", detail)
-    renamed = unique_names(raw.column_names)
+    names = unique_names([column.header for column in source])
     kept: dict[str, pa.ChunkedArray] = {}
-    columns: list[dict] = []
+    described: dict[str, dict] = {}
     dropped: list[dict] = []
     collapsed: dict[str, list[str]] = {}
-    for source_name, column in zip(raw.column_names, raw.columns, strict=True):
-        name = renamed[source_name]
-        column = _tidy(column)
-        verdict = classify(column)
+    for index, (name, raw) in enumerate(zip(names, source, strict=True)):
+        column = _tidy(raw.values)
+        verdict = classify(column, raw.level_order)
+        # An ordinal's rare ends are still points of its scale: only unordered levels fold.
         if verdict.type == "categorical":
             column, rare = collapse_rare(column)
             verdict, collapsed[name] = _recheck_after_collapse(column, verdict), rare
+        provenance = {"source_name": raw.header, "source_index": index, "name": name}
         if verdict.type is None:
-            dropped.append(
-                {"source_name": source_name, "name": name, "reason": verdict.reason, "detail": verdict.detail}
-            )
+            dropped.append(provenance | {"reason": verdict.reason, "detail": verdict.detail})
             continue
         kept[name] = column.cast(ARROW_TYPES[verdict.type])
-        columns.append(_describe(name, source_name, verdict.type, kept[name]))
+        described[name] = _describe(provenance, raw, verdict, kept[name])
+    types = {name: entry["type"] for name, entry in described.items()}
+    for name, (original, why) in duplicate_columns(kept, types).items():
+        entry, _ = described.pop(name), kept.pop(name)
+        provenance = {key: entry[key] for key in ("source_name", "source_index", "name")}
+        dropped.append(provenance | {"reason": "duplicate", "duplicate_of": original, "detail": why})
     if len(kept) < MIN_COLUMNS:
         reasons = ", ".join(f"{d['source_name']} ({d['reason']})" for d in dropped) or "none"
         detail = f"{len(kept)} usable column(s) after cleaning, at least {MIN_COLUMNS} are needed; dropped: {reasons}"
         raise EngineInputError("simio_upload_invalid", detail)
     pq.write_table(pa.table(kept), parquet_out)
     return {
-        "row_count": raw.num_rows,
-        "columns": columns,
-        "dropped": dropped,
-        "renamed": renamed,
+        "row_count": rows,
+        "columns": list(described.values()),
+        "dropped": sorted(dropped, key=lambda entry: entry["source_index"]),
+        "renamed": _renamed(source, names),
         "collapsed_levels": {name: rare for name, rare in collapsed.items() if rare and name in kept},
     }
+
+
+def _renamed(source: list[SourceColumn], names: list[str]) -> dict[str, str]:
+    # A header the file repeats maps to its first copy; source_index tells the copies apart.
+    renamed: dict[str, str] = {}
+    for column, name in zip(source, names, strict=True):
+        renamed.setdefault(column.header, name)
+    return renamed
 
 
 def _tidy(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -63,8 +84,19 @@ def _tidy(column: pa.ChunkedArray) -> pa.ChunkedArray:
         trimmed = pc.utf8_trim_whitespace(column.cast(pa.string()))
         return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
     if pa.types.is_decimal(column.type):
-        return column.cast(pa.float64())
+        column = column.cast(pa.float64())
+    if pa.types.is_floating(column.type) and _whole_numbers(column):
+        # Integers written as 55.0 (a column with gaps saved by pandas, every SPSS number) are integers.
+        return column.cast(pa.int64())
     return column
+
+
+def _whole_numbers(column: pa.ChunkedArray) -> bool:
+    present = column.drop_null()
+    if len(present) == 0:
+        return False
+    in_range = pc.all(pc.less(pc.abs(present), 2.0**53)).as_py()
+    return in_range and pc.all(pc.equal(pc.floor(present), present)).as_py()
 
 
 def _recheck_after_collapse(column: pa.ChunkedArray, verdict: Verdict) -> Verdict:
@@ -73,15 +105,18 @@ def _recheck_after_collapse(column: pa.ChunkedArray, verdict: Verdict) -> Verdic
     return Verdict(reason="constant", detail=f"every level is rarer than 1% of answers, leaving only '{OTHER}'")
 
 
-def _describe(name: str, source_name: str, column_type: str, column: pa.ChunkedArray) -> dict:
+def _describe(provenance: dict, raw: SourceColumn, verdict: Verdict, column: pa.ChunkedArray) -> dict:
     entry = {
-        "name": name,
-        "source_name": source_name,
-        "type": column_type,
+        "name": provenance["name"],
+        "source_name": raw.header,
+        "source_index": provenance["source_index"],
+        "type": verdict.type,
         "missing_share": round(column.null_count / len(column), 6),
     }
-    if column_type in ("categorical", "boolean"):
-        entry["levels"] = level_shares(column)
+    if raw.label:
+        entry["label"] = raw.label
+    if verdict.type in CATEGORICAL_TYPES:
+        entry["levels"] = level_shares(column, verdict.levels)
     else:
-        entry |= numeric_summary(column, column_type)
+        entry |= numeric_summary(column, verdict.type)
     return entry

@@ -3,4 +3,6 @@
 from __future__ import annotations
 
 NUMERIC_TYPES = ("numeric", "integer")
-CATEGORICAL_TYPES = ("categorical", "boolean")
+# Ordinals are modelled and conditioned like categories (a share per level); their order lives
+# in the schema's levels, low to high.
+CATEGORICAL_TYPES = ("categorical", "ordinal", "boolean")

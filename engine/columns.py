@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from engine.scales import scale_order
+
 MOSTLY_EMPTY_SHARE = 0.5
 # A string column is free text when at least half its answers are distinct and they read like
 # sentences; near-unique short strings are identifiers instead.
@@ -18,15 +20,19 @@ ID_DISTINCT_SHARE = 0.95
 
 @dataclass(frozen=True)
 class Verdict:
-    """Either a kept column's type or a drop reason with a human-readable detail."""
+    """Either a kept column's type (with an ordinal's levels low to high) or a drop reason and its detail."""
 
     type: str | None = None
     reason: str | None = None
     detail: str = ""
+    levels: tuple[str, ...] = ()
 
 
-def classify(column: pa.ChunkedArray) -> Verdict:
-    """Decide the modelling type of a column (strings already stripped) or why to drop it."""
+def classify(column: pa.ChunkedArray, level_order: tuple[str, ...] | None = None) -> Verdict:
+    """Decide the modelling type of a column (strings already stripped) or why to drop it.
+
+    ``level_order`` is an order the file itself declares for the column's labels (SPSS value labels).
+    """
     kind = column.type
     if pa.types.is_temporal(kind):
         return Verdict(reason="datetime_not_modelled", detail="date and time columns are not modelled yet")
@@ -41,6 +47,9 @@ def classify(column: pa.ChunkedArray) -> Verdict:
     if distinct <= 1:
         answered = "answered " if column.null_count else ""
         return Verdict(reason="constant", detail=f"every {answered}row holds {pc.min(column).as_py()!r}")
+    if level_order is not None:
+        observed = set(pc.unique(column.drop_null()).to_pylist())
+        return Verdict(type="ordinal", levels=tuple(level for level in level_order if level in observed))
     if pa.types.is_boolean(kind):
         return Verdict(type="boolean")
     if pa.types.is_integer(kind):
@@ -62,6 +71,9 @@ def _classify_strings(column: pa.ChunkedArray, distinct: int, present: int, rows
             return Verdict(reason="free_text", detail=detail)
     if distinct_share >= ID_DISTINCT_SHARE:
         return Verdict(reason="id_like", detail=f"{distinct} distinct values in {rows} rows")
+    order = scale_order(pc.unique(column.drop_null()).to_pylist())
+    if order is not None:
+        return Verdict(type="ordinal", levels=tuple(order))
     return Verdict(type="categorical")
 
 

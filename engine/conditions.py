@@ -48,7 +48,8 @@ def parse_conditions(conditions: dict | None, schema: dict) -> Conditions:
     return Conditions(categorical, numeric, mode)
 
 
-def _column(schema: dict, name: str, expected: tuple[str, ...], pointer: str) -> dict:
+def schema_column(schema: dict, name: str, pointer: str) -> dict:
+    """The cleaned schema's column of that name; a raw header or a dropped column gets a hint."""
     column = next((c for c in schema["columns"] if c["name"] == name), None)
     if column is None:
         raise EngineInputError(
@@ -56,6 +57,11 @@ def _column(schema: dict, name: str, expected: tuple[str, ...], pointer: str) ->
             f"{name!r} is not a column of the cleaned schema{_hint(schema, name)}",
             pointer,
         )
+    return column
+
+
+def _column(schema: dict, name: str, expected: tuple[str, ...], pointer: str) -> dict:
+    column = schema_column(schema, name, pointer)
     if column["type"] not in expected:
         other = "numeric" if expected == CATEGORICAL_TYPES else "categorical"
         raise _invalid(f"{name} is {column['type']}; condition it under conditions.{other}", pointer)
@@ -66,7 +72,9 @@ def _hint(schema: dict, name: str) -> str:
     """Integrators often send raw headers: name the cleaned column, or say why it was dropped."""
     dropped = next((d for d in schema.get("dropped", []) if name in (d.get("name"), d.get("source_name"))), None)
     if dropped:
-        return f"; it was dropped during cleaning ({dropped['reason']})"
+        # A dropped duplicate points at the column that holds the same answers.
+        copy = f" of {dropped['duplicate_of']!r}; use that column" if dropped.get("duplicate_of") else ""
+        return f"; it was dropped during cleaning ({dropped['reason']}{copy})"
     cleaned = schema.get("renamed", {}).get(name)
     return f"; the raw header {name!r} is the cleaned column {cleaned!r}" if cleaned else ""
 

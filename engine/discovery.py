@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -13,21 +14,46 @@ from causallearn.utils.PCUtils.BackgroundKnowledge import BackgroundKnowledge
 
 from engine.column_types import NUMERIC_TYPES
 from engine.frames import column_names
-from engine.hints import Hints, parse_hints
+from engine.hints import Hints, default_roots, parse_hints
 from engine.orientation import orient_by_order
 from engine.stability import edge_stability, graph_warnings
 
-ALPHA = 0.01
-TEST = "chisq"
-# Five quantile bins keep chi-square cells populated under conditioning sets of two or three
-# variables at a few thousand rows, while still resolving monotone effects.
+# Five quantile bins keep test cells populated under conditioning sets of two variables at a few
+# thousand rows, while still resolving monotone effects.
 BINS = 5
-# Unshielded colliders are oriented with MaxP (uc_rule=1): a triple's separating set is the one
-# with the largest p-value, not the first found. On binned survey data the first set found is often
-# a low-power depth-3 test that misses a confounder, which turns outcomes into causes of
-# demographics: on 12 draws of examples/make_tracker.py the default rule did so in 11, MaxP in
-# none. Conflicting colliders keep the one with the stronger evidence (uc_priority=3).
-COLLIDER_RULE, COLLIDER_PRIORITY = 1, 3
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The knobs of discovery; the defaults were chosen by bench/discovery_choices.py (README,
+    "Choosing the discovery default", SHD and effect paths on five known models).
+
+    - test "gsq": the G-test (likelihood ratio) kept more true edges than chi-square on the trackers
+      and tied on the bnlearn networks.
+    - max_depth 2: conditioning sets of at most two columns. A G-test given three binned columns
+      has thousands of degrees of freedom at 10k rows and too little power: its false
+      "independent" deleted true edges and seeded wrong colliders (purchase intent -> price on the
+      confounded tracker). Depth 2 lowered SHD on the confounded tracker and insurance and tied on
+      the other three; depth 1 cannot separate through two parents and was far worse.
+    - collider_rule 2 (definite MaxP, uc_priority 3): MaxP picks a triple's separating set by the
+      largest p-value, not the first found (the first-found rule made outcomes causes of
+      demographics in 11 of 12 draws of examples/make_tracker.py, MaxP in none); the definite
+      variant makes a triple a collider only when no test that conditions on its middle column
+      separates the two ends; conflicts keep the stronger evidence. It halved the reversed edges
+      on insurance and tied elsewhere.
+    - default_roots: without hints, demographic-looking columns no test contradicts go first in the
+      prior that orients what the data leave open (engine.hints.default_roots; warned about).
+    """
+
+    test: str = "gsq"
+    alpha: float = 0.01
+    max_depth: int | None = 2
+    collider_rule: int = 2
+    collider_priority: int = 3
+    default_roots: bool = True
+
+
+DEFAULT = Choices()
 # Bootstrap stability: PC reruns on half-size subsamples (drawn without replacement, as in
 # stability selection), stopped early when the time budget is spent. 0.13 s per run on the 5k tracker.
 BOOTSTRAP_RESAMPLES, BOOTSTRAP_SECONDS, BOOTSTRAP_MAX_ROWS = 10, 3.0, 5000
@@ -42,11 +68,15 @@ def discover_graph(
     hints: dict | Hints | None = None,
     bootstrap: int = BOOTSTRAP_RESAMPLES,
     bootstrap_seconds: float = BOOTSTRAP_SECONDS,
+    choices: Choices = DEFAULT,
 ) -> dict:
-    """Learn a causal DAG over the schema's columns with PC (chi-square test, alpha 0.01, stable).
+    """Learn a causal DAG over the schema's columns with stable PC (G-test on binned numbers, alpha 0.01,
+    conditioning sets of up to two columns; see Choices).
 
     ``hints`` (raw causal_hints or parsed Hints) are handed to PC as background knowledge and are
     honoured by the orientation; ``bootstrap`` resamples (0 turns it off) give each edge a stability.
+    Without hints, demographic-looking columns the data do not contradict are taken as causes where
+    the data leave a direction open (``default_roots``, with a warning).
     """
     hints = parse_hints(hints, schema)
     names = column_names(schema)
@@ -58,45 +88,55 @@ def discover_graph(
     types = {column["name"]: column["type"] for column in schema["columns"]}
     data = np.column_stack([discretise(table[name], types[name]) for name in names])
     knowledge = background_knowledge(hints)
-    edges, by_prior = learn(data, names, hints, knowledge)
+    edges, by_prior, roots = learn(data, names, hints, knowledge, choices)
     started, runs = time.perf_counter(), []
     size = min(data.shape[0] // 2, BOOTSTRAP_MAX_ROWS)
     while len(runs) < bootstrap and size >= 50 and time.perf_counter() - started < bootstrap_seconds:
         rows = rng.choice(data.shape[0], size=size, replace=False)
-        runs.append(learn(data[rows], names, hints, knowledge)[0])
+        runs.append(learn(data[rows], names, hints, knowledge, choices)[0])
     stability = edge_stability(edges, runs)
     return {
         "nodes": names,
         "edges": edges,
         "algorithm": "pc",
-        "test": TEST,
-        "alpha": ALPHA,
+        "test": choices.test,
+        "alpha": choices.alpha,
+        "max_depth": choices.max_depth,
         "rows_used": table.num_rows,
         "oriented_by_prior": by_prior,
+        "default_roots": list(roots),
         "edge_stability": stability,
         "bootstrap": {"resamples": len(runs), "rows_per_resample": size if runs else 0},
         "hints_applied": None if hints.is_empty() else hints.as_dict(),
-        "warnings": graph_warnings(names, edges, by_prior, stability, hints, _missing_required(data, names, hints)),
+        "warnings": graph_warnings(
+            names, edges, by_prior, stability, hints, _missing_required(data, names, hints, choices), roots
+        ),
     }
 
 
 def learn(
-    data: np.ndarray, names: list[str], hints: Hints, knowledge: BackgroundKnowledge | None
-) -> tuple[list[list[str]], list[list[str]]]:
-    """One PC run oriented to a DAG: (edges, edges oriented by the prior)."""
+    data: np.ndarray,
+    names: list[str],
+    hints: Hints,
+    knowledge: BackgroundKnowledge | None,
+    choices: Choices = DEFAULT,
+) -> tuple[list[list[str]], list[list[str]], tuple[str, ...]]:
+    """One PC run oriented to a DAG: (edges, edges oriented by the prior, default roots used)."""
     result = pc(
         data,
-        ALPHA,
-        TEST,
+        choices.alpha,
+        choices.test,
         stable=True,
-        uc_rule=COLLIDER_RULE,
-        uc_priority=COLLIDER_PRIORITY,
+        uc_rule=choices.collider_rule,
+        uc_priority=choices.collider_priority,
+        max_k=choices.max_depth,
         background_knowledge=knowledge,
         node_names=names,
         show_progress=False,
     )
     directed, unoriented = _split_edges(result.G.graph, names)
-    return orient_by_order(names, directed, unoriented, hints=hints)
+    roots = default_roots(names, directed) if hints.is_empty() and choices.default_roots else ()
+    return (*orient_by_order(names, directed, unoriented, hints=hints, roots=roots), roots)
 
 
 def background_knowledge(hints: Hints) -> BackgroundKnowledge | None:
@@ -115,7 +155,7 @@ def background_knowledge(hints: Hints) -> BackgroundKnowledge | None:
 
 
 def discretise(column: pa.ChunkedArray, column_type: str) -> np.ndarray:
-    """Integer codes for the chi-square test: quantile bins for numbers, one code per level otherwise."""
+    """Integer codes for the G-test (and chi-square): quantile bins for numbers, one code per level otherwise."""
     missing = column.is_null().to_numpy(zero_copy_only=False)
     if column_type in NUMERIC_TYPES:
         values = column.to_numpy(zero_copy_only=False).astype(float)
@@ -132,15 +172,15 @@ def discretise(column: pa.ChunkedArray, column_type: str) -> np.ndarray:
     return np.where(missing, codes.max() + 1, codes).astype(np.int64)
 
 
-def _missing_required(data: np.ndarray, names: list[str], hints: Hints) -> list[list[str]]:
-    # Required edges PC would not have kept: marginally independent at ALPHA.
+def _missing_required(data: np.ndarray, names: list[str], hints: Hints, choices: Choices) -> list[list[str]]:
+    # Required edges PC would not have kept: marginally independent at alpha.
     from causallearn.utils.cit import CIT
 
     if not hints.required:
         return []
-    test = CIT(data, TEST)
+    independence = CIT(data, choices.test)
     index = {name: position for position, name in enumerate(names)}
-    weak = [[a, b] for a, b in sorted(hints.required) if test(index[a], index[b], []) > ALPHA]
+    weak = [[a, b] for a, b in sorted(hints.required) if independence(index[a], index[b], []) > choices.alpha]
     return weak
 
 

@@ -1,293 +1,244 @@
 """estimate_effect: the average causal effect of setting one column on an outcome, from the fitted model.
 
 The estimate runs the very path generate_rows takes in intervene mode (both arms share the seed,
-so their noise is paired), so effects and generated rows agree. The confidence interval is a
-bootstrap over estimation: the outcome's causal ancestors are refitted on resampled seed rows and
-the effect recomputed. Without the seed table it falls back to a Monte Carlo interval, which only
+so their noise is paired), so effects and generated rows agree: the `from` arm's mean is the mean
+of a generation with the treatment fixed at `from`, the same seed and `samples` rows.
+
+The confidence interval is a bootstrap over estimation: the mechanisms of the outcome (and of its
+causal ancestors) are refitted on resampled seed rows and the effect recomputed; the interval adds
+the Monte Carlo noise of the paired arms. The learned graph is held fixed, so the interval does not
+cover a wrong graph. Without the seed table it falls back to a Monte Carlo interval, which only
 says how precisely the fitted model was simulated, and says so.
 """
 
 from __future__ import annotations
 
 import copy
-import time
+from statistics import NormalDist
 
-import networkx as nx
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from dowhy.gcm.fitting_sampling import fit_causal_model_of_target
 from threadpoolctl import threadpool_limits
 
-from engine.column_types import CATEGORICAL_TYPES, NUMERIC_TYPES
 from engine.conditions import Conditions
-from engine.errors import EngineInputError
+from engine.effect_request import EffectSpec, descendants, parse_effect_request
 from engine.frames import model_frame
-from engine.hints import resolve_column
 from engine.model_file import FittedModel, load_model
 from engine.sampling import intervened_table
 
-BOOTSTRAP, BOOTSTRAP_SAMPLES, BOOTSTRAP_SECONDS, CONFIDENCE, Z = 20, 5000, 20.0, 0.95, 1.959964
+BOOTSTRAP, BOOTSTRAP_SAMPLES = 20, 5000
+# Refit work allowed per estimate, in rows x refitted columns: fewer resamples on bigger tables (at least
+# MIN_RESAMPLES). A count from the data, never a clock, so the same request and seed give the same interval.
+BOOTSTRAP_WORK, MIN_RESAMPLES = 2_000_000, 5
 # Support: seed rows within 5% of the seed's range of a treatment value; under 2% of rows is thin.
 NEAR, THIN = 0.05, 0.02
+ESTIMAND = "E[outcome | do(treatment = to)] - E[outcome | do(treatment = from)]"
+COVERS = {
+    "bootstrap_refit": "Estimation uncertainty of the fitted mechanisms (the outcome and its causal ancestors refitted "
+    "on bootstrap resamples of the seed rows) plus the Monte Carlo noise of the sampled units. The learned graph is "
+    "held fixed: a missing or reversed edge is not covered.",
+    "monte_carlo": "Only the Monte Carlo noise of the sampled units: how precisely the fitted model was simulated, "
+    "not how well it was estimated (no seed rows were available to refit on).",
+    "exact_zero": "Nothing to cover: the graph has no directed path from the treatment to the outcome, so the "
+    "effect is exactly zero under this model.",
+}
 
 
 def estimate_effect(
-    model_path: str,
-    treatment: dict,
-    outcome: str,
-    *,
-    by: str | None = None,
-    seed: int = 0,
-    samples: int = 20000,
-    outcome_level: str | None = None,
-    seed_parquet: str | None = None,
-    bootstrap: int = BOOTSTRAP,
+    model_path: str, request: dict, *, seed_parquet: str | None = None, bootstrap: int = BOOTSTRAP
 ) -> dict:
-    """E[outcome | do(treatment=to)] - E[outcome | do(treatment=from)], overall and per level of ``by``.
+    """E[outcome | do(treatment=to)] - E[outcome | do(treatment=from)], overall and per level of ``segment_by``.
 
-    treatment is {"column": c, "from": a, "to": b} (numbers, or levels of a categorical column).
-    A categorical outcome needs ``outcome_level``; the effect is then a change of that level's share.
+    ``request`` is the API's body: {"treatment": {"column", "from", "to"}, "outcome", "outcome_level",
+    "segment_by", "samples", "seed", "confidence_level"} (see engine.effect_request). A categorical or
+    boolean outcome's effect is the change in the share of ``outcome_level``.
     """
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 100:
-        raise EngineInputError("simio_invalid_field", "samples must be an integer of at least 100", "/samples")
     model = load_model(model_path)
-    schema, dag = model.schema, _dag(model)
-    columns = {column["name"]: column for column in schema["columns"]}
-    name, arms = _treatment(treatment, schema, columns)
-    target = resolve_column(outcome, schema, "/outcome")
-    if target == name:
-        raise EngineInputError("simio_invalid_field", "the outcome must differ from the treatment column", "/outcome")
-    level = _outcome_level(columns[target], outcome_level)
-    segment = _segment(by, schema, columns, dag, name)
-    estimate = _contrast(model, arms, target, level, segment, samples, seed)
+    spec = parse_effect_request(request, model.schema, model.graph)
+    columns = {column["name"]: column for column in model.schema["columns"]}
+    arms = tuple(_arm(spec, value) for value in spec.values().values())
+    estimate = _contrast(model, arms, spec, spec.samples, spec.seed)
+    frame = model_frame(seed_parquet, model.schema) if seed_parquet else None
+    connected = bool(spec.paths)
+    replicates = _bootstrap(model, arms, spec, frame, bootstrap) if connected else []
+    z = NormalDist().inv_cdf(0.5 + spec.confidence_level / 2)
+    method = "exact_zero" if not connected else "bootstrap_refit" if len(replicates) >= 2 else "monte_carlo"
+    overall = _figures(estimate, [r["effect"] for r in replicates], z, connected)
     result = {
-        "treatment": {"column": name, "from": treatment["from"], "to": treatment["to"]},
-        "outcome": target,
-        "outcome_level": level,
-        "estimand": "E[outcome | do(treatment = to)] - E[outcome | do(treatment = from)]",
-        "effect": estimate["effect"],
-        "arms": estimate["arms"],
-        "samples": samples,
-        "seed": seed,
-        "support": _support(model, columns[name], treatment, None),
+        "treatment": {"column": spec.treatment, **spec.values()},
+        "outcome": spec.outcome,
+        "outcome_level": spec.outcome_level,
+        "segment_by": spec.segment_by,
+        "estimand": ESTIMAND,
+        **overall,
+        "confidence_level": spec.confidence_level,
+        "method": method,
+        "resamples": len(replicates),
+        "interval_covers": COVERS[method],
+        "arms": {key: {"value": value, **estimate["arms"][key]} for key, value in spec.values().items()},
+        "support": _support(model, columns[spec.treatment], spec, frame),
+        "graph_path": spec.paths,
+        "note": None,
+        "samples": spec.samples,
+        "seed": spec.seed,
         "warnings": [],
     }
-    if target not in nx.descendants(dag, name):
-        result["warnings"].append(f"{target} is not caused by {name} in the graph, so the effect is zero by design")
-    replicates = _bootstrap(model, dag, arms, target, level, segment, seed, seed_parquet, bootstrap)
-    result["confidence_interval"] = _interval(estimate["effect"], estimate["paired"], [r["effect"] for r in replicates])
-    if segment is not None:
-        frame = model_frame(seed_parquet, schema) if seed_parquet else None
-        result["by"] = segment
-        result["segments"] = {
-            value: {
-                "effect": figures["effect"],
-                "rows": figures["rows"],
-                "confidence_interval": _interval(
-                    figures["effect"],
-                    figures["paired"],
+    if not connected:
+        result["note"] = (
+            f"{spec.outcome} is not a descendant of {spec.treatment} in this model's graph, so setting "
+            f"{spec.treatment} cannot change it and the effect is exactly 0. If you know it does, add the edge "
+            "(PATCH .../graph)."
+        )
+    if spec.segment_by is not None:
+        result["segments"] = [
+            {
+                "level": value,
+                **_figures(
+                    figures,
                     [r["segments"][value]["effect"] for r in replicates if value in r["segments"]],
+                    z,
+                    connected,
                 ),
+                "units": figures["units"],
                 "support": _support(
-                    model, columns[name], treatment, None if frame is None else frame[frame[segment] == value]
+                    model,
+                    columns[spec.treatment],
+                    spec,
+                    None if frame is None else frame[frame[spec.segment_by] == value],
                 ),
             }
             for value, figures in estimate["segments"].items()
-        }
-    for entry in result["support"].values():
-        if isinstance(entry, dict) and entry.get("level") in ("thin", "none"):
-            result["warnings"].append(
-                f"little seed data near {name} = {entry['value']}: the effect leans on extrapolation"
-            )
+        ]
+    if not result["support"]["in_support"]:
+        result["warnings"].append(
+            f"a value of {spec.treatment} lies outside what the seed holds: the effect leans on extrapolation"
+        )
+    elif result["support"]["level"] == "thin":
+        result["warnings"].append(f"few seed rows near a value of {spec.treatment}: the effect leans on extrapolation")
     return result
 
 
-def _treatment(treatment: object, schema: dict, columns: dict) -> tuple[str, tuple[Conditions, Conditions]]:
-    if not isinstance(treatment, dict) or set(treatment) != {"column", "from", "to"}:
-        raise EngineInputError("simio_invalid_field", 'treatment is {"column": c, "from": a, "to": b}', "/treatment")
-    name = resolve_column(treatment["column"], schema, "/treatment/column")
-    column = columns[name]
-    arms = []
-    for key in ("from", "to"):
-        value = treatment[key]
-        if column["type"] in NUMERIC_TYPES:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-                raise EngineInputError("simio_invalid_field", f"{key} must be a number for {name}", f"/treatment/{key}")
-            arms.append(Conditions(numeric={name: (float(value), float(value))}))
-        else:
-            levels = [str(level["value"]) for level in column["levels"]]
-            label = str(value).lower() if column["type"] == "boolean" else value
-            if label not in levels:
-                raise EngineInputError(
-                    "simio_unknown_condition_level",
-                    f"{value!r} is not a level of {name}; levels are {', '.join(sorted(levels))}",
-                    f"/treatment/{key}",
-                )
-            arms.append(Conditions(categorical={name: {label: 1.0}}))
-    return name, (arms[0], arms[1])
+def _arm(spec: EffectSpec, value: float | str) -> Conditions:
+    if spec.numeric:
+        return Conditions(numeric={spec.treatment: (float(value), float(value))})
+    return Conditions(categorical={spec.treatment: {str(value): 1.0}})
 
 
-def _outcome_level(column: dict, level: str | None) -> str | None:
-    if column["type"] in NUMERIC_TYPES:
-        return None
-    levels = [str(item["value"]) for item in column["levels"]]
-    if level not in levels:
-        detail = f"{column['name']} is {column['type']}: name one of its levels ({', '.join(sorted(levels))})"
-        raise EngineInputError("simio_invalid_field", detail, "/outcome_level")
-    return level
-
-
-def _segment(by: str | None, schema: dict, columns: dict, dag: nx.DiGraph, treatment: str) -> str | None:
-    if by is None:
-        return None
-    name = resolve_column(by, schema, "/by")
-    if columns[name]["type"] not in CATEGORICAL_TYPES:
-        raise EngineInputError("simio_invalid_field", f"by must be a categorical column; {name} is not", "/by")
-    if name == treatment or name in nx.descendants(dag, treatment):
-        detail = f"{name} is affected by {treatment}, so its segments differ between the arms; pick another column"
-        raise EngineInputError("simio_invalid_field", detail, "/by")
-    return name
-
-
-def _contrast(
-    model: FittedModel,
-    arms: tuple[Conditions, Conditions],
-    target: str,
-    level: str | None,
-    segment: str | None,
-    samples: int,
-    seed: int,
-) -> dict:
+def _contrast(model: FittedModel, arms: tuple, spec: EffectSpec, samples: int, seed: int) -> dict:
     tables = [intervened_table(model, arm, samples, seed) for arm in arms]
-    values = [_outcome_values(table, target, level) for table in tables]
-    paired = values[1] - values[0]
-    figures = {
-        "effect": _round(np.nanmean(values[1]) - np.nanmean(values[0])),
-        "arms": {"from": {"mean": _round(np.nanmean(values[0]))}, "to": {"mean": _round(np.nanmean(values[1]))}},
-        "paired": paired,
-        "segments": {},
-    }
-    if segment is not None:
-        # segment is not caused by the treatment, and both arms share their noise: same label per row.
-        labels = tables[0][segment].cast(pa.string()).fill_null("").to_numpy(zero_copy_only=False)
+    values = [_outcome_values(table, spec.outcome, spec.outcome_level) for table in tables]
+    figures = _pair(values[0], values[1])
+    figures["arms"] = {"from": {"mean": _round(np.nanmean(values[0]))}, "to": {"mean": _round(np.nanmean(values[1]))}}
+    figures["segments"] = {}
+    if spec.segment_by is not None:
+        # segment_by is not caused by the treatment, and both arms share their noise: same label per unit.
+        labels = tables[0][spec.segment_by].cast(pa.string()).fill_null("").to_numpy(zero_copy_only=False)
         for value in sorted(set(labels) - {""}):
             inside = labels == value
-            effect = np.nanmean(values[1][inside]) - np.nanmean(values[0][inside])
-            figures["segments"][value] = {"effect": _round(effect), "rows": int(inside.sum()), "paired": paired[inside]}
+            figures["segments"][value] = _pair(values[0][inside], values[1][inside])
     return figures
+
+
+def _pair(reference: np.ndarray, alternative: np.ndarray) -> dict:
+    paired = alternative - reference
+    present = paired[~np.isnan(paired)]
+    noise = float(present.std(ddof=1) / np.sqrt(len(present))) if len(present) > 1 else 0.0
+    return {"effect": np.nanmean(alternative) - np.nanmean(reference), "noise": noise, "units": int(len(paired))}
 
 
 def _outcome_values(table: pa.Table, target: str, level: str | None) -> np.ndarray:
     if level is None:
         return table[target].to_numpy(zero_copy_only=False).astype(float)
     labels = table[target].cast(pa.string()).to_numpy(zero_copy_only=False)
-    return (labels == level).astype(float)
+    # A missing answer is neither the level nor another one: left out of the share, as in the seed's shares.
+    return np.where(pc.is_null(table[target]).to_numpy(zero_copy_only=False), np.nan, labels == level)
 
 
-def _bootstrap(
-    model: FittedModel,
-    dag: nx.DiGraph,
-    arms: tuple,
-    target: str,
-    level: str | None,
-    segment: str | None,
-    seed: int,
-    seed_parquet: str | None,
-    resamples: int,
-) -> list[dict]:
-    if seed_parquet is None or resamples <= 0:
+def _bootstrap(model: FittedModel, arms: tuple, spec: EffectSpec, frame: object, resamples: int) -> list[dict]:
+    if frame is None or resamples <= 0:
         return []
-    frame = model_frame(seed_parquet, model.schema)
-    refit = [node for node in nx.topological_sort(dag) if node == target or node in nx.ancestors(dag, target)]
-    if segment is not None:
-        refit += [node for node in nx.ancestors(dag, segment) | {segment} if node not in refit]
+    edges = [tuple(edge) for edge in model.graph["edges"]]
+    reversed_edges = [(child, parent) for parent, child in edges]
+    # Only mechanisms the outcome (or the segment labels) depend on can move the estimate.
+    needed = {spec.outcome, *descendants(reversed_edges, spec.outcome)}
+    if spec.segment_by is not None:
+        needed |= {spec.segment_by, *descendants(reversed_edges, spec.segment_by)}
+    refit = [node for node in model.graph["nodes"] if node in needed]
     # Small models: thread pools cost more than they save (see engine.fitting).
     with threadpool_limits(limits=1):
-        return _replicates(model, frame, refit, arms, target, level, segment, seed, resamples)
+        return _replicates(model, frame, refit, arms, spec, resamples)
 
 
 def _replicates(
-    model: FittedModel,
-    frame: object,
-    refit: list[str],
-    arms: tuple,
-    target: str,
-    level: str | None,
-    segment: str | None,
-    seed: int,
-    resamples: int,
+    model: FittedModel, frame: object, refit: list[str], arms: tuple, spec: EffectSpec, resamples: int
 ) -> list[dict]:
-    rng = np.random.default_rng(seed)
-    replicates, started = [], time.perf_counter()
-    for index in range(resamples):
-        if time.perf_counter() - started > BOOTSTRAP_SECONDS:
-            break
+    rng = np.random.default_rng(spec.seed)
+    affordable = max(MIN_RESAMPLES, BOOTSTRAP_WORK // (len(frame) * max(1, len(refit))))
+    replicates = []
+    for index in range(min(resamples, affordable)):
         resampled = frame.iloc[rng.integers(0, len(frame), size=len(frame))].reset_index(drop=True)
         scm = copy.deepcopy(model.scm)
-        np.random.seed(seed + 1 + index)
+        np.random.seed(spec.seed + 1 + index)
         for node in refit:
             fit_causal_model_of_target(scm, node, resampled)
         again = FittedModel(scm, model.schema, model.graph, model.seed_values)
-        replicates.append(_contrast(again, arms, target, level, segment, BOOTSTRAP_SAMPLES, seed + 1 + index))
+        replicates.append(_contrast(again, arms, spec, min(spec.samples, BOOTSTRAP_SAMPLES), spec.seed + 1 + index))
     return replicates
 
 
-def _interval(effect: float | None, paired: np.ndarray, effects: list[float]) -> dict:
-    # Normal interval around the estimate (so it always holds the figure the rows agree with): the
-    # spread of effects refitted on resampled seed rows plus the simulation noise of the paired arms.
-    present = paired[~np.isnan(paired)]
-    simulation = present.std(ddof=1) / np.sqrt(len(present)) if len(present) > 1 else 0.0
-    refitted = len(effects) >= 2
-    spread = float(np.std(effects, ddof=1)) if refitted else 0.0
-    half = Z * np.sqrt(spread**2 + simulation**2)
-    centre = np.nan if effect is None else effect
-    return {
-        "level": CONFIDENCE,
-        "low": _round(centre - half),
-        "high": _round(centre + half),
-        # monte_carlo: simulation noise only, not estimation uncertainty (no seed table was given).
-        "method": "bootstrap_refit" if refitted else "monte_carlo",
-        "resamples": len(effects) if refitted else 0,
-    }
+def _figures(estimate: dict, effects: list[float], z: float, connected: bool) -> dict:
+    """Estimate and normal interval around it (so it always holds the figure the rows agree with)."""
+    if not connected:
+        return {"estimate": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+    spread = float(np.std(effects, ddof=1)) if len(effects) >= 2 else 0.0
+    half = z * np.sqrt(spread**2 + estimate["noise"] ** 2)
+    centre = estimate["effect"]
+    return {"estimate": _round(centre), "ci_low": _round(centre - half), "ci_high": _round(centre + half)}
 
 
-def _support(model: FittedModel, column: dict, treatment: dict, rows: object) -> dict:
-    """Whether the seed holds rows at (or near) each treatment value: good, thin or none."""
+def _support(model: FittedModel, column: dict, spec: EffectSpec, rows: object) -> dict:
+    """Whether the seed holds rows at (or near) each treatment value, and how many.
+
+    Numeric: a value is in support inside the seed's observed range; "near" is within 5% of that
+    range. Categorical: the level must occur; its share is the share of rows "at" it. `level` is
+    good, thin (under 2% of seed rows at or near a value) or none (outside the seed).
+    """
     name = column["name"]
-    support = {}
-    for key in ("from", "to"):
-        value = treatment[key]
-        if column["type"] in NUMERIC_TYPES:
-            if rows is None:
-                values, counts = model.seed_values[name]
-            else:
-                values, counts = np.unique(rows[name].to_numpy(dtype=float), return_counts=True)
-            if not counts.sum():
-                support[key] = {"value": value, "within_seed_range": False, "near_share": 0.0, "level": "none"}
-                continue
-            window = NEAR * ((column["max"] - column["min"]) or 1.0)
-            near = float(counts[np.abs(values - value) <= window].sum() / counts.sum())
-            inside = bool(values.min() <= value <= values.max())
-            level = "none" if not inside else "thin" if near < THIN else "good"
-            support[key] = {"value": value, "within_seed_range": inside, "near_share": round(near, 6), "level": level}
+    window = NEAR * ((column["max"] - column["min"]) or 1.0) if spec.numeric else None
+    arms = {}
+    for key, value in spec.values().items():
+        if spec.numeric:
+            values, counts = (
+                model.seed_values[name]
+                if rows is None
+                else np.unique(rows[name].to_numpy(dtype=float), return_counts=True)
+            )
+            total = counts.sum()
+            share = float(counts[np.abs(values - value) <= window].sum() / total) if total else 0.0
+            inside = bool(total and values.min() <= value <= values.max())
         else:
-            label = str(value).lower() if column["type"] == "boolean" else value
             if rows is None:
-                share = next(item["share"] for item in column["levels"] if str(item["value"]) == label)
+                share = next(float(item["share"]) for item in column["levels"] if str(item["value"]) == value)
             else:
-                share = float((rows[name].astype(str) == label).mean()) if len(rows) else 0.0
-            level = "none" if share == 0 else "thin" if share < THIN else "good"
-            support[key] = {"value": value, "seed_share": round(share, 6), "level": level}
-    levels = [entry["level"] for entry in support.values()]
-    support["level"] = "none" if "none" in levels else "thin" if "thin" in levels else "good"
-    return support
-
-
-def _dag(model: FittedModel) -> nx.DiGraph:
-    dag = nx.DiGraph()
-    dag.add_nodes_from(model.graph["nodes"])
-    dag.add_edges_from(tuple(edge) for edge in model.graph["edges"])
-    return dag
+                share = float((rows[name].astype(str) == value).mean()) if len(rows) else 0.0
+            inside = share > 0
+        level = "none" if not inside else "thin" if share < THIN else "good"
+        arms[key] = {
+            "value": value,
+            "in_seed_range": inside,
+            "share_of_seed_rows_at_or_near": round(share, 6),
+            "level": level,
+        }
+    levels = [entry["level"] for entry in arms.values()]
+    return {
+        "in_support": "none" not in levels,
+        "level": "none" if "none" in levels else "thin" if "thin" in levels else "good",
+        "share_of_seed_rows_at_or_near": min(entry["share_of_seed_rows_at_or_near"] for entry in arms.values()),
+        "near_window": None if window is None else round(window, 6),
+        **arms,
+    }
 
 
 def _round(value: float) -> float | None:

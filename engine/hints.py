@@ -18,6 +18,11 @@ from dataclasses import dataclass, field
 from engine.errors import EngineInputError
 
 Edge = tuple[str, str]
+# Column-name words of who a respondent is: such columns are usually causes, rarely effects.
+DEMOGRAPHIC_WORDS = frozenset(
+    "age gender sex region country state city income education ethnicity race marital household generation "
+    "segment".split()
+)
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,19 @@ def parse_hints(hints: dict | Hints | None, schema: dict) -> Hints:
     return Hints(tiers, frozenset(forbidden), frozenset(required))
 
 
+def looks_demographic(name: str) -> bool:
+    """A cleaned column name holding a demographic word (``age_band``, ``income``, ``region``...)."""
+    return bool(DEMOGRAPHIC_WORDS & set(name.lower().split("_")))
+
+
+def default_roots(names: list[str], directed: list[Edge]) -> tuple[str, ...]:
+    """The default causes used when no hints are given: demographic-looking columns the data do not
+    contradict, i.e. that no independence test pointed an arrow into from a non-demographic column."""
+    candidates = [name for name in names if looks_demographic(name)]
+    caused = {target for source, target in directed if target in candidates and source not in candidates}
+    return tuple(name for name in candidates if name not in caused)
+
+
 def resolve_column(name: object, schema: dict, pointer: str) -> str:
     """The cleaned name of a column given by cleaned name or raw header."""
     names = [column["name"] for column in schema["columns"]]
@@ -93,6 +111,9 @@ def resolve_column(name: object, schema: dict, pointer: str) -> str:
         if cleaned in names:
             return cleaned
         dropped = next((d for d in schema.get("dropped", []) if name in (d.get("name"), d.get("source_name"))), None)
+        # A dropped exact copy of a kept column means that column: the hint still says something true.
+        if dropped and dropped.get("duplicate_of") in names:
+            return dropped["duplicate_of"]
         if dropped:
             raise _invalid(f"{name!r} was dropped during cleaning ({dropped['reason']}) and is not modelled", pointer)
     raise _invalid(f"{name!r} is not a column of the cleaned schema; columns are {', '.join(names)}", pointer)

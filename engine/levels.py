@@ -18,11 +18,13 @@ def level_counts(column: pa.ChunkedArray) -> dict[str, int]:
     return dict(sorted(pairs, key=lambda pair: (-pair[1], pair[0])))
 
 
-def level_shares(column: pa.ChunkedArray) -> list[dict]:
-    """Levels with their share of the non-missing answers, sorted by share descending."""
+def level_shares(column: pa.ChunkedArray, order: tuple[str, ...] = ()) -> list[dict]:
+    """Levels with their share of the non-missing answers: in ``order`` (an ordinal's, low to high)
+    when given, else by share descending."""
     counts = level_counts(column)
     total = sum(counts.values())
-    return [{"value": value, "share": round(count / total, 6)} for value, count in counts.items()]
+    values = [value for value in order if value in counts] or list(counts)
+    return [{"value": value, "share": round(counts[value] / total, 6)} for value in values]
 
 
 def collapse_rare(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, list[str]]:

@@ -19,15 +19,18 @@ def snake_case(raw: str) -> str:
     return _NON_WORD.sub("_", ascii_text.lower()).strip("_") or "column"
 
 
-def unique_names(raw_headers: list[str]) -> dict[str, str]:
-    """Map every raw header to a distinct snake_case name, suffixing repeats with _2, _3, ..."""
+def unique_names(raw_headers: list[str]) -> list[str]:
+    """A distinct snake_case name per header, in order, suffixing repeats with _2, _3, ...
+
+    Positional, not a mapping: a file may repeat a header ("Q1" twice), and each copy needs a name.
+    """
     taken: set[str] = set()
-    mapping: dict[str, str] = {}
+    names: list[str] = []
     for raw in raw_headers:
         base = snake_case(raw)
         name, suffix = base, 2
         while name in taken:
             name, suffix = f"{base}_{suffix}", suffix + 1
         taken.add(name)
-        mapping[raw] = name
-    return mapping
+        names.append(name)
+    return names

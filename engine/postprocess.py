@@ -35,7 +35,7 @@ def _numbers(values: np.ndarray, column: dict, bounds: tuple | None, rng: np.ran
         if column["type"] == "numeric":
             decimals = max(decimals, decimal_places(np.array([low, high])))
     numbers = np.clip(values.astype(float), low, high)
-    missing = None if bounds is not None else _gaps(len(numbers), column["missing_share"], rng)
+    missing = None if bounds is not None else _gaps(numbers, column, rng)
     if column["type"] == "integer":
         return pa.array(np.round(numbers).astype(np.int64), type=pa.int64(), mask=missing)
     return pa.array(np.round(numbers, decimals), type=pa.float64(), mask=missing)
@@ -49,10 +49,22 @@ def _labels(values: np.ndarray, column_type: str) -> pa.Array:
     return pa.array(values.astype(str), type=pa.string(), mask=missing)
 
 
-def _gaps(rows: int, share: float, rng: np.random.Generator) -> np.ndarray | None:
-    count = int(round(share * rows))
+def _gaps(numbers: np.ndarray, column: dict, rng: np.random.Generator) -> np.ndarray | None:
+    """The seed's share of gaps, on the rows holding the seed's median first.
+
+    The model is fitted with a number's gaps filled by its median (engine.frames), so it draws
+    that value about as often as the seed had gaps on top of the real answers there: blanking those
+    rows first gives the seed's distribution back instead of a spike at the median.
+    """
+    rows = len(numbers)
+    count = int(round(column["missing_share"] * rows))
     if count == 0:
         return None
+    median = column["quantiles"]["p50"]
+    # The schema's median is rounded to 6 decimals.
+    at_fill = np.abs(numbers - median) <= 1e-6 * max(1.0, abs(median))
+    order = rng.permutation(rows)
+    order = order[np.argsort(~at_fill[order], kind="stable")]
     mask = np.zeros(rows, dtype=bool)
-    mask[rng.choice(rows, size=count, replace=False)] = True
+    mask[order[:count]] = True
     return mask

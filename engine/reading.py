@@ -1,56 +1,128 @@
-"""Reading an uploaded table (CSV or Parquet) into Arrow with DuckDB's sniffer."""
+"""Reading an upload (CSV, Parquet, Arrow IPC or SPSS .sav) into columns that keep their raw headers.
+
+The format is told by the file's first bytes, never by its name: uploads reach the engine as
+storage keys without the client's filename.
+"""
 
 from __future__ import annotations
+
+import codecs
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from engine.errors import EngineInputError
 
-# Spellings survey exports use for "no answer"; the empty string is DuckDB's default.
-NULL_STRINGS = ["", "NA", "N/A", "n/a", "#N/A", "NULL", "null", "None", "NaN", "nan"]
+# Spellings exports use for "no answer"; the empty string is DuckDB's default. "None" is not
+# one of them: it is a survey answer ("Which brands do you buy? None"). A column whose other
+# cells are all numbers is the exception, where "None" is Python's spelling of a gap.
+NULL_STRINGS = ["", "NA", "N/A", "n/a", "#N/A", "NULL", "null", "NaN", "nan"]
+PYTHON_NONE = "None"
 # Tried in order: UTF-8 (with or without BOM, which DuckDB strips) first, then the
-# single-byte encoding spreadsheets on European desktops still write.
+# single-byte encoding spreadsheets on European desktops still write. UTF-16 is told by its BOM.
 ENCODINGS = ("utf-8", "latin-1")
+MAGIC = {b"PAR1": "parquet", b"ARROW1": "arrow", b"$FL2": "spss", b"$FL3": "spss"}
 
 
-def read_upload(path: str) -> pa.Table:
-    """Read a CSV or Parquet file into an Arrow table, raising EngineInputError if unreadable."""
+@dataclass(frozen=True)
+class SourceColumn:
+    """One column as uploaded: its raw header, its values, and what the file itself declares about it."""
+
+    header: str
+    values: pa.ChunkedArray
+    # The question text, when the file carries one (SPSS variable labels).
+    label: str | None = None
+    # Ordinal levels low to high, when the file declares their order (SPSS value labels, an
+    # ordered dictionary in Parquet or Arrow).
+    level_order: tuple[str, ...] | None = None
+
+
+def upload_format(path: str) -> str:
+    """Which reader the file needs: parquet, arrow, spss, or csv for anything else (tried as text)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(6)
+    except OSError as exc:
+        raise EngineInputError("simio_upload_invalid", f"cannot open the upload: {exc}") from exc
+    return next((kind for magic, kind in MAGIC.items() if head.startswith(magic)), "csv")
+
+
+def read_upload(path: str) -> list[SourceColumn]:
+    """The upload's columns in file order, raising EngineInputError if it is not a readable table."""
+    kind = upload_format(path)
+    if kind == "spss":
+        # Imported here so CSV and Parquet uploads never load the SPSS reader.
+        from engine.spss import read_sav
+
+        return [replace(column, values=_finite_only(column.values)) for column in read_sav(path)]
     con = duckdb.connect()
     try:
-        if _is_parquet(path):
+        orders: list[tuple[str, ...] | None] = []
+        if kind == "parquet":
             table = con.sql("SELECT * FROM read_parquet($path)", params={"path": path}).to_arrow_table()
+            declared = pq.read_schema(path)
+            headers = declared.names
+            if any(_is_ordered(field.type) for field in declared):
+                orders = _declared_orders(pq.read_table(path))
+        elif kind == "arrow":
+            raw = pa.ipc.open_file(path).read_all()
+            # Through DuckDB so dictionary and decimal columns arrive as plain types, as from Parquet.
+            table, headers, orders = con.from_arrow(raw).to_arrow_table(), raw.column_names, _declared_orders(raw)
         else:
-            table = _read_csv(con, path)
-        return _finite_only(table)
-    except duckdb.Error as exc:
+            table, headers = _read_csv(con, path)
+    except (duckdb.Error, pa.ArrowInvalid, UnicodeError) as exc:
         first_line = str(exc).splitlines()[0]
         raise EngineInputError("simio_upload_invalid", f"the file is not a readable table ({first_line})") from exc
     finally:
         con.close()
+    # DuckDB de-duplicates repeated headers (Q1, Q1_1); the schema names what the file said.
+    if len(headers) != table.num_columns:
+        headers = table.column_names
+    orders = orders if len(orders) == table.num_columns else [None] * table.num_columns
+    return [
+        SourceColumn(header, _finite_only(column), level_order=order)
+        for header, column, order in zip(headers, table.columns, orders, strict=True)
+    ]
 
 
-def _finite_only(table: pa.Table) -> pa.Table:
+def _is_ordered(kind: pa.DataType) -> bool:
+    return pa.types.is_dictionary(kind) and kind.ordered
+
+
+def _declared_orders(table: pa.Table) -> list[tuple[str, ...] | None]:
+    """Level orders the file declares: ordered dictionaries, which is how pandas saves an ordered categorical."""
+    table = table.unify_dictionaries()
+    return [
+        tuple(str(value) for value in column.chunk(0).dictionary.to_pylist())
+        if _is_ordered(column.type) and column.num_chunks
+        else None
+        for column in table.columns
+    ]
+
+
+def _finite_only(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """inf and NaN cells are no answer: treat them as missing rather than let them poison every statistic."""
-    for index, field in enumerate(table.schema):
-        if pa.types.is_floating(field.type):
-            column = table.column(index)
-            table = table.set_column(index, field, pc.if_else(pc.is_finite(column), column, None))
-    return table
+    if pa.types.is_floating(column.type):
+        return pc.if_else(pc.is_finite(column), column, None)
+    return column
 
 
-def _is_parquet(path: str) -> bool:
-    if path.lower().endswith(".parquet"):
-        return True
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(4) == b"PAR1"
-    except OSError as exc:
-        raise EngineInputError("simio_upload_invalid", f"cannot open the upload: {exc}") from exc
-
-
-def _read_csv(con: duckdb.DuckDBPyConnection, path: str) -> pa.Table:
+def _read_csv(con: duckdb.DuckDBPyConnection, path: str) -> tuple[pa.Table, list[str]]:
+    with open(path, "rb") as handle:
+        utf16 = handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    if utf16:
+        # DuckDB's CSV reader reads no big-endian UTF-16: Excel's "Unicode text" is re-encoded first.
+        with tempfile.TemporaryDirectory() as folder:
+            utf8 = str(Path(folder) / "upload.csv")
+            with open(path, encoding="utf-16", newline="") as source, open(utf8, "w", encoding="utf-8") as target:
+                shutil.copyfileobj(source, target)
+            return _read_csv_as(con, utf8, "utf-8")
     for encoding in ENCODINGS[:-1]:
         try:
             return _read_csv_as(con, path, encoding)
@@ -60,15 +132,42 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: str) -> pa.Table:
     return _read_csv_as(con, path, ENCODINGS[-1])
 
 
-def _read_csv_as(con: duckdb.DuckDBPyConnection, path: str, encoding: str) -> pa.Table:
+def _read_csv_as(con: duckdb.DuckDBPyConnection, path: str, encoding: str) -> tuple[pa.Table, list[str]]:
     params = {"path": path, "encoding": encoding}
-    sniffed = con.sql("SELECT delimiter FROM sniff_csv($path, encoding=$encoding)", params=params)
-    (delimiter,) = sniffed.fetchall()[0]
+    sniffed = con.sql("SELECT Delimiter, SkipRows FROM sniff_csv($path, encoding=$encoding)", params=params)
+    delimiter, skip = sniffed.fetchall()[0]
     # Semicolon-separated files come from locales that write 3,49 for 3.49.
     decimal = "," if delimiter == ";" else "."
     query = (
         "SELECT * FROM read_csv($path, encoding=$encoding, header=true, sample_size=-1, "
         "nullstr=$nulls, decimal_separator=$decimal)"
     )
-    params |= {"nulls": NULL_STRINGS, "decimal": decimal}
-    return con.sql(query, params=params).to_arrow_table()
+    table = con.sql(query, params=params | {"nulls": NULL_STRINGS, "decimal": decimal}).to_arrow_table()
+    for index, column in enumerate(table.columns):
+        if pa.types.is_string(column.type):
+            table = table.set_column(index, table.field(index).name, _none_in_numbers(column, decimal))
+    # The header row as written, read as data: the table above has repeated headers renamed (Q1, Q1_1).
+    header_query = (
+        "SELECT * FROM read_csv($path, encoding=$encoding, header=false, all_varchar=true, sample_size=1, "
+        "delim=$delimiter, skip=$skip) LIMIT 1"
+    )
+    header_params = params | {"delimiter": delimiter, "skip": skip}
+    first_row = con.sql(header_query, params=header_params).fetchall()
+    headers = [cell or "" for cell in first_row[0]] if first_row else table.column_names
+    return table, headers
+
+
+def _none_in_numbers(column: pa.ChunkedArray, decimal: str) -> pa.ChunkedArray:
+    """A text column of numbers whose only non-number is "None" is that number column with gaps."""
+    is_none = pc.equal(column, PYTHON_NONE)
+    if not pc.any(is_none).as_py():
+        return column
+    others = pc.if_else(is_none, pa.scalar(None, pa.string()), column)
+    if decimal == ",":
+        others = pc.replace_substring(others, ",", ".")
+    for kind in (pa.int64(), pa.float64(), pa.bool_()):
+        try:
+            return others.cast(kind)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+    return column

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from engine.hints import Hints
+from engine.hints import Hints, looks_demographic
 
 UNSTABLE_BELOW = 0.5
-# Column-name words of who a respondent is: such columns are usually causes, rarely effects.
-DEMOGRAPHIC_WORDS = frozenset(
-    "age gender sex region country state city income education ethnicity race marital household generation".split()
-)
 
 
 def edge_stability(edges: list[list[str]], runs: list[list[list[str]]]) -> list[dict]:
@@ -36,15 +32,23 @@ def graph_warnings(
     stability: list[dict],
     hints: Hints,
     weak_required: list[list[str]],
+    roots: tuple[str, ...] = (),
 ) -> list[str]:
     """Plain-language caveats a user should read before trusting the graph's directions."""
     warnings = []
+    if roots and by_prior:
+        warnings.append(
+            f"no causal_hints given: {', '.join(roots)} look like demographics and no test contradicts that, "
+            "so they were taken as causes wherever the data left a direction open; "
+            "pass causal_hints tiers to change this"
+        )
     if by_prior:
         listed = ", ".join(f"{a} -> {b}" for a, b in by_prior)
         if hints.is_empty():
+            prior = "demographic-looking columns first, then column order" if roots else "column order"
             warnings.append(
                 f"no causal_hints given: the orientation of {len(by_prior)} of {len(edges)} edges came from "
-                f"column order (earlier columns cause later ones), not from the data: {listed}; "
+                f"the prior ({prior}: earlier columns cause later ones), not from the data: {listed}; "
                 "pass causal_hints tiers or edit the graph to set them"
             )
         else:
@@ -53,11 +57,13 @@ def graph_warnings(
                 f"not from the data or the hints: {listed}"
             )
     if hints.is_empty():
+        # Demographics caused by other demographics (age band -> household size) are unremarkable.
         parents: dict[str, list[str]] = {}
         for source, target in edges:
-            parents.setdefault(target, []).append(source)
+            if not looks_demographic(source):
+                parents.setdefault(target, []).append(source)
         for name in names:
-            if parents.get(name) and DEMOGRAPHIC_WORDS & set(name.lower().split("_")):
+            if parents.get(name) and looks_demographic(name):
                 warnings.append(
                     f"{name} looks like a demographic yet the graph gives it parents ({', '.join(parents[name])}); "
                     "if it is fixed before the other answers, put it in the first causal_hints tier"

@@ -55,6 +55,7 @@ def test_tracker_types_and_summaries_are_inferred(tracker_csv: str, tmp_path: Pa
     schema = clean_table(tracker_csv, str(tmp_path / "clean.parquet"))
     columns = {c["name"]: c for c in schema["columns"]}
     assert {name: c["type"] for name, c in columns.items() if c["type"] != "categorical"} == {
+        "age_band": "ordinal",
         "price": "numeric",
         "awareness": "integer",
         "satisfaction": "integer",
@@ -62,6 +63,7 @@ def test_tracker_types_and_summaries_are_inferred(tracker_csv: str, tmp_path: Pa
     }
     assert columns["price"]["decimals"] == 2 and columns["satisfaction"]["decimals"] == 0
     assert columns["price"]["min"] == 3.49 and columns["price"]["max"] == 6.99
+    assert [level["value"] for level in columns["age_band"]["levels"]] == ["18-24", "25-34", "35-44", "45-54", "55+"]
     shares = [level["share"] for level in columns["segment"]["levels"]]
     assert shares == sorted(shares, reverse=True) and abs(sum(shares) - 1) < 1e-6
     json.dumps(schema)
@@ -149,4 +151,37 @@ def test_names_are_ascii_snake_case() -> None:
     assert snake_case("Préférence") == "preference"
     assert snake_case("purchaseIntent") == "purchase_intent"
     assert snake_case("  ") == "column"
-    assert unique_names(["Q1", "q1", "Q 1"]) == {"Q1": "q1", "q1": "q1_2", "Q 1": "q_1"}
+    assert unique_names(["Q1", "q1", "Q 1", "Q1"]) == ["q1", "q1_2", "q_1", "q1_3"]
+
+
+def test_none_is_an_answer_while_null_tokens_are_gaps(tmp_path: Path) -> None:
+    brands = ["Fizzo", "None", "Brisa", "NA", "None", "N/A", "null", "", "Fizzo", "Brisa"] * 6
+    scores = ["3", "None", "5", "4", "1", "2", "5", "4", "3", "2"] * 6
+    lines = [f'"{brand}",{score},{"ab"[i % 2]}' for i, (brand, score) in enumerate(zip(brands, scores, strict=True))]
+    (tmp_path / "n.csv").write_text("Brands used,Score,Group\n" + "\n".join(lines) + "\n")
+    schema = clean_table(str(tmp_path / "n.csv"), str(tmp_path / "clean.parquet"))
+    columns = {c["name"]: c for c in schema["columns"]}
+    # "None" is an answer ("no brand"); the documented tokens and the empty cell are no answer.
+    assert {level["value"] for level in columns["brands_used"]["levels"]} == {"Fizzo", "None", "Brisa"}
+    assert columns["brands_used"]["missing_share"] == 0.4
+    # In a column of numbers "None" is Python's spelling of a gap, not a level.
+    assert columns["score"]["type"] == "integer" and columns["score"]["missing_share"] == 0.1
+
+
+def test_repeated_headers_keep_the_raw_header_of_each_copy(tmp_path: Path) -> None:
+    rows = "\n".join(f"{i % 5},{'xyz'[i % 3]},{i % 4}" for i in range(40))
+    (tmp_path / "q.csv").write_text("Q1,Q1,Q1_1\n" + rows + "\n")
+    schema = clean_table(str(tmp_path / "q.csv"), str(tmp_path / "clean.parquet"))
+    provenance = [(c["source_name"], c["source_index"], c["name"]) for c in schema["columns"]]
+    assert provenance == [("Q1", 0, "q1"), ("Q1", 1, "q1_2"), ("Q1_1", 2, "q1_1")]
+    assert schema["renamed"] == {"Q1": "q1", "Q1_1": "q1_1"}
+    assert [c["type"] for c in schema["columns"]] == ["integer", "categorical", "integer"]
+
+
+def test_whole_number_floats_are_integers(tmp_path: Path) -> None:
+    frame = _small_frame()
+    frame["Visits"] = [float(i % 6) if i % 9 else None for i in range(200)]
+    schema = clean_table(_write(tmp_path / "f.csv", frame), str(tmp_path / "clean.parquet"))
+    visits = next(c for c in schema["columns"] if c["name"] == "visits")
+    assert visits["type"] == "integer" and visits["max"] == 5
+    assert pq.read_schema(tmp_path / "clean.parquet").field("visits").type == pa.int64()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2_contingency
 
 from engine.fidelity import cramers_v, ks_statistic, quality_report, tvd
 
@@ -35,6 +36,22 @@ def test_metric_building_blocks() -> None:
     assert ks_statistic(np.array([0.0, 0.0]), np.array([5.0, 5.0])) == 1.0
     assert tvd(pd.Series(["a", "a", "b", "b"]), pd.Series(["a", "b", "b", "b"])) == 0.25
     assert cramers_v(pd.Series(list("aabb")), pd.Series(list("xxyy"))) == 1.0
+
+
+def test_cramers_v_from_occupied_cells_matches_the_full_table() -> None:
+    # cramers_v sums chi-squared over occupied cells only; many levels leave most cells empty.
+    rng = np.random.default_rng(3)
+    a = pd.Series(rng.integers(0, 40, 500).astype(str))
+    b = pd.Series(np.where(rng.random(500) < 0.5, a, rng.integers(0, 30, 500).astype(str)))
+    chi2 = chi2_contingency(pd.crosstab(a, b).to_numpy(), correction=False)[0]
+    assert abs(cramers_v(a, b) - np.sqrt(chi2 / (500 * (min(a.nunique(), b.nunique()) - 1)))) < 1e-12
+
+
+def test_values_equal_in_python_keep_their_own_labels() -> None:
+    # True == 1 in Python, yet "True" and "1" are different levels.
+    real = pd.DataFrame({"v": pd.Series([True, 1] * 50, dtype=object)})
+    fake = pd.DataFrame({"v": pd.Series([1, 1] * 50, dtype=object)})
+    assert quality_report(real, fake, {"v": "categorical"})["columns"] == {"v": 0.5}
 
 
 def test_types_follow_pandas_api_and_declared_kinds() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from engine import EngineInputError, clean_table, discover_graph
 from engine.graph_edits import edit_graph
-from engine.hints import Hints, parse_hints
+from engine.hints import Hints, parse_hints, resolve_column
 from engine.orientation import orient_by_order
 
 DEMOGRAPHICS = ["segment", "region", "age_band"]
@@ -188,3 +188,18 @@ def test_edits_take_raw_headers_with_the_schema(cleaned: tuple[str, dict], tmp_p
     graph = discover_graph(parquet, schema, bootstrap=0)
     edited = edit_graph(graph, [{"op": "add", "from": "Region", "to": "Awareness"}], schema=schema)
     assert ["region", "awareness"] in edited["edges"]
+
+
+def test_a_hint_naming_a_dropped_copy_means_the_column_kept() -> None:
+    schema = {
+        "columns": [{"name": "country"}, {"name": "price"}],
+        "renamed": {"Country Code": "country_code"},
+        "dropped": [
+            {"name": "country_code", "source_name": "Country Code", "reason": "duplicate", "duplicate_of": "country"},
+            {"name": "respondent_id", "source_name": "ID", "reason": "id_like"},
+        ],
+    }
+    assert resolve_column("Country Code", schema, "/causal_hints/tiers/0/0") == "country"
+    assert resolve_column("country_code", schema, "/causal_hints/tiers/0/0") == "country"
+    with pytest.raises(EngineInputError, match="id_like"):
+        resolve_column("ID", schema, "/causal_hints/tiers/0/0")

@@ -8,17 +8,21 @@ from typing import Any, TypeVar
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities import engine_jobs
+from activities import effect_jobs, engine_jobs
 from activities.isolation import EnginePool
 from engine.errors import EngineInputError
+from infra.config import Settings
 from workflows.contracts import (
     CLEAN,
     DISCOVER,
+    ESTIMATE_EFFECT,
     FIT,
     GENERATE,
     CleanResult,
     DatasetRef,
     DiscoverResult,
+    EffectInput,
+    EffectResult,
     FitResult,
     GenerationInput,
     GenerationResult,
@@ -30,13 +34,14 @@ MODEL_SEED = 0
 
 
 class EngineActivities:
-    def __init__(self, storage_url: str, pool: EnginePool) -> None:
-        self._storage_url = storage_url
+    def __init__(self, settings: Settings, pool: EnginePool) -> None:
+        # Settings, not a Storage: each pool process opens storage with its own key provider.
+        self._settings = settings
         self._pool = pool
 
     async def _run(self, fn: Callable[..., dict[str, Any]], result_type: type[T], *args: Any) -> T:
         try:
-            result = await self._pool.run(fn, self._storage_url, *args)
+            result = await self._pool.run(fn, self._settings, *args)
         except EngineInputError as exc:
             raise ApplicationError(exc.detail, type=exc.code, non_retryable=True) from None
         return result_type(**result)
@@ -58,3 +63,7 @@ class EngineActivities:
     @activity.defn(name=GENERATE)
     async def generate(self, job: GenerationInput) -> GenerationResult:
         return await self._run(engine_jobs.generate, GenerationResult, job.model_dump())
+
+    @activity.defn(name=ESTIMATE_EFFECT)
+    async def estimate_effect(self, job: EffectInput) -> EffectResult:
+        return await self._run(effect_jobs.estimate, EffectResult, job.model_dump())

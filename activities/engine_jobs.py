@@ -13,11 +13,12 @@ from typing import Any
 import engine
 from engine import EngineInputError
 from infra import layout
-from infra.storage import Storage
+from infra.config import Settings
+from infra.storage import Storage, open_storage
 
 
-def clean(storage_url: str, tenant_id: str, dataset_id: str) -> dict[str, int]:
-    storage = Storage(storage_url)
+def clean(settings: Settings, tenant_id: str, dataset_id: str) -> dict[str, int]:
+    storage = open_storage(settings)
     with storage.local_copy(layout.upload_key(tenant_id, dataset_id)) as source, tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / "cleaned.parquet")
         schema = engine.clean_table(source, out)
@@ -26,8 +27,8 @@ def clean(storage_url: str, tenant_id: str, dataset_id: str) -> dict[str, int]:
     return {"row_count": schema["row_count"], "column_count": len(schema["columns"])}
 
 
-def discover(storage_url: str, tenant_id: str, dataset_id: str, seed: int) -> dict[str, int]:
-    storage = Storage(storage_url)
+def discover(settings: Settings, tenant_id: str, dataset_id: str, seed: int) -> dict[str, int]:
+    storage = open_storage(settings)
     schema = storage.read_json(layout.schema_key(tenant_id, dataset_id))
     hints_key = layout.hints_key(tenant_id, dataset_id)
     hints = storage.read_json(hints_key) if storage.exists(hints_key) else None
@@ -38,9 +39,9 @@ def discover(storage_url: str, tenant_id: str, dataset_id: str, seed: int) -> di
 
 
 def fit(
-    storage_url: str, tenant_id: str, dataset_id: str, version: int, edited: dict | None, seed: int
+    settings: Settings, tenant_id: str, dataset_id: str, version: int, edited: dict | None, seed: int
 ) -> dict[str, int]:
-    storage = Storage(storage_url)
+    storage = open_storage(settings)
     schema = storage.read_json(layout.schema_key(tenant_id, dataset_id))
     if edited is not None:  # a refit: the edited graph becomes this version's graph
         storage.write_json(layout.graph_key(tenant_id, dataset_id, version), edited)
@@ -49,12 +50,15 @@ def fit(
         model_path = str(Path(tmp) / "model.pkl")
         report = engine.fit_model(cleaned, schema, graph, model_path, seed=seed)
         storage.put_file(model_path, layout.model_key(tenant_id, dataset_id, version))
+        # Part of the fit: a version is ready only with its validation report, which the dataset shows.
+        validation = engine.validate_model(cleaned, schema, graph, report, seed=seed)
     storage.write_json(layout.fit_report_key(tenant_id, dataset_id, version), report)
+    storage.write_json(layout.validation_key(tenant_id, dataset_id, version), {"model_version": version, **validation})
     return {"node_count": len(report["nodes"])}
 
 
-def generate(storage_url: str, job: dict[str, Any]) -> dict[str, Any]:
-    storage = Storage(storage_url)
+def generate(settings: Settings, job: dict[str, Any]) -> dict[str, Any]:
+    storage = open_storage(settings)
     tenant_id, dataset_id, generation_id = job["tenant_id"], job["dataset_id"], job["generation_id"]
     model = layout.model_key(tenant_id, dataset_id, job["model_version"])
     try:

@@ -18,7 +18,9 @@ class StorageActivities:
     @activity.defn(name=EXPIRE)
     async def expire(self, target: ExpireInput) -> None:
         """Remove every stored object of the resource; removing what is already gone is success."""
-        if target.generation_id:
+        if target.effect_id:
+            prefix = layout.effect_prefix(target.tenant_id, target.dataset_id, target.effect_id)
+        elif target.generation_id:
             prefix = layout.generation_prefix(target.tenant_id, target.generation_id)
         else:
             prefix = layout.dataset_prefix(target.tenant_id, target.dataset_id)

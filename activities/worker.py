@@ -23,10 +23,11 @@ from activities.sweep_activities import SweepActivities
 from activities.usage_activities import UsageActivities
 from infra.config import Settings
 from infra.controldb import ControlDB
-from infra.storage import Storage
+from infra.storage import open_storage
 from infra.usage import UsageLedger
 from workflows.contracts import SWEEP_SCHEDULE_ID, SWEEP_WORKFLOW
 from workflows.dataset import DatasetWorkflow
+from workflows.effects import EffectWorkflow
 from workflows.generation import GenerationWorkflow
 from workflows.sweep import RetentionSweepWorkflow
 
@@ -37,20 +38,21 @@ SWEEP_EVERY = timedelta(hours=1)
 async def running_worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
     """A started worker; leaving the block drains it and stops the engine processes."""
     pool = EnginePool(settings.engine_processes)
-    storage = Storage(settings.resolved_storage_url)
-    engine = EngineActivities(settings.resolved_storage_url, pool)
+    storage = open_storage(settings)
+    engine = EngineActivities(settings, pool)
     expiry = StorageActivities(storage)
     sweep = SweepActivities(client, storage)
     usage = UsageActivities(UsageLedger(ControlDB(settings.resolved_control_db)))
     worker = Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[DatasetWorkflow, GenerationWorkflow, RetentionSweepWorkflow],
+        workflows=[DatasetWorkflow, GenerationWorkflow, EffectWorkflow, RetentionSweepWorkflow],
         activities=[
             engine.clean,
             engine.discover,
             engine.fit,
             engine.generate,
+            engine.estimate_effect,
             expiry.expire,
             usage.settle,
             sweep.sweep,

@@ -50,13 +50,36 @@ RULES = """## Rules
   `GET /v1/datasets/{id}/graph` (edge stability, mechanisms, warnings); fix it with `PATCH .../graph`
   (send the `model_version` you edited). The dataset stays ready on its old model while the new version fits
   (job stage `refitting`); then `GET /v1/datasets/{id}` shows the new `model_version` or a `refit_error`.
-- Downloads: `artifact_url` is signed for 15 minutes and also needs the bearer token; fetch the generation again
-  for a fresh one.
+- Validation: once ready, `GET /v1/datasets/{id}` carries `validation` for its current `model_version`:
+  `held_out_fidelity` (rows sampled from a model fitted without the held-out rows, scored 0 to 1 against them;
+  judge `score` by `reference`, what real rows score against real rows), `nodes` (each column's mechanism and
+  held-out `r2` or `log_likelihood` beside a no-parents `baseline`) and `falsification` (the graph's implied
+  conditional independences tested on the data; `verdict` "not falsified" or "falsified: ..."). A falsified
+  graph or a low score is a reason to add `causal_hints` or edit the graph before trusting effects.
+- Effects: `POST /v1/datasets/{id}/effects` with `{"treatment": {"column": "price", "from": 4.99, "to": 5.49},
+  "outcome": "purchase_intent"}` estimates E[outcome | do(price = 5.49)] - E[outcome | do(price = 4.99)] (intervene
+  semantics, the same engine as generations: with the same `seed` and `samples` rows the arms' means are those of
+  two generations with price fixed at each value). A categorical or boolean outcome needs `outcome_level` (the
+  effect is a change of that level's share); `segment_by` (a categorical column the treatment does not affect) adds
+  per-level effects. Poll the job, then `GET /v1/effects/{effect_id}`: `estimate`, `ci_low`/`ci_high` at
+  `confidence_level` (`method` bootstrap_refit: model refits on resampled seed rows plus Monte Carlo noise; the graph
+  is held fixed), `graph_path` (why), `note` (an outcome the graph does not let the treatment reach: exactly 0), and
+  `support`: `in_support` is false when a value lies outside the seed's range or levels; then the answer is
+  extrapolation. Scopes: generations:write to ask, generations:read to read. Effects bill no rows. An effect lives
+  `retention_hours` but never longer than its dataset.
+- Downloads: `artifact_url` is signed for 15 minutes (by default) and also needs the bearer token; fetch the
+  generation again for a fresh one.
 - Retention: datasets and generations live `retention_hours` (default 24, at most 168), then answer 404.
+  `PATCH /v1/datasets/{id}` with `{"retention_hours": n}` changes a dataset's window (still counted from its upload).
   `DELETE /v1/datasets/{id}` removes a dataset at once.
 - Usage: generated rows are metered per calendar month; past the tenant's window a generation is refused with 402
   `simio_row_quota_exceeded`. `GET /v1/usage` shows what remains.
 - Tenancy: another tenant's ids answer 404, exactly like ids that never existed.
+- Credentials: no credentials yet? `POST /v1/signup` and poll its `status_url` until an operator approves; it
+  then shows a one-time `credential_claim_token` (72 hours by default) for `POST /v1/credential-claims`. The client
+  secret is shown once: store it. To rotate, `POST /v1/credential-rotations` and claim the new token; the old
+  secret works one more hour by default. Scopes: datasets:write, datasets:read, generations:write,
+  generations:read, admin (audit, revocation).
 """
 
 

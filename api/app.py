@@ -17,22 +17,28 @@ from api.openapi import build_openapi
 from api.operations import Operation, routes_for
 from api.problems import exception_handlers
 from api.ratelimit import RateLimiter
-from api.routes import auth, datasets, docs, generations, jobs, meta, usage
+from api.routes import audit, auth, credentials, datasets, docs, effects, generations, jobs, meta, signup, usage
 from api.state import AppState
 from infra.audit import AuditLog
 from infra.config import Settings
 from infra.controldb import ControlDB
 from infra.credentials import CredentialStore
+from infra.jwks import RemoteJwks
 from infra.signed_urls import UrlSigner
-from infra.storage import Storage
+from infra.signups import SignupStore
+from infra.storage import open_storage
 from infra.temporal import connect
-from infra.tokens import Issuer
+from infra.tokens import Issuer, KeySource, TokenVerifier
 from infra.usage import UsageLedger
 
 OPERATIONS: list[Operation] = [
     *auth.operations,
+    *signup.operations,
+    *credentials.operations,
+    *audit.operations,
     *datasets.operations,
     *generations.operations,
+    *effects.operations,
     *jobs.operations,
     *usage.operations,
     *meta.operations,
@@ -59,17 +65,26 @@ def build_documents(base_url: str) -> Documents:
     )
 
 
+def token_verifier(settings: Settings, issuer: Issuer) -> TokenVerifier:
+    """Embedded mode verifies against the issuer's own key ring; external mode against the issuer's JWKS."""
+    keys: KeySource = RemoteJwks(settings.jwks_url) if settings.external_auth else issuer
+    return TokenVerifier(keys, settings.issuer, settings.auth_audience, settings.auth_tenant_claim)
+
+
 def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = ControlDB(settings.resolved_control_db)
+        issuer = Issuer(settings.keys_dir, settings.issuer, settings.auth_audience, settings.token_ttl_seconds)
         app.state.documents = build_documents(settings.base_url)
         app.state.simulacra = AppState(
             settings=settings,
             temporal=await connect(settings.resolved_temporal_address, settings.temporal_namespace, wait_seconds=30),
-            storage=Storage(settings.resolved_storage_url),
-            credentials=CredentialStore(db),
-            issuer=Issuer(settings.keys_dir, settings.issuer, settings.audience, settings.token_ttl_seconds),
+            storage=open_storage(settings),
+            credentials=CredentialStore.for_settings(settings, db),
+            signups=SignupStore(db),
+            issuer=issuer,
+            verifier=token_verifier(settings, issuer),
             signer=UrlSigner(settings.keys_dir, settings.artifact_url_ttl_seconds),
             idempotency=IdempotencyStore(db),
             usage=UsageLedger(db, settings.default_rows_per_period),

@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import structlog
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from api.errors import ApiError
-from api.state import app_state
-from infra.tokens import InvalidToken, Principal, verify_token
+from api.state import AppState, app_state
+from infra.jwks import KeysUnavailable
+from infra.tokens import InvalidToken, Principal
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="simulacra"'}
 
 
-def authenticate(request: Request, *scopes: str) -> Principal:
+def _verify(state: AppState, token: str) -> Principal:
+    principal = state.verifier.verify(token)
+    # Embedded clients can be revoked: that ends their outstanding tokens too, not only their secret.
+    if not state.settings.external_auth and not state.credentials.is_active(principal.client_id):
+        raise InvalidToken("client revoked")
+    return principal
+
+
+def anonymous_limit(request: Request) -> None:
+    """Endpoints open to anyone (each refusal is audited, each secret check costs scrypt) get a bucket per address."""
+    app_state(request).limiter.take(f"@anonymous:{request.client.host if request.client else 'unknown'}")
+
+
+async def authenticate(request: Request, *scopes: str) -> Principal:
     """The caller's tenant and scopes; with scopes given, the token must carry at least one of them."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -20,11 +35,14 @@ def authenticate(request: Request, *scopes: str) -> Principal:
         raise ApiError("simio_unauthorized", "Send `Authorization: Bearer <access_token>`.", headers=_CHALLENGE)
     state = app_state(request)
     try:
-        principal = verify_token(
-            token.strip(), state.issuer.jwks(), issuer=state.issuer.issuer, audience=state.issuer.audience
-        )
+        # In a thread: an external issuer's JWKS may need fetching, and revocation is a database read.
+        principal = await run_in_threadpool(_verify, state, token.strip())
     except InvalidToken as exc:
         raise ApiError("simio_unauthorized", f"Access token rejected: {exc}.", headers=_CHALLENGE) from None
+    except KeysUnavailable:
+        raise ApiError(
+            "simio_service_unavailable", "The token issuer's keys could not be fetched; retry shortly."
+        ) from None
     structlog.contextvars.bind_contextvars(tenant_id=principal.tenant_id)
     state.limiter.take(principal.tenant_id)
     if scopes and not set(scopes) & set(principal.scopes):

@@ -12,6 +12,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.ratelimit import current_quota
+from api.secrecy import loggable_path
 from infra.logs import get_logger
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="")
@@ -55,7 +56,7 @@ class RequestContextMiddleware:
             log.info(
                 "request",
                 method=scope["method"],
-                path=scope["path"],
+                path=loggable_path(scope["path"]),
                 status=status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
             )

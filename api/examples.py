@@ -18,7 +18,7 @@ JOB = {
     "error": None,
     "rows_requested": 2000,
     "rows_generated": 2000,
-    "artifact_url": f"https://api.example.com/v1/generations/{GEN}/artifact?expires=1764324900&signature=9f2c",
+    "artifact_url": f"https://api.example.com/v1/generations/{GEN}/artifact?expires=1764324900&signature=5e0f3c2a9b1d4e6f8a7c0b2d4f6e8a1c.9f2c41d7e0b3a58c6d2e9f1b7a4c0e3d5f8b2a6c9e1d4f7b0a3c5e8d2f6b9a1c",
     "artifact_expires_at": "2026-11-28T10:15:01+00:00",
     "poll_interval_seconds": 0.0,
 }
@@ -38,6 +38,125 @@ DATASET = {
     "error": None,
     "model_version": 1,
     "refit_error": None,
+}
+# Figures from examples/tracker_q3.csv (trimmed to a few nodes).
+VALIDATION = {
+    "model_version": 1,
+    "held_out_fidelity": {
+        "computed": True,
+        "train_rows": 4000,
+        "held_out_rows": 1000,
+        "score": 0.9472,
+        "column_shapes": 0.9594,
+        "column_pair_trends": 0.9349,
+        "reference": {"score": 0.9368, "column_shapes": 0.9508, "column_pair_trends": 0.9229},
+        "worst_columns": [{"column": "price", "score": 0.94, "reference": 0.94}],
+        "worst_pairs": [{"columns": ["brand", "price"], "score": 0.897, "reference": 0.902}],
+    },
+    "nodes": [
+        {
+            "name": "price",
+            "parents": ["brand", "region"],
+            "mechanism": "additive_noise(linear)",
+            "metric": "r2",
+            "held_out": 0.682,
+            "baseline": 0.0,
+            "in_sample": {"r2": 0.6971},
+        },
+        {
+            "name": "brand",
+            "parents": ["segment"],
+            "mechanism": "classifier(logistic)",
+            "metric": "log_likelihood",
+            "held_out": -1.025,
+            "baseline": -1.3607,
+            "in_sample": {"accuracy": 0.643},
+        },
+    ],
+    "falsification": {
+        "verdict": "not falsified: the data reject 2 of the 21 independences the graph implies",
+        "falsified": False,
+        "test": "gsq",
+        "alpha": 0.01,
+        "rows_used": 5000,
+        "tests": 21,
+        "violated": 2,
+        "violated_share": 0.0952,
+        "violated_after_fdr": 2,
+        "max_violated_share": 0.2,
+        "violations": [
+            {
+                "column": "purchase_intent",
+                "independent_of": "age_band",
+                "given": ["segment", "brand", "price", "awareness", "satisfaction"],
+                "p_value": 1.5e-11,
+            }
+        ],
+        "permutations": {"run": 20, "p_value": 0.0476, "informative": True, "median_violated_share": 0.8571},
+        "note": "21 tests at alpha 0.01: about 0.2 rejections are expected by chance even for the true graph; "
+        "2 of the 2 remain significant after Benjamini-Hochberg correction.",
+    },
+    "warnings": [],
+    "seconds": 1.6,
+}
+EFF = "eff_7d2e9a0c4b1f53e8a6d2"
+EFFECT_REQUEST = {
+    "treatment": {"column": "price", "from": 4.99, "to": 5.49},
+    "outcome": "purchase_intent",
+    "segment_by": "segment",
+    "seed": 11,
+    "samples": 20000,
+    "confidence_level": 0.95,
+}
+ARM_SUPPORT = {"in_seed_range": True, "level": "good"}
+SUPPORT = {
+    "in_support": True,
+    "level": "good",
+    "share_of_seed_rows_at_or_near": 0.1128,
+    "near_window": 0.175,
+    "from": {"value": 4.99, "share_of_seed_rows_at_or_near": 0.132, **ARM_SUPPORT},
+    "to": {"value": 5.49, "share_of_seed_rows_at_or_near": 0.1128, **ARM_SUPPORT},
+}
+# Measured on examples/tracker_q3.csv (true effect -6.23: examples/make_tracker.py sampled under do()).
+EFFECT = {
+    **{key: JOB[key] for key in ("status", "stage", "progress", "created_at", "updated_at", "dataset_id", "error")},
+    "job_id": f"job_{EFF}",
+    "kind": "effect",
+    "effect_id": EFF,
+    "poll_interval_seconds": 0.0,
+    **EFFECT_REQUEST,
+    "outcome_level": None,
+    "model_version": 1,
+    "expires_at": "2026-11-29T10:00:00+00:00",
+    "estimand": "E[outcome | do(treatment = to)] - E[outcome | do(treatment = from)]",
+    "estimate": -6.25995,
+    "ci_low": -6.585118,
+    "ci_high": -5.934782,
+    "method": "bootstrap_refit",
+    "resamples": 20,
+    "interval_covers": "Estimation uncertainty of the fitted mechanisms (the outcome and its causal ancestors refitted "
+    "on bootstrap resamples of the seed rows) plus the Monte Carlo noise of the sampled units. The learned graph is "
+    "held fixed: a missing or reversed edge is not covered.",
+    "arms": {"from": {"value": 4.99, "mean": 43.7799}, "to": {"value": 5.49, "mean": 37.51995}},
+    "support": SUPPORT,
+    "segments": [
+        {
+            "level": "genz_switcher",
+            "estimate": -6.279986,
+            "ci_low": -6.619779,
+            "ci_high": -5.940194,
+            "units": 2918,
+            "support": {
+                **SUPPORT,
+                "share_of_seed_rows_at_or_near": 0.15102,
+                "from": {"value": 4.99, "share_of_seed_rows_at_or_near": 0.163265, **ARM_SUPPORT},
+                "to": {"value": 5.49, "share_of_seed_rows_at_or_near": 0.15102, **ARM_SUPPORT},
+            },
+        }
+    ],
+    "graph_path": [["price", "purchase_intent"], ["price", "satisfaction", "purchase_intent"]],
+    "note": None,
+    "warnings": [],
 }
 CONDITIONS = {"categorical": {"segment": {"genz_switcher": 0.3}}, "numeric": {"price": {"min": 5.49, "max": 5.49}}}
 
@@ -69,10 +188,13 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "causal_hints": {"tiers": [["Segment", "Region"], ["Price"]]},
     },
     "DatasetAccepted": {"dataset_id": DS, "job_id": f"job_{DS}", "status": "queued"},
-    "Dataset": DATASET,
-    "DatasetPage": {"data": [DATASET], "next_cursor": None},
+    "Dataset": {**DATASET, "validation": VALIDATION},
+    "DatasetPage": {"data": [{**DATASET, "validation": None}], "next_cursor": None},
     "GenerationRequest": {"row_count": 2000, "conditions": CONDITIONS, "format": "csv", "seed": 11},
     "GenerationAccepted": {"generation_id": GEN, "dataset_id": DS, "job_id": f"job_{GEN}", "status": "queued"},
+    "EffectRequest": EFFECT_REQUEST,
+    "EffectAccepted": {"effect_id": EFF, "dataset_id": DS, "job_id": f"job_{EFF}", "status": "queued"},
+    "Effect": EFFECT,
     "GraphEditRequest": {"edits": [{"op": "reverse", "from": "satisfaction", "to": "price"}], "model_version": 1},
     "RefitAccepted": {"dataset_id": DS, "job_id": f"job_{DS}", "status": "ready", "model_version": 2},
     "Job": JOB,
@@ -138,6 +260,44 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "Readiness": {"status": "ready", "checks": {"temporal": "ok", "storage": "ok"}},
     "Jwks": {
         "keys": [{"kty": "RSA", "kid": "3f9a1b2c4d5e6f70", "use": "sig", "alg": "RS256", "n": "...", "e": "AQAB"}]
+    },
+    "DatasetUpdate": {"retention_hours": 72},
+    "SignupRequest": {"company": "Acme Research", "contact_email": "data@acme.example", "contact_name": "Ada"},
+    "SignupStatus": {
+        "request_id": "sgn_6c1d0f3a9b8e47d2a5c4b3e2f1a0d9c8",
+        "status": "approved",
+        "company": "Acme Research",
+        "created_at": "2026-11-28T09:00:00+00:00",
+        "decided_at": "2026-11-28T09:30:00+00:00",
+        "tenant": "acme-research",
+        "credential_claim_token": "sct_Jq3v0mE4h2b8KxW1",
+        "claim_expires_at": "2026-12-01T09:30:00+00:00",
+        "reason": None,
+        "status_url": "https://api.example.com/v1/signup/sgn_6c1d0f3a9b8e47d2a5c4b3e2f1a0d9c8",
+    },
+    "RotationRequest": {},
+    "CredentialRotation": {
+        "rotation_id": "rot_2b7e4c9d1a0f3e5b6c8d",
+        "client_id": "cl_3f9a1b2c4d5e6f70",
+        "status": "pending",
+        "created_at": "2026-11-28T10:00:00+00:00",
+        "expires_at": "2026-12-01T10:00:00+00:00",
+        "credential_claim_token": "sct_Vb7wQ2rT9yU4iO1p",
+        "previous_secret_overlap_seconds": 3600,
+    },
+    "AuditPage": {
+        "data": [
+            {
+                "at": "2026-11-28T10:05:00+00:00",
+                "actor": "client:cl_3f9a1b2c4d5e6f70",
+                "tenant": "acme",
+                "action": "credentials_rotated",
+                "outcome": "ok",
+                "request_id": "req_8d2f0c4b6a1e",
+                "detail": {"client_id": "cl_3f9a1b2c4d5e6f70"},
+            }
+        ],
+        "next_cursor": None,
     },
     "OpenIdConfiguration": {
         "issuer": "https://api.example.com/",

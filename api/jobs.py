@@ -64,7 +64,7 @@ async def live_snapshot(client: Client, workflow_id: str, kind: str) -> Snapshot
 
 def job_view(snap: Snapshot, artifact_url: str | None = None, artifact_expires_at: str | None = None) -> Job:
     memo = snap.memo
-    resource_id = memo.get("generation_id") or memo["dataset_id"]
+    resource_id = memo.get("generation_id") or memo.get("effect_id") or memo["dataset_id"]
     error = _error(memo)
     return Job(
         job_id=job_id_for(resource_id),
@@ -76,6 +76,7 @@ def job_view(snap: Snapshot, artifact_url: str | None = None, artifact_expires_a
         updated_at=memo.get("updated_at"),
         dataset_id=memo["dataset_id"],
         generation_id=memo.get("generation_id"),
+        effect_id=memo.get("effect_id"),
         error=error,
         rows_requested=memo.get("rows_requested"),
         rows_generated=memo.get("rows_generated"),
@@ -89,7 +90,8 @@ def _error(memo: dict[str, Any]) -> JobError | None:
     return JobError(code=memo["error_code"], message=memo.get("error_message", "")) if memo.get("error_code") else None
 
 
-def dataset_view(snap: Snapshot) -> Dataset:
+def dataset_view(snap: Snapshot, validation: dict[str, Any] | None = None) -> Dataset:
+    """The dataset; ``validation`` is its current model version's report, read from storage by the caller."""
     memo = snap.memo
     return Dataset(
         dataset_id=memo["dataset_id"],
@@ -107,6 +109,7 @@ def dataset_view(snap: Snapshot) -> Dataset:
         error=_error(memo),
         model_version=memo.get("model_version"),
         refit_error=_refit_error(memo),
+        validation=validation,
     )
 
 

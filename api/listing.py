@@ -13,11 +13,11 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.errors import ApiError
 from api.jobs import Snapshot, snapshot_of
 from api.state import app_state
-from workflows.contracts import DATASET_WORKFLOW, GENERATION_WORKFLOW
+from workflows.contracts import DATASET_WORKFLOW, EFFECT_WORKFLOW, GENERATION_WORKFLOW
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-WORKFLOW_TYPES = {"dataset": DATASET_WORKFLOW, "generation": GENERATION_WORKFLOW}
+WORKFLOW_TYPES = {"dataset": DATASET_WORKFLOW, "generation": GENERATION_WORKFLOW, "effect": EFFECT_WORKFLOW}
 PAGE_QUERY = {
     "limit": "Page size, 1 to 100 (default 20).",
     "cursor": "The `next_cursor` of the previous page; omit for the first page.",

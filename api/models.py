@@ -49,7 +49,10 @@ class NumericRange(BaseModel):
 
 class Conditions(BaseModel):
     model_config = Strict
-    categorical: dict[str, dict[str, float]] = Field(default_factory=dict)
+    categorical: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description="Column -> level -> share, for categorical, ordinal and boolean columns (levels as in the schema).",
+    )
     numeric: dict[str, NumericRange] = Field(default_factory=dict)
     # Checked against the dataset's schema by engine.conditions, which also says what is not supported yet.
     mode: Literal["intervene", "condition"] = "intervene"
@@ -77,7 +80,13 @@ class UploadForm(BaseModel):
     """Documents the multipart body; the upload itself is streamed, never parsed into this model."""
 
     model_config = Strict
-    file: bytes = Field(min_length=1, description="The seed table: CSV (any common dialect and encoding) or Parquet.")
+    file: bytes = Field(
+        min_length=1,
+        description="The seed table: CSV (any common dialect and encoding), Parquet, an Arrow IPC file, or SPSS "
+        ".sav/.zsav (value labels become the levels, in code order for scales). Told apart by the file's first "
+        "bytes, so any filename and part content type (text/csv, application/x-spss-sav, "
+        "application/octet-stream, ...) is accepted.",
+    )
     retention_hours: int = Field(default=24, ge=1, le=168, description="Hours until removal (at most 168).")
     causal_hints: dict[str, Any] = Field(default_factory=dict, description=HINTS_DESCRIPTION)
 
@@ -87,6 +96,15 @@ class GraphEdit(BaseModel):
     op: Literal["add", "remove", "reverse"]
     source: str = Field(alias="from", description="Cleaned column name (or raw header).")
     target: str = Field(alias="to", description="Cleaned column name (or raw header).")
+
+
+class DatasetUpdate(BaseModel):
+    model_config = Strict
+    retention_hours: int = Field(
+        ge=1,
+        le=168,
+        description="The new retention, counted from the dataset's creation like the first one (at most 168).",
+    )
 
 
 class GraphEditRequest(BaseModel):
@@ -108,6 +126,43 @@ class GenerationRequest(BaseModel):
     retention_hours: int | None = RetentionHours
 
 
+TreatmentValue = float | str | bool
+
+
+class Treatment(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    column: str = Field(description="Cleaned column name (from the schema) of the column to intervene on.")
+    from_: TreatmentValue = Field(
+        alias="from",
+        description="The reference value (DoWhy's interventions_reference): a number for a numeric column, a level "
+        "for a categorical or boolean one.",
+    )
+    to: TreatmentValue = Field(description="The alternative value (DoWhy's interventions_alternative), same kind.")
+
+
+class EffectRequest(BaseModel):
+    model_config = Strict
+    treatment: Treatment
+    outcome: str = Field(description="Cleaned column name of the outcome.")
+    outcome_level: str | bool | None = Field(
+        default=None,
+        description="For a categorical or boolean outcome (required there): the effect is the change in this "
+        "level's share. Omit for a numeric outcome (the effect is a change of its mean).",
+    )
+    segment_by: str | None = Field(
+        default=None,
+        description="A categorical or boolean column the treatment does not affect: adds the effect per level.",
+    )
+    samples: int = Field(
+        default=20_000, ge=1000, le=200_000, description="Monte Carlo units simulated under each intervention."
+    )
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1, description="Makes the estimate reproducible.")
+    confidence_level: float = Field(default=0.95, ge=0.5, le=0.999)
+    retention_hours: int | None = Field(
+        default=None, ge=1, le=168, description="Hours the result is kept (default 24), never past its dataset's."
+    )
+
+
 class Accepted(BaseModel):
     job_id: str
     status: str
@@ -119,6 +174,11 @@ class DatasetAccepted(Accepted):
 
 class GenerationAccepted(Accepted):
     generation_id: str
+    dataset_id: str
+
+
+class EffectAccepted(Accepted):
+    effect_id: str
     dataset_id: str
 
 
@@ -134,7 +194,7 @@ class JobError(BaseModel):
 
 class Job(BaseModel):
     job_id: str
-    kind: Literal["dataset", "generation"]
+    kind: Literal["dataset", "generation", "effect"]
     status: str
     stage: str
     progress: float
@@ -142,6 +202,7 @@ class Job(BaseModel):
     updated_at: str | None = None
     dataset_id: str
     generation_id: str | None = None
+    effect_id: str | None = None
     error: JobError | None = None
     rows_requested: int | None = None
     rows_generated: int | None = None

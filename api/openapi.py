@@ -72,7 +72,9 @@ def _request_body(op: Operation) -> dict[str, Any] | None:
         properties = op.body.model_json_schema()["properties"]
         objects = [name for name, prop in properties.items() if prop.get("type") == "object"]
         content["multipart/form-data"]["encoding"] = {name: {"contentType": "application/json"} for name in objects}
-    return {"required": True, "content": content}
+    # A body whose every field is optional may be left out (the rotation request: `{}` means "my own client").
+    required = any(f.is_required() for f in op.body.model_fields.values())
+    return {"required": required, "content": content}
 
 
 def _error_responses(op: Operation, base_url: str) -> dict[str, Any]:
@@ -134,6 +136,13 @@ def _success(op: Operation) -> dict[str, Any]:
         response["content"] = {media: {"schema": _ref(op.returns)} for media in op.media_types}
     elif op.status != 204:
         response["content"] = {media: {"schema": {"type": "string"}} for media in op.media_types}
+        if op.attachment:
+            response["headers"].update(
+                {
+                    "Content-Length": _header("Size of the file in bytes.", "integer"),
+                    "Content-Disposition": _header('`attachment; filename="{id}.{format}"`.'),
+                }
+            )
     if op.status == 202:
         response["headers"].update(
             {

@@ -46,6 +46,8 @@ class Operation:
     status: int = 200
     returns: type[BaseModel] | None = None
     media_types: tuple[str, ...] = ("application/json",)
+    # The response is a file to save (documented with Content-Length and Content-Disposition).
+    attachment: bool = False
     errors: tuple[str, ...] = ()
     links: dict[str, Link] = field(default_factory=dict)
     query: dict[str, str] = field(default_factory=dict)

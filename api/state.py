@@ -13,8 +13,9 @@ from infra.audit import AuditLog
 from infra.config import Settings
 from infra.credentials import CredentialStore
 from infra.signed_urls import UrlSigner
+from infra.signups import SignupStore
 from infra.storage import Storage
-from infra.tokens import Issuer
+from infra.tokens import Issuer, TokenVerifier
 from infra.usage import UsageLedger
 
 
@@ -24,7 +25,9 @@ class AppState:
     temporal: Client
     storage: Storage
     credentials: CredentialStore
+    signups: SignupStore
     issuer: Issuer
+    verifier: TokenVerifier
     signer: UrlSigner
     idempotency: IdempotencyStore
     usage: UsageLedger

@@ -55,7 +55,7 @@ def credentials() -> tuple[str, str, str, str]:
         os.environ["SIMULACRA_CLIENT_ID"],
         os.environ["SIMULACRA_CLIENT_SECRET"],
         f"{BASE}/oauth/token",
-        os.environ.get("SIMULACRA_AUDIENCE", "https://api.simulacra.local"),
+        os.environ.get("SIMULACRA_AUTH_AUDIENCE", "https://api.simulacra.local"),
     )
 
 

@@ -1,4 +1,4 @@
-"""`simulacra admin ...`: operator commands. Each one is recorded in the audit log."""
+"""`simulacra admin ...`: operator commands. Each one that changes something is recorded in the audit log."""
 
 from __future__ import annotations
 
@@ -6,30 +6,56 @@ import argparse
 import getpass
 import json
 import sys
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from infra.audit import AuditLog
+from infra.audit import AuditLog, reference
 from infra.config import Settings
 from infra.controldb import ControlDB
-from infra.credentials import CredentialStore
-from infra.tokens import TENANT_PATTERN
+from infra.credentials import ADMIN_SCOPE, DEFAULT_SCOPES, CredentialStore
+from infra.signups import SignupAlreadyDecided, SignupNotFound, SignupStore, TenantTaken
+from infra.tokens import TENANT_PATTERN, Issuer
 from infra.usage import UsageLedger
+
+# Meaningless when an external issuer (SIMULACRA_AUTH_ISSUER) mints the tokens.
+EMBEDDED_ISSUER_COMMANDS = ("create-client", "approve-signup", "roll-signing-key")
 
 
 def add_admin_commands(commands: argparse._SubParsersAction) -> None:
     admin = commands.add_parser("admin", help="operator commands (recorded in the audit log)")
-    admin_commands = admin.add_subparsers(dest="admin_command", required=True)
-    create = admin_commands.add_parser("create-client", help="create an API client and print its one-time claim token")
+    sub = admin.add_subparsers(dest="admin_command", required=True)
+    create = sub.add_parser("create-client", help="create an API client and print its one-time claim token")
     create.add_argument("--tenant", required=True)
+    create.add_argument("--admin", action="store_true", help="also grant the `admin` scope (audit, revocation)")
     create.add_argument("--json", action="store_true", help="print JSON only")
-    window = admin_commands.add_parser("set-row-window", help="set a tenant's generated rows per calendar month")
+    revoke = sub.add_parser("revoke-client", help="revoke a client now (its tokens stop working at once)")
+    revoke.add_argument("--tenant", required=True)
+    revoke.add_argument("--client-id", required=True)
+    signups = sub.add_parser("signups", help="list self-service signup requests as JSON lines")
+    signups.add_argument("--status", choices=("pending", "approved", "rejected"))
+    approve = sub.add_parser("approve-signup", help="approve a signup: creates its tenant's first client")
+    approve.add_argument("request_id")
+    approve.add_argument("--tenant", help="tenant id to create (default: from the company name)")
+    approve.add_argument(
+        "--existing-tenant", action="store_true", help="allow --tenant to name a tenant that already has clients"
+    )
+    reject = sub.add_parser("reject-signup", help="reject a signup request")
+    reject.add_argument("request_id")
+    reject.add_argument("--reason", help="shown to the requester")
+    roll = sub.add_parser(
+        "roll-signing-key",
+        help="new token signing key; the old one verifies until its tokens expire",
+    )
+    window = sub.add_parser("set-row-window", help="set a tenant's generated rows per calendar month")
     window.add_argument("--tenant", required=True)
     window.add_argument("--rows", type=int, required=True)
-    audit = admin_commands.add_parser("audit", help="print audit entries as JSON lines")
+    audit = sub.add_parser("audit", help="print audit entries as JSON lines")
     audit.add_argument("--tenant")
     audit.add_argument("--since", help="ISO date or time (UTC), e.g. 2026-11-01")
-    for command in (create, window, audit):
+    audit.add_argument("--until", help="ISO date or time (UTC), exclusive")
+    audit.add_argument("--action", help="only this action, e.g. client_revoked")
+    for command in (create, revoke, signups, approve, reject, roll, window, audit):
         command.add_argument("--data-dir", type=Path, help="state directory (SIMULACRA_DATA_DIR)")
 
 
@@ -42,22 +68,62 @@ def _check_tenant(tenant: str) -> None:
         raise SystemExit(f"tenant must match {TENANT_PATTERN.pattern}")
 
 
+def _utc(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise SystemExit(f"{value!r} is not an ISO 8601 date or time, e.g. 2026-11-28T10:00:00Z") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _print_json(value: object) -> None:
+    sys.stdout.write(json.dumps(value) + "\n")
+
+
 def run_admin(args: argparse.Namespace, settings: Settings) -> int:
     db = ControlDB(settings.resolved_control_db)
     audit = AuditLog(db)
-    if args.admin_command == "create-client":
+    command = args.admin_command
+    if settings.external_auth and command in EMBEDDED_ISSUER_COMMANDS:
+        raise SystemExit(f"tokens come from {settings.issuer}: manage its clients and keys there")
+    if command == "create-client":
         _check_tenant(args.tenant)
-        client, token = CredentialStore(db).create_client(args.tenant, settings.claim_ttl_seconds)
-        audit.record(_operator(), args.tenant, "client_created", client_id=client.client_id)
+        scopes = (*DEFAULT_SCOPES, ADMIN_SCOPE) if args.admin else DEFAULT_SCOPES
+        client, token = CredentialStore.for_settings(settings, db).create_client(
+            args.tenant, settings.claim_ttl_seconds, scopes
+        )
+        audit.record(_operator(), args.tenant, "client_created", client_id=client.client_id, scopes=list(scopes))
         if args.json:
-            print(json.dumps({"tenant": args.tenant, "credential_claim_token": token}))
+            _print_json({"tenant": args.tenant, "credential_claim_token": token})
         else:
             print(
-                f"client {client.client_id} for tenant {args.tenant}\nclaim token (one-time): {token}\n"
+                f"client {client.client_id} for tenant {args.tenant}\nclaim token (one-time, "
+                f"valid {settings.claim_ttl_seconds // 3600} h): {token}\n"
                 f"claim it: POST {settings.base_url}/v1/credential-claims "
                 '{"credential_claim_token": "<token>"} with an Idempotency-Key header'
             )
-    elif args.admin_command == "set-row-window":
+    elif command == "revoke-client":
+        revoked = CredentialStore.for_settings(settings, db).revoke(args.tenant, args.client_id)
+        audit.record(
+            _operator(), args.tenant, "client_revoked", "ok" if revoked else "not_found", client_id=args.client_id
+        )
+        if not revoked:
+            raise SystemExit(f"no live client {args.client_id} in tenant {args.tenant}")
+        print(f"client {args.client_id} revoked")
+    elif command == "signups":
+        for signup in SignupStore(db).list(args.status):
+            _print_json(asdict(signup))
+    elif command in ("approve-signup", "reject-signup"):
+        return _decide_signup(args, settings, db, audit)
+    elif command == "roll-signing-key":
+        issuer = Issuer(settings.keys_dir, settings.issuer, settings.auth_audience, settings.token_ttl_seconds)
+        previous = issuer.keys.active.kid
+        key = issuer.keys.roll()
+        audit.record(_operator(), "-", "signing_key_rolled", kid=key.kid, previous_kid=previous)
+        print(f"signing key {key.kid} active; {previous} stays in the JWKS for {issuer.keys.publish_seconds:.0f} s")
+    elif command == "set-row-window":
         _check_tenant(args.tenant)
         if args.rows < 0:
             raise SystemExit("--rows must be zero or more")
@@ -65,8 +131,44 @@ def run_admin(args: argparse.Namespace, settings: Settings) -> int:
         audit.record(_operator(), args.tenant, "row_window_set", rows_per_period=args.rows)
         print(f"tenant {args.tenant}: {args.rows} rows per calendar month")
     else:
-        since = datetime.fromisoformat(args.since).replace(tzinfo=UTC).timestamp() if args.since else None
-        for entry in audit.query(args.tenant, since):
-            line = {**entry.__dict__, "at": datetime.fromtimestamp(entry.at, UTC).isoformat()}
-            sys.stdout.write(json.dumps(line) + "\n")
+        for entry in audit.query(args.tenant, _utc(args.since), _utc(args.until), args.action):
+            _print_json({**asdict(entry), "at": datetime.fromtimestamp(entry.at, UTC).isoformat()})
+    return 0
+
+
+def _decide_signup(args: argparse.Namespace, settings: Settings, db: ControlDB, audit: AuditLog) -> int:
+    store = SignupStore(db)
+    try:
+        if args.admin_command == "approve-signup":
+            if args.tenant:
+                _check_tenant(args.tenant)
+            credentials = CredentialStore.for_settings(settings, db)
+            signup = store.approve(
+                args.request_id,
+                _operator(),
+                credentials,
+                settings.claim_ttl_seconds,
+                args.tenant,
+                args.existing_tenant,
+            )
+        else:
+            signup = store.reject(args.request_id, _operator(), args.reason)
+    except SignupNotFound:
+        raise SystemExit(f"no signup request {args.request_id}") from None
+    except TenantTaken:
+        raise SystemExit(
+            f"tenant {args.tenant} already has clients: approving gives this requester admin of its data; "
+            "add --existing-tenant if that is meant"
+        ) from None
+    except SignupAlreadyDecided:
+        raise SystemExit(f"signup request {args.request_id} was already decided") from None
+    action = "signup_approved" if signup.status == "approved" else "signup_rejected"
+    audit.record(
+        _operator(),
+        signup.tenant_id or "-",
+        action,
+        signup_ref=reference(signup.request_id),
+        client_id=signup.client_id,
+    )
+    print(f"{signup.request_id}: {signup.status}" + (f" as tenant {signup.tenant_id}" if signup.tenant_id else ""))
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from infra.controldb import ControlDB
 
 @dataclass(frozen=True)
 class AuditEntry:
+    id: int
     at: float
     actor: str
     tenant_id: str
@@ -19,6 +21,11 @@ class AuditEntry:
     outcome: str
     request_id: str | None
     detail: dict[str, Any]
+
+
+def reference(capability: str) -> str:
+    """A stable, non-reversible handle for a capability (a signup's request id) in audit entries."""
+    return hashlib.sha256(capability.encode()).hexdigest()[:16]
 
 
 class AuditLog:
@@ -34,19 +41,30 @@ class AuditLog:
                 (time.time(), actor, tenant_id, action, outcome, request_id, json.dumps(detail, sort_keys=True)),
             )
 
-    def query(self, tenant_id: str | None = None, since: float | None = None, limit: int = 1000) -> list[AuditEntry]:
-        clauses, params = [], []
-        if tenant_id:
-            clauses.append("tenant_id = ?")
-            params.append(tenant_id)
-        if since is not None:
-            clauses.append("at >= ?")
-            params.append(since)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    def query(
+        self,
+        tenant_id: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        action: str | None = None,
+        after_id: int = 0,
+        limit: int = 1000,
+    ) -> list[AuditEntry]:
+        """Entries in the order they happened; `after_id` continues from a previous page."""
+        clauses, params = ["id > ?"], [after_id]
+        for clause, value in (
+            ("tenant_id = ?", tenant_id),
+            ("at >= ?", since),
+            ("at < ?", until),
+            ("action = ?", action),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
         with self.db.connect() as conn:
             rows = conn.execute(
-                f"SELECT at, actor, tenant_id, action, outcome, request_id, detail FROM audit {where}"
-                " ORDER BY id LIMIT ?",
+                "SELECT id, at, actor, tenant_id, action, outcome, request_id, detail FROM audit"
+                f" WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?",
                 (*params, limit),
             ).fetchall()
-        return [AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6])) for r in rows]
+        return [AuditEntry(*r[:7], json.loads(r[7])) for r in rows]

@@ -27,6 +27,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def _server(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="API bind address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="API port (default 8000)")
+    parser.add_argument("--tls-cert", dest="tls_certfile", help="PEM certificate: serve HTTPS only (with --tls-key)")
+    parser.add_argument("--tls-key", dest="tls_keyfile", help="PEM private key of --tls-cert")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,8 +49,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    names = ("data_dir", "host", "port", "temporal_address", "temporal_namespace", "temporal_port", "temporal_ui_port")
-    return load_settings().with_overrides(**{n: getattr(args, n, None) for n in names})
+    names = (
+        "data_dir",
+        "host",
+        "port",
+        "temporal_address",
+        "temporal_namespace",
+        "temporal_port",
+        "temporal_ui_port",
+        "tls_certfile",
+        "tls_keyfile",
+    )
+    settings = load_settings().with_overrides(**{n: getattr(args, n, None) for n in names})
+    if bool(settings.tls_certfile) != bool(settings.tls_keyfile):
+        raise SystemExit("TLS needs both a certificate and its key (--tls-cert and --tls-key)")
+    return settings
 
 
 def run_api(settings: Settings) -> int:
@@ -56,7 +71,16 @@ def run_api(settings: Settings) -> int:
 
     from api.app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        # With a certificate the port speaks TLS only: a plain-HTTP request never reaches the app.
+        ssl_certfile=settings.tls_certfile,
+        ssl_keyfile=settings.tls_keyfile,
+    )
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 DEFAULT_TEMPORAL_PORT = 7233
@@ -22,11 +22,27 @@ class Settings:
     temporal_ui_port: int = 8233
     task_queue: str = "simulacra"
     storage_url: str | None = None
+    # Encryption at rest: "module:factory" of a KeyProvider (a customer KMS), else the local KEK below.
+    key_provider: str | None = None
+    # Base64 of 32 bytes; unset means the key file keys/kek.key, created on first start.
+    kek: str | None = field(default=None, repr=False)
+    # Comma-separated base64 KEKs still accepted for unwrapping while data keys are re-wrapped (rotation).
+    previous_keks: str | None = field(default=None, repr=False)
     control_db: str | None = None
     public_url: str | None = None
-    audience: str = "https://api.simulacra.local"
+    # External issuer mode (e.g. an Auth0 tenant): set the issuer and tokens are verified against its JWKS
+    # instead of the embedded issuer's keys.
+    auth_issuer: str | None = None
+    auth_jwks_url: str | None = None
+    auth_audience: str = "https://api.simulacra.local"
+    auth_tenant_claim: str = "https://simulacra.dev/tenant"
     token_ttl_seconds: int = 3600
-    claim_ttl_seconds: int = 7 * 24 * 3600
+    claim_ttl_seconds: int = 72 * 3600
+    # After a rotation's claim token is redeemed, the previous secret keeps working this long.
+    credential_overlap_seconds: int = 3600
+    rotations_per_hour: int = 5
+    tls_certfile: str | None = None
+    tls_keyfile: str | None = None
     artifact_url_ttl_seconds: int = 900
     max_upload_bytes: int = 200 * 1024 * 1024
     max_generation_rows: int = 1_000_000
@@ -52,12 +68,26 @@ class Settings:
         return Path(self.control_db) if self.control_db else self.data_dir / "control.sqlite3"
 
     @property
+    def tls(self) -> bool:
+        return bool(self.tls_certfile and self.tls_keyfile)
+
+    @property
     def base_url(self) -> str:
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        scheme = "https" if self.tls else "http"
+        return (self.public_url or f"{scheme}://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def external_auth(self) -> bool:
+        return self.auth_issuer is not None
 
     @property
     def issuer(self) -> str:
-        return self.base_url + "/"
+        """The `iss` every accepted token carries: the external issuer's, or the embedded one's."""
+        return self.auth_issuer or self.base_url + "/"
+
+    @property
+    def jwks_url(self) -> str:
+        return self.auth_jwks_url or self.issuer.rstrip("/") + "/.well-known/jwks.json"
 
     @property
     def keys_dir(self) -> Path:
@@ -78,11 +108,21 @@ _ENV_FIELDS: dict[str, type] = {
     "temporal_ui_port": int,
     "task_queue": str,
     "storage_url": str,
+    "key_provider": str,
+    "kek": str,
+    "previous_keks": str,
     "control_db": str,
     "public_url": str,
-    "audience": str,
+    "auth_issuer": str,
+    "auth_jwks_url": str,
+    "auth_audience": str,
+    "auth_tenant_claim": str,
     "token_ttl_seconds": int,
     "claim_ttl_seconds": int,
+    "credential_overlap_seconds": int,
+    "rotations_per_hour": int,
+    "tls_certfile": str,
+    "tls_keyfile": str,
     "artifact_url_ttl_seconds": int,
     "max_upload_bytes": int,
     "max_generation_rows": int,

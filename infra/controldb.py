@@ -26,6 +26,31 @@ CREATE TABLE IF NOT EXISTS claim_tokens (
     expires_at REAL NOT NULL,
     consumed_at REAL
 );
+CREATE TABLE IF NOT EXISTS rotations (
+    rotation_id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    client_id TEXT NOT NULL REFERENCES clients(client_id),
+    idempotency_key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    requested_by TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    UNIQUE (tenant_id, idempotency_key)
+);
+CREATE INDEX IF NOT EXISTS rotations_by_client ON rotations (client_id, created_at);
+CREATE TABLE IF NOT EXISTS signups (
+    request_id TEXT PRIMARY KEY,
+    company TEXT NOT NULL,
+    contact_email TEXT NOT NULL,
+    contact_name TEXT,
+    status TEXT NOT NULL,
+    tenant_id TEXT,
+    client_id TEXT,
+    reason TEXT,
+    created_at REAL NOT NULL,
+    decided_at REAL,
+    decided_by TEXT
+);
 CREATE TABLE IF NOT EXISTS idempotency (
     tenant_id TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -72,6 +97,27 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 """
 
 
+# Columns added after the first release: created on databases made before them (SQLite cannot say
+# ADD COLUMN IF NOT EXISTS).
+_ADDED_COLUMNS = {
+    "clients": {"previous_secret_hash": "TEXT", "previous_valid_until": "REAL", "revoked_at": "REAL"},
+    "claim_tokens": {"kind": "TEXT NOT NULL DEFAULT 'client'", "ref_id": "TEXT"},
+}
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    for table, columns in _ADDED_COLUMNS.items():
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for name, kind in columns.items():
+            if name in present:
+                continue
+            try:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+            except sqlite3.OperationalError as exc:  # another process starting at the same moment added it
+                if "duplicate column" not in str(exc):
+                    raise
+
+
 class ControlDB:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -80,6 +126,10 @@ class ControlDB:
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
+            with conn:
+                _add_missing_columns(conn)
+                # One claim token per signup or rotation, found by it (client tokens have no ref_id).
+                conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS claim_tokens_by_ref ON claim_tokens (kind, ref_id)")
         finally:
             conn.close()
 

@@ -42,6 +42,10 @@ def fit_report_key(tenant_id: str, dataset_id: str, version: int) -> str:
     return f"{dataset_prefix(tenant_id, dataset_id)}/fit-report-v{version}.json"
 
 
+def validation_key(tenant_id: str, dataset_id: str, version: int) -> str:
+    return f"{dataset_prefix(tenant_id, dataset_id)}/validation-v{version}.json"
+
+
 # Generations live beside, not under, their dataset: deleting a dataset leaves already generated
 # artifacts to expire on their own retention windows.
 def generation_prefix(tenant_id: str, generation_id: str) -> str:
@@ -54,3 +58,13 @@ def artifact_key(tenant_id: str, generation_id: str, fmt: str) -> str:
 
 def generation_report_key(tenant_id: str, generation_id: str) -> str:
     return f"{generation_prefix(tenant_id, generation_id)}/report.json"
+
+
+# Effects live under their dataset: they describe its model, so deleting or expiring the dataset
+# removes them with it.
+def effect_prefix(tenant_id: str, dataset_id: str, effect_id: str) -> str:
+    return f"{dataset_prefix(tenant_id, dataset_id)}/effects/{effect_id}"
+
+
+def effect_result_key(tenant_id: str, dataset_id: str, effect_id: str) -> str:
+    return f"{effect_prefix(tenant_id, dataset_id, effect_id)}/result.json"

@@ -1,7 +1,14 @@
-"""Short-lived signed download URLs (HMAC-SHA256 over tenant, path and expiry)."""
+"""Short-lived signed download URLs, bound to tenant, path (so artifact) and expiry.
+
+`signature` is `{tenant_tag}.{mac}`: the tenant tag is an HMAC of (tenant, path, expiry), so it names
+the tenant without revealing it and differs from link to link; the mac covers (path, expiry, tenant
+tag). Checking the mac first tells an altered link from an authentic one, and only an authentic link
+is then judged expired or issued to another tenant.
+"""
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import hmac
 import re
@@ -11,6 +18,15 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from infra.keyfiles import read_or_create
+
+_SIGNATURE = re.compile(r"([0-9a-f]{32})\.([0-9a-f]{64})")
+
+
+class LinkCheck(enum.Enum):
+    VALID = "valid"
+    TAMPERED = "tampered"  # missing, malformed or altered: no authentic link says this
+    EXPIRED = "expired"
+    OTHER_TENANT = "other_tenant"  # authentic and current, but issued to another tenant
 
 
 class UrlSigner:
@@ -22,19 +38,34 @@ class UrlSigner:
         """An HMAC under the same secret, for other values the API hands out and must get back unaltered."""
         return hmac.new(self._secret, b"mac\n" + message, hashlib.sha256).digest()
 
-    def _signature(self, tenant_id: str, path: str, expires: int) -> str:
-        message = f"{tenant_id}\n{path}\n{expires}".encode()
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+    def _hmac(self, *parts: str) -> str:
+        return hmac.new(self._secret, "\n".join(parts).encode(), hashlib.sha256).hexdigest()
+
+    def _tenant_tag(self, tenant_id: str, path: str, expires: int) -> str:
+        return self._hmac("link-tenant", tenant_id, path, str(expires))[:32]
+
+    def _link_mac(self, tenant_tag: str, path: str, expires: int) -> str:
+        return self._hmac("link", tenant_tag, path, str(expires))
 
     def sign(self, base_url: str, tenant_id: str, path: str, now: float | None = None) -> tuple[str, int]:
         """Returns the absolute URL and its expiry (unix seconds)."""
-        expires = int((now or time.time()) + self.ttl_seconds)
-        query = urlencode({"expires": expires, "signature": self._signature(tenant_id, path, expires)})
+        expires = int((now if now is not None else time.time()) + self.ttl_seconds)
+        tag = self._tenant_tag(tenant_id, path, expires)
+        query = urlencode({"expires": expires, "signature": f"{tag}.{self._link_mac(tag, path, expires)}"})
         return f"{base_url}{path}?{query}", expires
 
-    def verify(self, tenant_id: str, path: str, expires: str | None, signature: str | None) -> bool:
-        if not expires or not signature or not re.fullmatch(r"[0-9]{1,12}", expires):
-            return False
-        if int(expires) < time.time():
-            return False
-        return hmac.compare_digest(self._signature(tenant_id, path, int(expires)), signature)
+    def check(
+        self, tenant_id: str, path: str, expires: str | None, signature: str | None, now: float | None = None
+    ) -> LinkCheck:
+        """Judge a link presented by `tenant_id`: authenticity first, then expiry, then whose it is."""
+        parsed = _SIGNATURE.fullmatch(signature or "")
+        if not expires or not re.fullmatch(r"[0-9]{1,12}", expires) or parsed is None:
+            return LinkCheck.TAMPERED
+        tag, mac = parsed.groups()
+        if not hmac.compare_digest(self._link_mac(tag, path, int(expires)), mac):
+            return LinkCheck.TAMPERED
+        if int(expires) < (now if now is not None else time.time()):
+            return LinkCheck.EXPIRED
+        if not hmac.compare_digest(self._tenant_tag(tenant_id, path, int(expires)), tag):
+            return LinkCheck.OTHER_TENANT
+        return LinkCheck.VALID

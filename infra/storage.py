@@ -1,4 +1,8 @@
-"""Artifact storage over fsspec: a local directory by default, any fsspec URL (s3://...) by config."""
+"""Artifact storage over fsspec: a local directory by default, any fsspec URL (s3://...) by config.
+
+Every object is encrypted at rest (infra/encryption.py) under its tenant's data key (infra/data_keys.py):
+callers read and write plaintext, and nothing else in the code base touches stored bytes.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +13,30 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
+from infra.data_keys import DataKeys
+from infra.encryption import DecryptingReader, EncryptingWriter, Header
+from infra.key_provider import KeyProvider, load_key_provider
+
+if TYPE_CHECKING:
+    from infra.config import Settings
+
+COPY_BUFFER = 1024 * 1024
+
 
 class Storage:
-    """Keys are '/'-separated paths under the root URL; writes go to a temp key and are renamed into place."""
+    """Keys are '/'-separated paths under the root URL, objects under `tenants/{tenant}/`; writes are atomic."""
 
-    def __init__(self, root_url: str) -> None:
+    def __init__(self, root_url: str, key_provider: KeyProvider) -> None:
         self.fs, root = fsspec.core.url_to_fs(root_url)
         self.root = root.rstrip("/")
         if self.is_local:
             Path(self.root).mkdir(parents=True, exist_ok=True)
+        self._keys = DataKeys(self.fs, self.root, key_provider)
 
     @property
     def is_local(self) -> bool:
@@ -36,19 +50,34 @@ class Storage:
     def exists(self, key: str) -> bool:
         return self.fs.exists(self.path(key))
 
-    def open_read(self, key: str) -> IO[bytes]:
-        return self.fs.open(self.path(key), "rb")
+    def open_read(self, key: str) -> DecryptingReader:
+        """The object's plaintext as a file object; every chunk is authenticated before it is returned."""
+        raw = self.fs.open(self.path(key), "rb")
+        try:
+            header = Header.read_from(raw)
+            return DecryptingReader(raw, self._keys.get(_tenant_of(key), header.key_id), key, header)
+        except BaseException:
+            raw.close()
+            raise
+
+    def plaintext_size(self, key: str) -> int:
+        """The object's size as callers see it (its stored size less header and tags)."""
+        with self.open_read(key) as reader:
+            return reader.plaintext_size
 
     @contextlib.contextmanager
-    def open_write(self, key: str) -> Iterator[IO[bytes]]:
+    def open_write(self, key: str) -> Iterator[EncryptingWriter]:
         """Write atomically: readers never see a half-written object."""
         final = self.path(key)
+        key_id, data_key = self._keys.current(_tenant_of(key))
         # Unique per writer: two attempts at the same key never share (or delete) each other's bytes.
         partial = f"{final}.{uuid.uuid4().hex}.partial"
         self.fs.makedirs(final.rsplit("/", 1)[0], exist_ok=True)
         try:
             with self.fs.open(partial, "wb") as handle:
-                yield handle
+                writer = EncryptingWriter(handle, Header(key_id), data_key, key)
+                yield writer
+                writer.finish()
             self.fs.mv(partial, final)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -71,22 +100,22 @@ class Storage:
         return json.loads(self.read_bytes(key))
 
     def move(self, source_key: str, target_key: str) -> None:
-        self.fs.makedirs(self.path(target_key).rsplit("/", 1)[0], exist_ok=True)
-        self.fs.mv(self.path(source_key), self.path(target_key))
+        """Re-encrypted on the way, since each object is bound to its key: a plain rename would not read back."""
+        with self.open_read(source_key) as src, self.open_write(target_key) as dst:
+            shutil.copyfileobj(src, dst, length=COPY_BUFFER)
+        self.fs.rm(self.path(source_key))
 
     def put_file(self, local_path: str | Path, key: str) -> None:
         with open(local_path, "rb") as src, self.open_write(key) as dst:
-            shutil.copyfileobj(src, dst, length=1024 * 1024)
+            shutil.copyfileobj(src, dst, length=COPY_BUFFER)
 
     @contextlib.contextmanager
     def local_copy(self, key: str) -> Iterator[str]:
-        """A local filesystem path holding the object (the object itself when storage is local)."""
-        if self.is_local:
-            yield self.path(key)
-            return
+        """A private local file holding the object's plaintext, for tools that want a path; removed on exit."""
         with tempfile.TemporaryDirectory(prefix="simulacra-") as tmp:
             target = Path(tmp) / key.rsplit("/", 1)[-1]
-            self.fs.get(self.path(key), str(target))
+            with self.open_read(key) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst, length=COPY_BUFFER)
             yield str(target)
 
     def children(self, prefix: str) -> list[str]:
@@ -109,6 +138,19 @@ class Storage:
     def delete_prefix(self, prefix: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.fs.rm(self.path(prefix.rstrip("/")), recursive=True)
+
+
+def open_storage(settings: Settings) -> Storage:
+    """Storage as configured: its URL and the key provider that wraps the tenants' data keys."""
+    return Storage(settings.resolved_storage_url, load_key_provider(settings))
+
+
+def _tenant_of(key: str) -> str:
+    """Whose data key encrypts an object: every object lives under tenants/{tenant}/."""
+    parts = key.split("/")
+    if len(parts) < 3 or parts[0] != "tenants" or not parts[1]:
+        raise ValueError(f"stored objects live under tenants/{{tenant}}/: {key!r}")
+    return parts[1]
 
 
 def _modified(info: dict[str, Any]) -> float:

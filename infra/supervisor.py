@@ -10,6 +10,7 @@ import asyncio
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -55,7 +56,9 @@ def _temporal_answers(settings: Settings) -> bool:
 
 def _api_answers(settings: Settings) -> bool:
     try:
-        with urllib.request.urlopen(f"{settings.base_url}/healthz", timeout=2) as response:
+        # Our own child on loopback: only liveness matters here, not the certificate's hostname.
+        context = ssl._create_unverified_context() if settings.tls else None  # noqa: S323
+        with urllib.request.urlopen(f"{settings.base_url}/healthz", timeout=2, context=context) as response:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
@@ -82,6 +85,8 @@ def _child_env(settings: Settings) -> dict[str, str]:
             "SIMULACRA_TEMPORAL_NAMESPACE": settings.temporal_namespace,
             "SIMULACRA_HOST": settings.host,
             "SIMULACRA_PORT": str(settings.port),
+            **({"SIMULACRA_TLS_CERTFILE": settings.tls_certfile} if settings.tls_certfile else {}),
+            **({"SIMULACRA_TLS_KEYFILE": settings.tls_keyfile} if settings.tls_keyfile else {}),
         }
     )
     return env

@@ -1,25 +1,30 @@
-"""The embedded OAuth2 issuer's RS256 signing key, token minting and the one JWT verifier."""
+"""Access tokens: the embedded issuer's minting, and the one verifier for embedded and external (Auth0) tokens."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jose import jwk, jwt
+from jose import jwt
 from jose.exceptions import JOSEError
 
 from infra.credentials import Client
-from infra.keyfiles import read_or_create
+from infra.signing_keys import SigningKeyRing
 
+# The algorithm allow-list: never taken from the token, so `none` and HS256-with-the-public-key fail.
 ALGORITHMS = ["RS256"]
+LEEWAY_SECONDS = 30
 # A token without expiry, issue time, issuer or audience is refused, not waved through.
-VERIFY_OPTIONS = {"leeway": 30, "require_exp": True, "require_iat": True, "require_iss": True, "require_aud": True}
+VERIFY_OPTIONS = {
+    "leeway": LEEWAY_SECONDS,
+    "require_exp": True,
+    "require_iat": True,
+    "require_iss": True,
+    "require_aud": True,
+}
 TENANT_CLAIM = "https://simulacra.dev/tenant"
 TENANT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
@@ -35,28 +40,30 @@ class Principal:
     scopes: tuple[str, ...]
 
 
-def _new_private_key_pem() -> bytes:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+class KeySource(Protocol):
+    """Where the verifier finds public keys by `kid`: the embedded key ring or a remote JWKS."""
+
+    def key_for(self, kid: str) -> dict[str, Any] | None: ...
 
 
 class Issuer:
+    """The embedded OAuth2 issuer (default mode): mints RS256 tokens with the ring's active key."""
+
     def __init__(self, keys_dir: Path, issuer: str, audience: str, ttl_seconds: int) -> None:
-        self._pem = read_or_create(keys_dir / "issuer-rs256.pem", _new_private_key_pem)
-        public = jwk.construct(self._pem, "RS256").public_key().to_dict()
-        self.kid = hashlib.sha256(public["n"].encode()).hexdigest()[:16]
-        self.public_jwk = {**public, "kid": self.kid, "use": "sig", "alg": "RS256"}
+        self.keys = SigningKeyRing(keys_dir, publish_seconds=ttl_seconds + LEEWAY_SECONDS)
         self.issuer = issuer
         self.audience = audience
         self.ttl_seconds = ttl_seconds
 
     def jwks(self) -> dict[str, Any]:
-        return {"keys": [self.public_jwk]}
+        return {"keys": [key.public_jwk for key in self.keys.published()]}
+
+    def key_for(self, kid: str) -> dict[str, Any] | None:
+        return next((k.public_jwk for k in self.keys.published() if k.kid == kid), None)
 
     def mint(self, client: Client, scopes: tuple[str, ...]) -> str:
         now = int(time.time())
+        key = self.keys.active
         claims = {
             "iss": self.issuer,
             "sub": f"{client.client_id}@clients",
@@ -69,25 +76,53 @@ class Issuer:
             "scope": " ".join(scopes),
             TENANT_CLAIM: client.tenant_id,
         }
-        return jwt.encode(claims, self._pem.decode(), algorithm="RS256", headers={"kid": self.kid})
+        return jwt.encode(claims, key.private_pem.decode(), algorithm="RS256", headers={"kid": key.kid})
 
 
-def verify_token(token: str, jwks: dict[str, Any], *, issuer: str, audience: str) -> Principal:
-    """The only place a JWT is verified: RS256 only, issuer and audience always checked."""
-    try:
-        claims = jwt.decode(
-            token,
-            jwks,
-            algorithms=ALGORITHMS,
-            audience=audience,
-            issuer=issuer,
-            options=VERIFY_OPTIONS,
-        )
-    except JOSEError as exc:
-        raise InvalidToken(str(exc) or "token rejected") from None
-    tenant = claims.get(TENANT_CLAIM)
+@dataclass(frozen=True)
+class TokenVerifier:
+    """The only place a JWT is verified: RS256 only, key by `kid`, issuer and audience always checked."""
+
+    keys: KeySource
+    issuer: str
+    audience: str
+    tenant_claim: str = TENANT_CLAIM
+
+    def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except JOSEError:
+            raise InvalidToken("malformed token") from None
+        if header.get("alg") not in ALGORITHMS:
+            raise InvalidToken(f"algorithm {header.get('alg')!r} is not accepted; tokens must be RS256")
+        kid = header.get("kid")
+        key = self.keys.key_for(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise InvalidToken("unknown signing key (kid)")
+        try:
+            # python-jose accepts `aud` as a string or a list that contains our audience (Auth0 sends both).
+            claims = jwt.decode(
+                token, key, algorithms=ALGORITHMS, audience=self.audience, issuer=self.issuer, options=VERIFY_OPTIONS
+            )
+        except (JOSEError, TypeError, ValueError) as exc:  # python-jose lets odd claim types through as TypeError
+            raise InvalidToken(str(exc) or "token rejected") from None
+        issued = claims["iat"]
+        # python-jose only checks that `iat` converts to a number; a token from the future is forged or mis-clocked.
+        if not isinstance(issued, int | float) or isinstance(issued, bool) or issued > time.time() + LEEWAY_SECONDS:
+            raise InvalidToken("token issue time (iat) is invalid or in the future")
+        return _principal(claims, self.tenant_claim)
+
+
+def _principal(claims: dict[str, Any], tenant_claim: str) -> Principal:
+    tenant = claims.get(tenant_claim)
+    # Auth0 names the client `azp` in one token profile and `client_id` in the other.
     client_id = claims.get("azp") or claims.get("client_id")
     # Tenant ids reach storage keys, workflow ids and visibility queries: only the admin CLI's shape passes.
     if not isinstance(tenant, str) or not TENANT_PATTERN.match(tenant) or not isinstance(client_id, str):
         raise InvalidToken("token carries no valid tenant")
-    return Principal(tenant, client_id, tuple(str(claims.get("scope", "")).split()))
+    scopes = str(claims.get("scope", "")).split()
+    # Auth0 RBAC puts API permissions in `permissions`; either way they are the token's scopes.
+    permissions = claims.get("permissions")
+    if isinstance(permissions, list):
+        scopes += [p for p in permissions if isinstance(p, str) and p not in scopes]
+    return Principal(tenant, client_id, tuple(scopes))

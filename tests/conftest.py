@@ -13,7 +13,6 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from infra.config import Settings
-from infra.controldb import ControlDB
 from infra.credentials import CredentialStore
 from infra.devserver import DevServerOptions, start_dev_server, stop_process
 from infra.temporal import connect
@@ -74,7 +73,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 def claim_token(client: TestClient, settings: Settings, tenant: str, scope: str | None = None) -> str:
     """An access token for a fresh client of the tenant, through the real claim and token endpoints."""
-    _, claim_token = CredentialStore(ControlDB(settings.resolved_control_db)).create_client(tenant, 3600)
+    _, claim_token = CredentialStore.for_settings(settings).create_client(tenant, 3600)
     claimed = client.post(
         "/v1/credential-claims",
         json={"credential_claim_token": claim_token},

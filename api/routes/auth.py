@@ -11,17 +11,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from api.auth import anonymous_limit
 from api.bodies import read_json, validate
 from api.context import request_id_var
 from api.errors import ApiError
 from api.idempotency import idempotency_key
 from api.models import CredentialClaimRequest, CredentialClaimResponse, TokenRequest, TokenResponse
 from api.operations import Operation
+from api.secrecy import NO_STORE
 from api.state import app_state
 from api.views import Jwks, OpenIdConfiguration
-from infra.credentials import ClaimRefused
-
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+from infra.credentials import ClaimRefused, RotationClaimConsumed
 
 
 def _oauth_error(code: str, error: str, detail: str) -> ApiError:
@@ -52,7 +52,14 @@ async def _token_params(request: Request) -> dict[str, str]:
 
 async def issue_token(request: Request) -> JSONResponse:
     state = app_state(request)
+    anonymous_limit(request)
     params = await _token_params(request)
+    if state.settings.external_auth:
+        raise _oauth_error(
+            "simio_invalid_client",
+            "invalid_client",
+            f"This API accepts tokens from {state.settings.issuer}; request them there.",
+        )
     if params.get("grant_type") != "client_credentials":
         raise _oauth_error(
             "simio_unsupported_grant_type", "unsupported_grant_type", "Only grant_type=client_credentials is supported."
@@ -84,19 +91,25 @@ async def claim_credentials(request: Request) -> JSONResponse:
     # Required like on every POST; a claim is one-time by nature, so a retry is refused, never replayed
     # (replaying would mean storing the client secret).
     idempotency_key(request)
+    anonymous_limit(request)
     data = await read_json(request)
     claim = validate(CredentialClaimRequest, data)
     try:
         claimed = await run_in_threadpool(state.credentials.claim, claim.credential_claim_token)
-    except ClaimRefused:
+    except (ClaimRefused, RotationClaimConsumed) as refused:
+        consumed_rotation = isinstance(refused, RotationClaimConsumed)
         await run_in_threadpool(
             state.audit.record,
             "anonymous",
             "-",
             "credentials_claim",
-            outcome="refused",
+            outcome="rotation_replayed" if consumed_rotation else "refused",
             request_id=request_id_var.get(),
         )
+        if consumed_rotation:
+            raise ApiError(
+                "simio_rotation_claim_already_consumed", "This rotation's claim token was already redeemed."
+            ) from None
         raise ApiError(
             "simio_credential_claim_not_found", "This claim token is unknown, already used or expired."
         ) from None
@@ -104,7 +117,7 @@ async def claim_credentials(request: Request) -> JSONResponse:
         state.audit.record,
         f"client:{claimed.client.client_id}",
         claimed.client.tenant_id,
-        "credentials_claimed",
+        "credentials_rotated" if claimed.rotated else "credentials_claimed",
         request_id=request_id_var.get(),
         client_id=claimed.client.client_id,
     )
@@ -120,16 +133,23 @@ async def claim_credentials(request: Request) -> JSONResponse:
 
 
 async def jwks(request: Request) -> JSONResponse:
-    return JSONResponse(app_state(request).issuer.jwks(), headers={"Cache-Control": "public, max-age=300"})
+    state = app_state(request)
+    # With an external issuer its JWKS (named in the discovery document) is the one that counts.
+    keys = {"keys": []} if state.settings.external_auth else state.issuer.jwks()
+    # Short-lived cache: a rolled key must reach verifiers well within one token lifetime.
+    return JSONResponse(keys, headers={"Cache-Control": "public, max-age=300"})
 
 
 async def openid_configuration(request: Request) -> JSONResponse:
     state = app_state(request)
     base = state.settings.base_url
+    issuer = state.settings.issuer
+    external = state.settings.external_auth
     document: dict[str, Any] = {
-        "issuer": state.issuer.issuer,
-        "token_endpoint": f"{base}/oauth/token",
-        "jwks_uri": f"{base}/.well-known/jwks.json",
+        "issuer": issuer,
+        # Auth0's token endpoint sits at {issuer}oauth/token, like ours.
+        "token_endpoint": f"{issuer.rstrip('/')}/oauth/token" if external else f"{base}/oauth/token",
+        "jwks_uri": state.settings.jwks_url if external else f"{base}/.well-known/jwks.json",
         "grant_types_supported": ["client_credentials"],
         "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
         "id_token_signing_alg_values_supported": ["RS256"],
@@ -157,6 +177,7 @@ operations = [
             "simio_invalid_field",
             "simio_invalid_json",
             "simio_body_too_large",
+            "simio_rate_limited",
         ),
     ),
     Operation(
@@ -166,6 +187,8 @@ operations = [
         jwks,
         "Public keys that verify access tokens",
         "auth",
+        description="The active signing key and any rolled key whose tokens may still be valid. Empty when the "
+        "API trusts an external issuer (its `jwks_uri` is in the discovery document).",
         returns=Jwks,
     ),
     Operation(
@@ -184,16 +207,19 @@ operations = [
         claim_credentials,
         "Exchange a one-time claim token for client credentials",
         "auth",
-        description="The client secret is shown once. A used, unknown or expired token answers 404. The "
+        description="The client secret is shown once. A used, unknown or expired token answers 404 (a rotation's "
+        "token redeemed before answers 410). Redeeming a rotation's token starts the previous secret's overlap. The "
         "Idempotency-Key is required, but a claim is never replayed (that would mean storing the secret).",
         body=CredentialClaimRequest,
         status=201,
         returns=CredentialClaimResponse,
         errors=(
             "simio_credential_claim_not_found",
+            "simio_rotation_claim_already_consumed",
             "simio_invalid_field",
             "simio_invalid_json",
             "simio_body_too_large",
+            "simio_rate_limited",
         ),
     ),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import uuid
@@ -23,7 +24,7 @@ from api.idempotency import idempotency_key, run_once
 from api.jobs import dataset_view
 from api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
 from api.lookups import live_dataset, ready_dataset
-from api.models import DatasetAccepted, GraphEditRequest, RefitAccepted, UploadFields, UploadForm
+from api.models import DatasetAccepted, DatasetUpdate, GraphEditRequest, RefitAccepted, UploadFields, UploadForm
 from api.operations import Link, Operation
 from api.starts import accepted, initial_memo, start_job
 from api.state import AppState, app_state
@@ -36,15 +37,19 @@ from workflows.contracts import (
     DATASET_WORKFLOW,
     DELETE_UPDATE,
     REFIT_UPDATE,
+    RETENTION_UPDATE,
     DatasetInput,
     RefitRequest,
+    RetentionChange,
     dataset_workflow_id,
     derived_id,
     job_id_for,
 )
 
-# A worker must take the update; without one the client gets a retryable 503 instead of a hang.
+# A worker must take the update; without one the client gets a retryable 503 instead of a hang. (The
+# SDK's rpc_timeout bounds each long poll, not the wait, so the whole call is bounded here too.)
 UPDATE_TIMEOUT = timedelta(seconds=30)
+UPDATE_SECONDS = UPDATE_TIMEOUT.total_seconds()
 
 
 async def _start_dataset(
@@ -78,7 +83,7 @@ async def _start_dataset(
 
 async def create_dataset(request: Request) -> Response:
     state = app_state(request)
-    principal = authenticate(request, "datasets:write")
+    principal = await authenticate(request, "datasets:write")
     tenant_id, key = principal.tenant_id, idempotency_key(request)
     staged = layout.staging_key(tenant_id, uuid.uuid4().hex)
     upload = await receive_upload(request, state.storage, staged, state.settings.max_upload_bytes)
@@ -101,7 +106,7 @@ async def create_dataset(request: Request) -> Response:
 
 
 async def list_datasets(request: Request) -> JSONResponse:
-    principal = authenticate(request, "datasets:read")
+    principal = await authenticate(request, "datasets:read")
     scope = f"{principal.tenant_id}|datasets"
     limit, cursor = page_request(request, scope)
     snaps, token = await list_jobs(app_state(request).temporal, principal.tenant_id, ("dataset",), limit, cursor)
@@ -109,14 +114,58 @@ async def list_datasets(request: Request) -> JSONResponse:
     return JSONResponse(page.model_dump())
 
 
+async def _dataset_response(request: Request, tenant_id: str, dataset_id: str) -> JSONResponse:
+    snap = await live_dataset(request, tenant_id, dataset_id)
+    validation = None
+    if snap.status == "ready" and snap.memo.get("model_version"):
+        key = layout.validation_key(tenant_id, dataset_id, int(snap.memo["model_version"]))
+        # A model fitted before validation reports existed, or removed by retention a moment ago, has none.
+        with contextlib.suppress(FileNotFoundError):
+            validation = await run_in_threadpool(app_state(request).storage.read_json, key)
+    return JSONResponse(dataset_view(snap, validation).model_dump())
+
+
 async def get_dataset(request: Request) -> JSONResponse:
-    principal = authenticate(request, "datasets:read")
-    snap = await live_dataset(request, principal.tenant_id, request.path_params["dataset_id"])
-    return JSONResponse(dataset_view(snap).model_dump())
+    principal = await authenticate(request, "datasets:read")
+    return await _dataset_response(request, principal.tenant_id, request.path_params["dataset_id"])
+
+
+async def update_dataset(request: Request) -> JSONResponse:
+    """Change the retention: the workflow re-arms its timer, so the new expiry is as durable as the first."""
+    state = app_state(request)
+    principal = await authenticate(request, "datasets:write")
+    dataset_id = request.path_params["dataset_id"]
+    update = validate(DatasetUpdate, await read_json(request))
+    snap = await live_dataset(request, principal.tenant_id, dataset_id)
+    created = datetime.fromisoformat(snap.memo["created_at"])
+    expires_at = created + timedelta(seconds=update.retention_hours * state.settings.retention_hour_seconds)
+    if expires_at <= datetime.now(expires_at.tzinfo):
+        raise ApiError(
+            "simio_invalid_field",
+            "That retention has already run out; use DELETE to remove the dataset now.",
+            errors=[{"pointer": "/retention_hours", "message": "ends in the past"}],
+        )
+    handle = state.temporal.get_workflow_handle(dataset_workflow_id(principal.tenant_id, dataset_id))
+    with _update_errors(dataset_id):
+        change = RetentionChange(expires_at=expires_at, retention_hours=update.retention_hours)
+        await asyncio.wait_for(
+            handle.execute_update(RETENTION_UPDATE, change, rpc_timeout=UPDATE_TIMEOUT), UPDATE_SECONDS
+        )
+    await run_in_threadpool(
+        state.audit.record,
+        f"client:{principal.client_id}",
+        principal.tenant_id,
+        "retention_changed",
+        request_id=request_id_var.get(),
+        dataset_id=dataset_id,
+        retention_hours_before=snap.memo.get("retention_hours"),
+        retention_hours=update.retention_hours,
+    )
+    return await _dataset_response(request, principal.tenant_id, dataset_id)
 
 
 async def get_schema(request: Request) -> JSONResponse:
-    principal = authenticate(request, "datasets:read")
+    principal = await authenticate(request, "datasets:read")
     dataset_id = request.path_params["dataset_id"]
     _, schema = await ready_dataset(request, principal.tenant_id, dataset_id)
     return JSONResponse(
@@ -125,7 +174,7 @@ async def get_schema(request: Request) -> JSONResponse:
 
 
 async def get_graph(request: Request) -> JSONResponse:
-    principal = authenticate(request, "datasets:read")
+    principal = await authenticate(request, "datasets:read")
     dataset_id = request.path_params["dataset_id"]
     snap, _ = await ready_dataset(request, principal.tenant_id, dataset_id)
     version = int(snap.memo.get("model_version", 1))
@@ -154,7 +203,7 @@ async def get_graph(request: Request) -> JSONResponse:
 async def edit_graph(request: Request) -> JSONResponse:
     """Apply edge edits and refit as the next model version (202; poll the dataset's job)."""
     state = app_state(request)
-    principal = authenticate(request, "datasets:write")
+    principal = await authenticate(request, "datasets:write")
     tenant_id, dataset_id = principal.tenant_id, request.path_params["dataset_id"]
     edits = validate(GraphEditRequest, await read_json(request))
     snap, schema = await ready_dataset(request, tenant_id, dataset_id)
@@ -172,8 +221,14 @@ async def edit_graph(request: Request) -> JSONResponse:
     # The workflow checks that `version` is still current and stores the edited graph itself, so two
     # concurrent edits cannot both land on the same version.
     with _update_errors(dataset_id):
-        new_version = await handle.execute_update(
-            REFIT_UPDATE, RefitRequest(base_version=version, graph=edited), result_type=int, rpc_timeout=UPDATE_TIMEOUT
+        new_version = await asyncio.wait_for(
+            handle.execute_update(
+                REFIT_UPDATE,
+                RefitRequest(base_version=version, graph=edited),
+                result_type=int,
+                rpc_timeout=UPDATE_TIMEOUT,
+            ),
+            UPDATE_SECONDS,
         )
     body = RefitAccepted(
         dataset_id=dataset_id, job_id=job_id_for(dataset_id), status="ready", model_version=new_version
@@ -190,7 +245,7 @@ def _update_errors(dataset_id: str) -> Iterator[None]:
         cause = exc.cause
         known = isinstance(cause, ApplicationError) and cause.type in REGISTRY
         raise ApiError(cause.type if known else "simio_dataset_not_ready", str(cause)) from None
-    except WorkflowUpdateRPCTimeoutOrCancelledError:
+    except (WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError):
         raise ApiError("simio_service_unavailable", "No worker took the request in time; retry it.") from None
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:  # it expired between our look and the update
@@ -200,12 +255,12 @@ def _update_errors(dataset_id: str) -> Iterator[None]:
 
 async def delete_dataset(request: Request) -> Response:
     """Remove the dataset: 404 to every reader at once, and nothing of it left in storage on return."""
-    principal = authenticate(request, "datasets:write")
+    principal = await authenticate(request, "datasets:write")
     dataset_id = request.path_params["dataset_id"]
     await live_dataset(request, principal.tenant_id, dataset_id)
     handle = app_state(request).temporal.get_workflow_handle(dataset_workflow_id(principal.tenant_id, dataset_id))
     with _update_errors(dataset_id):
-        await handle.execute_update(DELETE_UPDATE, rpc_timeout=UPDATE_TIMEOUT)
+        await asyncio.wait_for(handle.execute_update(DELETE_UPDATE, rpc_timeout=UPDATE_TIMEOUT), UPDATE_SECONDS)
     await run_in_threadpool(
         app_state(request).audit.record,
         f"client:{principal.client_id}",
@@ -225,7 +280,8 @@ operations = [
         create_dataset,
         "Upload a seed table",
         "datasets",
-        description="Multipart upload (field `file`: CSV or Parquet). Starts the dataset job: clean, discover, fit.",
+        description="Multipart upload (field `file`: CSV, Parquet, Arrow IPC or SPSS .sav). Starts the dataset job: "
+        "clean, discover, fit.",
         scopes=("datasets:write",),
         body=UploadForm,
         body_kind="multipart",
@@ -264,6 +320,13 @@ operations = [
         get_dataset,
         "Get a dataset",
         "datasets",
+        description="Status, sizes, retention and the current `model_version`. Once ready it carries `validation`, "
+        "the model's validation report: held-out fidelity (rows sampled from a model fitted without 20% of the "
+        "seed rows, at most 2,000, scored against them beside a real-vs-real reference), each column's mechanism "
+        "with its "
+        "held-out score, and a falsification test of the graph's implied conditional independences with a "
+        '`verdict` ("not falsified" or "falsified: ..."). The README section "What validated means" explains '
+        "each number.",
         scopes=("datasets:read",),
         returns=Dataset,
         errors=("simio_dataset_not_found",),
@@ -307,6 +370,20 @@ operations = [
             "simio_dataset_failed",
         ),
         links={"GetJob": Link("getJob", "job_id", "job_id")},
+    ),
+    Operation(
+        "updateDataset",
+        "PATCH",
+        "/v1/datasets/{dataset_id}",
+        update_dataset,
+        "Change a dataset's retention",
+        "datasets",
+        description="`retention_hours` counts from the dataset's creation, like the first window (1 to 168): "
+        "lengthen or shorten it; the returned dataset shows the new `expires_at`. Recorded in the audit log.",
+        scopes=("datasets:write",),
+        body=DatasetUpdate,
+        returns=Dataset,
+        errors=("simio_invalid_json", "simio_body_too_large", "simio_invalid_field", "simio_dataset_not_found"),
     ),
     Operation(
         "deleteDataset",

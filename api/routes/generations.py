@@ -27,6 +27,7 @@ from api.views import Generation, JobPage
 from engine.conditions import parse_conditions
 from engine.errors import EngineInputError
 from infra import layout
+from infra.signed_urls import LinkCheck
 from infra.usage import ReservationConflict, WindowExceeded
 from workflows.contracts import (
     GENERATION_WORKFLOW,
@@ -121,7 +122,7 @@ async def _reserve_rows(state: AppState, tenant_id: str, generation_id: str, row
 
 async def create_generation(request: Request) -> Response:
     state = app_state(request)
-    principal = authenticate(request, "generations:write")
+    principal = await authenticate(request, "generations:write")
     key = idempotency_key(request)
     data = await read_json(request)
     dataset_id = request.path_params["dataset_id"]
@@ -137,7 +138,7 @@ async def create_generation(request: Request) -> Response:
 
 
 async def get_generation(request: Request) -> JSONResponse:
-    principal = authenticate(request, "generations:read")
+    principal = await authenticate(request, "generations:read")
     snap = await live_generation(request, principal.tenant_id, request.path_params["generation_id"])
     job = generation_job(request, principal.tenant_id, snap)
     memo = snap.memo
@@ -159,7 +160,7 @@ async def get_generation(request: Request) -> JSONResponse:
 
 
 async def list_generations(request: Request) -> JSONResponse:
-    principal = authenticate(request, "generations:read")
+    principal = await authenticate(request, "generations:read")
     dataset_id = request.path_params["dataset_id"]
     await live_dataset(request, principal.tenant_id, dataset_id)
     scope = f"{principal.tenant_id}|generations|{dataset_id}"
@@ -177,17 +178,27 @@ def _chunks(handle: IO[bytes]) -> Iterator[bytes]:
             yield chunk
 
 
+# A link issued to another tenant is answered by the generation lookup instead: as a generation this tenant lacks.
+_LINK_REFUSED = {
+    LinkCheck.TAMPERED: ("simio_invalid_signature", "This download link was altered or is incomplete."),
+    LinkCheck.EXPIRED: ("simio_signature_expired", "This download link has expired; fetch the generation again."),
+}
+
+
 async def download_artifact(request: Request) -> Response:
     state = app_state(request)
-    principal = authenticate(request, "generations:read")
+    principal = await authenticate(request, "generations:read")
     generation_id = request.path_params["generation_id"]
-    if not state.signer.verify(
+    verdict = state.signer.check(
         principal.tenant_id,
         request.url.path,
         request.query_params.get("expires"),
         request.query_params.get("signature"),
-    ):
-        raise ApiError("simio_invalid_signature", "This download link is invalid or has expired.")
+    )
+    if verdict in _LINK_REFUSED:
+        raise ApiError(*_LINK_REFUSED[verdict])
+    if verdict is LinkCheck.OTHER_TENANT:
+        raise ApiError("simio_generation_not_found", f"No generation {generation_id!r}.")
     snap = await live_generation(request, principal.tenant_id, generation_id)
     if snap.status not in DOWNLOADABLE:
         raise ApiError("simio_artifact_not_ready", f"Generation {generation_id!r} is {snap.status}.")
@@ -200,7 +211,12 @@ async def download_artifact(request: Request) -> Response:
     return StreamingResponse(
         _chunks(handle),
         media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{generation_id}.{fmt}"', "Cache-Control": "no-store"},
+        headers={
+            # The plaintext's size, from the stored object's framing: clients can tell a complete download.
+            "Content-Length": str(handle.plaintext_size),
+            "Content-Disposition": f'attachment; filename="{generation_id}.{fmt}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -268,10 +284,20 @@ operations = [
         "Download generated rows",
         "generations",
         description="Use the `artifact_url` of a ready generation as it is (it carries `expires` and "
-        "`signature`, valid 15 minutes), with the same bearer token.",
+        "`signature`, valid 15 minutes by default), with a bearer token of the same tenant. An altered link answers "
+        "403 "
+        "`simio_invalid_signature`, an expired one 403 `simio_signature_expired` (fetch the generation for a fresh "
+        "link), and a link issued to another tenant 404 `simio_generation_not_found`, like any generation you lack. "
+        "`Content-Length` is the artifact's exact size.",
         scopes=("generations:read",),
         media_types=("text/csv", "application/vnd.apache.parquet", "application/vnd.apache.arrow.file"),
+        attachment=True,
         query={"expires": "Unix time the link stops working (from artifact_url).", "signature": "From artifact_url."},
-        errors=("simio_invalid_signature", "simio_generation_not_found", "simio_artifact_not_ready"),
+        errors=(
+            "simio_invalid_signature",
+            "simio_signature_expired",
+            "simio_generation_not_found",
+            "simio_artifact_not_ready",
+        ),
     ),
 ]

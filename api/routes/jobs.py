@@ -1,4 +1,4 @@
-"""Jobs: one poll endpoint for dataset and generation work."""
+"""Jobs: one poll endpoint for dataset, generation and effect work."""
 
 from __future__ import annotations
 
@@ -7,35 +7,46 @@ from starlette.responses import JSONResponse
 
 from api.auth import authenticate
 from api.errors import ApiError
-from api.jobs import job_view, snapshot
+from api.jobs import Snapshot, job_view, live_snapshot, snapshot
 from api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
 from api.lookups import generation_job
 from api.models import Job
 from api.operations import Operation
 from api.state import app_state
 from api.views import JobPage
-from workflows.contracts import workflow_id_for_job
+from infra.tokens import Principal
+from workflows.contracts import dataset_workflow_id, workflow_id_for_job
+
+# The scope that reads each kind of job.
+READ_SCOPE = {"dataset": "datasets:read", "generation": "generations:read", "effect": "generations:read"}
 
 
 async def get_job(request: Request) -> JSONResponse:
-    principal = authenticate(request, "datasets:read", "generations:read")
+    principal = await authenticate(request, "datasets:read", "generations:read")
     job_id = request.path_params["job_id"]
     workflow_id = workflow_id_for_job(principal.tenant_id, job_id)
     snap = await snapshot(app_state(request).temporal, workflow_id) if workflow_id else None
-    if snap is None:
+    if snap is None or not await _visible(request, principal, snap):
         raise ApiError("simio_job_not_found", f"No job {job_id!r}.")
     if snap.memo.get("kind") == "generation" and not snap.gone:
         return JSONResponse(generation_job(request, principal.tenant_id, snap).model_dump())
     return JSONResponse(job_view(snap).model_dump())
 
 
+async def _visible(request: Request, principal: Principal, snap: Snapshot) -> bool:
+    """A token sees the kinds its scopes read (as in the list), and an effect no longer than its dataset."""
+    kind = snap.memo.get("kind", "")
+    if READ_SCOPE.get(kind) not in principal.scopes:
+        return False
+    if kind != "effect" or snap.gone:
+        return True
+    dataset = dataset_workflow_id(principal.tenant_id, snap.memo["dataset_id"])
+    return await live_snapshot(app_state(request).temporal, dataset, "dataset") is not None
+
+
 async def list_all_jobs(request: Request) -> JSONResponse:
-    principal = authenticate(request, "datasets:read", "generations:read")
-    kinds = tuple(
-        k
-        for k, scope in (("dataset", "datasets:read"), ("generation", "generations:read"))
-        if scope in principal.scopes
-    )
+    principal = await authenticate(request, "datasets:read", "generations:read")
+    kinds = tuple(kind for kind, scope in READ_SCOPE.items() if scope in principal.scopes)
     scope = f"{principal.tenant_id}|jobs|{','.join(kinds)}"
     limit, cursor = page_request(request, scope)
     snaps, token = await list_jobs(app_state(request).temporal, principal.tenant_id, kinds, limit, cursor)
@@ -52,7 +63,7 @@ operations = [
         "GET",
         "/v1/jobs",
         list_all_jobs,
-        "List jobs (datasets and generations), newest first",
+        "List jobs (datasets, generations and effects), newest first",
         "jobs",
         description="Cursor pagination as for datasets; only the kinds your token's scopes may read.",
         scopes=("datasets:read", "generations:read"),

@@ -14,7 +14,7 @@ from infra.usage import FREE_ROWS_PER_PERIOD
 
 
 async def get_usage(request: Request) -> JSONResponse:
-    principal = authenticate(request, "datasets:read", "generations:read")
+    principal = await authenticate(request, "datasets:read", "generations:read")
     ledger = app_state(request).usage
     current = await run_in_threadpool(ledger.usage, principal.tenant_id)
     history = await run_in_threadpool(ledger.history, principal.tenant_id)

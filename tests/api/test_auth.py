@@ -6,7 +6,6 @@ from jose import jwt
 from starlette.testclient import TestClient
 
 from infra.config import Settings
-from infra.controldb import ControlDB
 from infra.credentials import Client, CredentialStore
 from infra.tokens import Issuer
 from tests.flows import bearer
@@ -31,7 +30,7 @@ def test_missing_token_is_a_problem_with_request_id(client: TestClient) -> None:
 def test_garbage_and_foreign_tokens_are_refused(client: TestClient, settings: Settings, tmp_path) -> None:
     assert client.get("/v1/jobs/job_ds_x", headers=bearer("not-a-jwt")).json()["code"] == "simio_unauthorized"
     # A well-formed RS256 token from another key, even with our issuer and audience, must fail.
-    stranger = Issuer(tmp_path, settings.issuer, settings.audience, 60)
+    stranger = Issuer(tmp_path, settings.issuer, settings.auth_audience, 60)
     forged = stranger.mint(Client("cl_evil", "acme", ("datasets:read",)), ("datasets:read",))
     assert client.get("/v1/jobs/job_ds_x", headers=bearer(forged)).status_code == 401
 
@@ -44,13 +43,13 @@ def test_hs256_token_signed_with_public_key_is_refused(client: TestClient) -> No
 
 def test_token_verifies_against_published_jwks(client: TestClient, settings: Settings, token: str) -> None:
     jwks = client.get("/.well-known/jwks.json").json()
-    claims = jwt.decode(token, jwks, algorithms=["RS256"], audience=settings.audience, issuer=settings.issuer)
+    claims = jwt.decode(token, jwks, algorithms=["RS256"], audience=settings.auth_audience, issuer=settings.issuer)
     assert claims["https://simulacra.dev/tenant"] == "acme"
     assert claims["gty"] == "client-credentials"
 
 
 def test_claim_token_is_one_time(client: TestClient, settings: Settings) -> None:
-    _, claim_token = CredentialStore(ControlDB(settings.resolved_control_db)).create_client("initech", 3600)
+    _, claim_token = CredentialStore.for_settings(settings).create_client("initech", 3600)
     first = _claim(client, claim_token)
     assert first.status_code == 201
     assert set(first.json()) >= {"client_id", "client_secret", "token_url", "audience", "scopes"}
@@ -60,7 +59,7 @@ def test_claim_token_is_one_time(client: TestClient, settings: Settings) -> None
 
 
 def test_token_endpoint_accepts_json_and_basic_and_refuses_bad_secret(client: TestClient, settings: Settings) -> None:
-    _, claim_token = CredentialStore(ControlDB(settings.resolved_control_db)).create_client("hooli", 3600)
+    _, claim_token = CredentialStore.for_settings(settings).create_client("hooli", 3600)
     claimed = _claim(client, claim_token).json()
     by_json = client.post(
         "/oauth/token",

@@ -8,7 +8,7 @@ import re
 from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
-from api import models, views
+from api import credential_models, models, views
 from api.app import OPERATIONS
 from api.errors import REGISTRY
 from api.examples import EXAMPLES
@@ -20,17 +20,26 @@ PINNED_OPERATION_IDS = [
     "getJwks",
     "getOpenIdConfiguration",
     "claimCredentials",
+    "createSignup",
+    "getSignup",
+    "createCredentialRotation",
+    "getCredentialRotation",
+    "revokeClient",
+    "listAuditEvents",
     "createDataset",
     "listDatasets",
     "getDataset",
     "getDatasetGraph",
     "editDatasetGraph",
+    "updateDataset",
     "deleteDataset",
     "getDatasetSchema",
     "createGeneration",
     "listDatasetGenerations",
     "getGeneration",
     "downloadArtifact",
+    "estimateEffect",
+    "getEffect",
     "listJobs",
     "getJob",
     "getUsage",
@@ -43,7 +52,10 @@ PINNED_OPERATION_IDS = [
     "getLlmsFullTxt",
     "getDocs",
 ]
-MODELS = {name: getattr(models, name, None) or getattr(views, name) for name in EXAMPLES}
+MODELS = {
+    name: getattr(models, name, None) or getattr(credential_models, name, None) or getattr(views, name)
+    for name in EXAMPLES
+}
 # Raised by the framework or the error handler itself rather than named by one operation.
 GENERIC_CODES = {"simio_not_found", "simio_method_not_allowed"}
 

@@ -17,7 +17,6 @@ from urllib.parse import parse_qs, urlparse
 import requests
 
 from infra.config import Settings
-from infra.controldb import ControlDB
 from infra.credentials import CredentialStore
 
 
@@ -61,7 +60,7 @@ def test_generated_client_runs_the_quickstart(
     )
     from simulacra_client.types import File
 
-    _, claim = CredentialStore(ControlDB(settings.resolved_control_db)).create_client("acme", 3600)
+    _, claim = CredentialStore.for_settings(settings).create_client("acme", 3600)
     anonymous = package.Client(base_url=live_api)
     claimed = claim_credentials.sync(
         client=anonymous, body=CredentialClaimRequest(credential_claim_token=claim), idempotency_key=uuid.uuid4().hex

@@ -19,3 +19,25 @@ def test_tenant_over_its_rate_gets_429_with_retry_after(settings: Settings, toke
         assert int(refused.headers["retry-after"]) >= 1
         # Limits are per tenant: another tenant is unaffected.
         assert client.get("/v1/usage", headers=bearer(other_token)).status_code == 200
+
+
+def test_anonymous_endpoints_are_limited_per_address(settings: Settings) -> None:
+    """Guessing secrets costs scrypt and every refused claim is audited: strangers get a bucket, not a free run."""
+    limited = settings.with_overrides(rate_limit_per_minute=3)
+    with TestClient(create_app(limited), base_url=limited.base_url) as client:
+        guesses = [
+            client.post(
+                "/oauth/token", data={"grant_type": "client_credentials", "client_id": "x", "client_secret": "y"}
+            ),
+            client.post(
+                "/v1/credential-claims", json={"credential_claim_token": "sct_x"}, headers={"Idempotency-Key": "a"}
+            ),
+            client.post(
+                "/v1/signup", json={"company": "X", "contact_email": "a@b.example"}, headers={"Idempotency-Key": "b"}
+            ),
+            client.post(
+                "/oauth/token", data={"grant_type": "client_credentials", "client_id": "x", "client_secret": "y"}
+            ),
+        ]
+        assert [g.status_code for g in guesses] == [401, 404, 202, 429]
+        assert guesses[3].json()["code"] == "simio_rate_limited"

@@ -26,6 +26,8 @@ def test_every_operation_conforms(
     run = subprocess.run(
         [
             SCHEMATHESIS,
+            "--config-file",
+            str(Path(__file__).resolve().parent.parent / "schemathesis.toml"),
             "run",
             f"{live_api}/openapi.json",
             "--checks",

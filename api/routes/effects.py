@@ -1,0 +1,182 @@
+"""Effects: the average causal effect of an intervention, estimated by a worker from the dataset's model.
+
+The request is checked here against the schema and graph (engine.effect_request, pure Python);
+the estimate runs in the worker's engine processes, like a generation. An effect describes its
+dataset's model, so it is stored under the dataset and answers 404 once the dataset is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from datetime import datetime
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from api.auth import authenticate
+from api.bodies import fingerprint, read_json, validate
+from api.errors import ApiError
+from api.idempotency import idempotency_key, run_once
+from api.jobs import job_view, live_snapshot
+from api.lookups import ready_dataset
+from api.models import EffectAccepted, EffectRequest
+from api.operations import Link, Operation
+from api.starts import accepted, initial_memo, start_job
+from api.state import AppState, app_state
+from api.views import Effect
+from engine.effect_request import parse_effect_request
+from engine.errors import EngineInputError
+from infra import layout
+from workflows.contracts import (
+    EFFECT_WORKFLOW,
+    EffectInput,
+    dataset_workflow_id,
+    derived_id,
+    effect_workflow_id,
+    job_id_for,
+)
+
+# What the engine reads from the request (retention is the API's business).
+ENGINE_FIELDS = ("treatment", "outcome", "outcome_level", "segment_by", "samples", "seed", "confidence_level")
+
+
+async def _start_effect(
+    request: Request, state: AppState, tenant_id: str, dataset_id: str, effect_id: str, data: object
+) -> JSONResponse:
+    spec = validate(EffectRequest, data)
+    dataset, schema = await ready_dataset(request, tenant_id, dataset_id)
+    model_version = int(dataset.memo.get("model_version", 1))
+    try:
+        graph = await run_in_threadpool(state.storage.read_json, layout.graph_key(tenant_id, dataset_id, model_version))
+    except FileNotFoundError:  # removed by its retention timer a moment ago
+        raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.") from None
+    # Without a seed, one follows from the id: a retried request resumes the same estimate.
+    seed = spec.seed if spec.seed is not None else int(effect_id.removeprefix("eff_"), 16) % 2**31
+    try:
+        asked = parse_effect_request(
+            {**spec.model_dump(by_alias=True, include=set(ENGINE_FIELDS)), "seed": seed}, schema, graph
+        ).as_request()
+    except EngineInputError as exc:
+        errors = [{"pointer": exc.pointer, "message": exc.detail}] if exc.pointer else []
+        raise ApiError(exc.code, exc.detail, errors=errors) from None
+    retention_hours = spec.retention_hours or state.settings.default_retention_hours
+    memo = initial_memo(
+        state,
+        "effect",
+        tenant_id,
+        retention_hours,
+        dataset_id=dataset_id,
+        effect_id=effect_id,
+        model_version=model_version,
+        request=asked,
+    )
+    # Never outlive the dataset whose model it describes.
+    expires_at = min(datetime.fromisoformat(memo["expires_at"]), datetime.fromisoformat(dataset.memo["expires_at"]))
+    memo["expires_at"] = expires_at.isoformat()
+    job = EffectInput(
+        tenant_id=tenant_id,
+        dataset_id=dataset_id,
+        effect_id=effect_id,
+        model_version=model_version,
+        request=asked,
+        expires_at=expires_at,
+    )
+    await start_job(state, EFFECT_WORKFLOW, effect_workflow_id(tenant_id, effect_id), job, memo)
+    body = EffectAccepted(effect_id=effect_id, dataset_id=dataset_id, job_id=job_id_for(effect_id), status="queued")
+    return accepted(body, body.job_id)
+
+
+async def estimate_effect(request: Request) -> Response:
+    state = app_state(request)
+    principal = await authenticate(request, "generations:write")
+    key = idempotency_key(request)
+    data = await read_json(request)
+    dataset_id = request.path_params["dataset_id"]
+    request_fingerprint = fingerprint(request, json.dumps(data, sort_keys=True, separators=(",", ":")))
+    effect_id = derived_id("eff", principal.tenant_id, key, request_fingerprint)
+    return await run_once(
+        state.idempotency,
+        principal.tenant_id,
+        key,
+        request_fingerprint,
+        lambda: _start_effect(request, state, principal.tenant_id, dataset_id, effect_id, data),
+    )
+
+
+async def get_effect(request: Request) -> JSONResponse:
+    principal = await authenticate(request, "generations:read")
+    tenant_id, effect_id = principal.tenant_id, request.path_params["effect_id"]
+    temporal = app_state(request).temporal
+    snap = await live_snapshot(temporal, effect_workflow_id(tenant_id, effect_id), "effect")
+    # An effect describes its dataset's model: once the dataset is gone, so is the effect.
+    dataset_workflow = None if snap is None else dataset_workflow_id(tenant_id, snap.memo["dataset_id"])
+    if dataset_workflow is None or await live_snapshot(temporal, dataset_workflow, "dataset") is None:
+        raise ApiError("simio_effect_not_found", f"No effect {effect_id!r}.")
+    memo = snap.memo
+    result = {}
+    if snap.status == "ready":
+        key = layout.effect_result_key(tenant_id, memo["dataset_id"], effect_id)
+        with contextlib.suppress(FileNotFoundError):  # removed by its retention timer a moment ago
+            result = await run_in_threadpool(app_state(request).storage.read_json, key)
+    body = Effect.model_validate(
+        {
+            **{field: value for field, value in result.items() if field in Effect.model_fields},
+            **job_view(snap).model_dump(),
+            **memo.get("request", {}),
+            "model_version": memo.get("model_version"),
+            "expires_at": memo.get("expires_at"),
+        }
+    )
+    return JSONResponse(body.model_dump(by_alias=True))
+
+
+operations = [
+    Operation(
+        "estimateEffect",
+        "POST",
+        "/v1/datasets/{dataset_id}/effects",
+        estimate_effect,
+        "Estimate a causal effect, e.g. of do(price: 4.99 -> 5.49) on purchase_intent",
+        "effects",
+        description="E[outcome | do(treatment = to)] - E[outcome | do(treatment = from)] from the dataset's current "
+        "model: the same engine and sampling path as an intervene-mode generation, so with the same seed and "
+        "`samples` rows the arms' means are those of the two generations. A numeric outcome gives a mean difference; "
+        "a categorical or boolean one the change in the share of `outcome_level`. `segment_by` adds the effect per "
+        "level. Returns 202; poll the job, then read the effect (estimate, confidence interval, support, graph "
+        "path). Effects bill no rows.",
+        scopes=("generations:write",),
+        body=EffectRequest,
+        status=202,
+        returns=EffectAccepted,
+        errors=(
+            "simio_invalid_json",
+            "simio_body_too_large",
+            "simio_invalid_field",
+            "simio_dataset_not_found",
+            "simio_dataset_not_ready",
+            "simio_dataset_failed",
+            "simio_unknown_condition_column",
+            "simio_unknown_condition_level",
+        ),
+        links={
+            "GetJob": Link("getJob", "job_id", "job_id"),
+            "GetEffect": Link("getEffect", "effect_id", "effect_id"),
+        },
+    ),
+    Operation(
+        "getEffect",
+        "GET",
+        "/v1/effects/{effect_id}",
+        get_effect,
+        "Get an effect (with its estimate once ready)",
+        "effects",
+        description="While the job runs, the request and its status; once `ready`, `estimate`, `ci_low`/`ci_high` "
+        "at `confidence_level`, `method` and `interval_covers` (what the interval accounts for), `arms`, `support`, "
+        "`segments` (if asked), `graph_path` and `note`. 404 once the effect or its dataset expired or was deleted.",
+        scopes=("generations:read",),
+        returns=Effect,
+        errors=("simio_effect_not_found",),
+    ),
+]

@@ -1,12 +1,15 @@
-"""Start a job's workflow with its public memo, and answer 202 the same way for every job."""
+"""Start a job's workflow with its public memo (once per Idempotency-Key), and answer 202 the same way for every job."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from starlette.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -16,9 +19,11 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from api.bodies import fingerprint, read_json
 from api.errors import ApiError
-from api.state import AppState
-from workflows.contracts import DATASET_ID, JOB_STATUS, STAGE, TENANT_ID
+from api.idempotency import idempotency_key, run_once
+from api.state import AppState, app_state
+from workflows.contracts import DATASET_ID, JOB_STATUS, STAGE, TENANT_ID, derived_id
 
 
 def initial_memo(state: AppState, kind: str, tenant_id: str, retention_hours: int, **fields: Any) -> dict[str, Any]:
@@ -81,4 +86,18 @@ async def _exists(state: AppState, workflow_id: str) -> bool:
 def accepted(body: BaseModel, job_id: str) -> JSONResponse:
     return JSONResponse(
         body.model_dump(), status_code=202, headers={"Location": f"/v1/jobs/{job_id}", "Retry-After": "1"}
+    )
+
+
+async def start_once(
+    request: Request, tenant_id: str, prefix: str, start: Callable[[str, Any], Awaitable[JSONResponse]]
+) -> Response:
+    """A job-creating POST: its resource id follows from (tenant, Idempotency-Key, request), and `start`
+    runs once per key; identical retries get the first answer back."""
+    key = idempotency_key(request)
+    data = await read_json(request)
+    request_fingerprint = fingerprint(request, json.dumps(data, sort_keys=True, separators=(",", ":")))
+    resource_id = derived_id(prefix, tenant_id, key, request_fingerprint)
+    return await run_once(
+        app_state(request).idempotency, tenant_id, key, request_fingerprint, lambda: start(resource_id, data)
     )

@@ -8,7 +8,6 @@ dataset's model, so it is stored under the dataset and answers 404 once the data
 from __future__ import annotations
 
 import contextlib
-import json
 from datetime import datetime
 
 from starlette.concurrency import run_in_threadpool
@@ -16,14 +15,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from api.auth import authenticate
-from api.bodies import fingerprint, read_json, validate
+from api.bodies import validate
 from api.errors import ApiError
-from api.idempotency import idempotency_key, run_once
 from api.jobs import job_view, live_snapshot
 from api.lookups import ready_dataset
 from api.models import EffectAccepted, EffectRequest
 from api.operations import Link, Operation
-from api.starts import accepted, initial_memo, start_job
+from api.starts import accepted, initial_memo, start_job, start_once
 from api.state import AppState, app_state
 from api.views import Effect
 from engine.effect_request import parse_effect_request
@@ -33,7 +31,6 @@ from workflows.contracts import (
     EFFECT_WORKFLOW,
     EffectInput,
     dataset_workflow_id,
-    derived_id,
     effect_workflow_id,
     job_id_for,
 )
@@ -91,17 +88,12 @@ async def _start_effect(
 async def estimate_effect(request: Request) -> Response:
     state = app_state(request)
     principal = await authenticate(request, "generations:write")
-    key = idempotency_key(request)
-    data = await read_json(request)
     dataset_id = request.path_params["dataset_id"]
-    request_fingerprint = fingerprint(request, json.dumps(data, sort_keys=True, separators=(",", ":")))
-    effect_id = derived_id("eff", principal.tenant_id, key, request_fingerprint)
-    return await run_once(
-        state.idempotency,
+    return await start_once(
+        request,
         principal.tenant_id,
-        key,
-        request_fingerprint,
-        lambda: _start_effect(request, state, principal.tenant_id, dataset_id, effect_id, data),
+        "eff",
+        lambda effect_id, data: _start_effect(request, state, principal.tenant_id, dataset_id, effect_id, data),
     )
 
 

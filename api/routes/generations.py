@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import IO
@@ -13,15 +12,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from api.auth import authenticate
-from api.bodies import fingerprint, read_json, validate
+from api.bodies import validate
 from api.errors import ApiError
-from api.idempotency import idempotency_key, run_once
 from api.jobs import DOWNLOADABLE
 from api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
 from api.lookups import generation_job, live_dataset, live_generation, ready_dataset
 from api.models import GenerationAccepted, GenerationRequest
 from api.operations import Link, Operation
-from api.starts import accepted, initial_memo, start_job
+from api.starts import accepted, initial_memo, start_job, start_once
 from api.state import AppState, app_state
 from api.views import Generation, JobPage
 from engine.conditions import parse_conditions
@@ -32,7 +30,6 @@ from infra.usage import ReservationConflict, WindowExceeded
 from workflows.contracts import (
     GENERATION_WORKFLOW,
     GenerationInput,
-    derived_id,
     generation_workflow_id,
     job_id_for,
 )
@@ -123,17 +120,14 @@ async def _reserve_rows(state: AppState, tenant_id: str, generation_id: str, row
 async def create_generation(request: Request) -> Response:
     state = app_state(request)
     principal = await authenticate(request, "generations:write")
-    key = idempotency_key(request)
-    data = await read_json(request)
     dataset_id = request.path_params["dataset_id"]
-    request_fingerprint = fingerprint(request, json.dumps(data, sort_keys=True, separators=(",", ":")))
-    generation_id = derived_id("gen", principal.tenant_id, key, request_fingerprint)
-    return await run_once(
-        state.idempotency,
+    return await start_once(
+        request,
         principal.tenant_id,
-        key,
-        request_fingerprint,
-        lambda: _start_generation(request, state, principal.tenant_id, dataset_id, generation_id, data),
+        "gen",
+        lambda generation_id, data: _start_generation(
+            request, state, principal.tenant_id, dataset_id, generation_id, data
+        ),
     )
 
 

@@ -46,7 +46,7 @@ def _status_view(state: AppState, signup: Signup) -> SignupStatus:
         request_id=signup.request_id,
         status=status,  # type: ignore[arg-type]
         company=signup.company,
-        created_at=_iso(signup.created_at) or "",
+        created_at=iso(signup.created_at),
         decided_at=_iso(signup.decided_at),
         tenant=signup.tenant_id,
         credential_claim_token=token,

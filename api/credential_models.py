@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-Strict = ConfigDict(extra="forbid")
+from api.models import Strict
 
 
 class SignupRequest(BaseModel):

@@ -76,18 +76,6 @@ def quality_report(real: pd.DataFrame, synthetic: pd.DataFrame, kinds: dict[str,
     }
 
 
-def column_shape(real: pd.Series, synthetic: pd.Series, kind: str) -> float:
-    """1 - KS statistic (numbers) or 1 - TVD of level frequencies (categories)."""
-    return _shape(_column(real, synthetic, kind))
-
-
-def pair_trend(real: pd.DataFrame, synthetic: pd.DataFrame, kinds: tuple[str, str]) -> tuple[float, bool]:
-    """(similarity, whether the real pair is associated): correlation similarity for two numbers,
-    contingency similarity otherwise."""
-    a, b = real.columns
-    return _pair_trend(_column(real[a], synthetic[a], kinds[0]), _column(real[b], synthetic[b], kinds[1]))
-
-
 def cramers_v(a: pd.Series, b: pd.Series) -> float:
     """Cramer's V of two label series (no bias correction), 0 for a constant column."""
     a_codes, b_codes = pd.factorize(a.to_numpy())[0], pd.factorize(b.to_numpy())[0]

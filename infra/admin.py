@@ -10,7 +10,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from infra.audit import AuditLog, reference
+from infra.audit import AuditLog, reference, time_bound
 from infra.config import Settings
 from infra.controldb import ControlDB
 from infra.credentials import ADMIN_SCOPE, DEFAULT_SCOPES, CredentialStore
@@ -72,10 +72,9 @@ def _utc(value: str | None) -> float | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value)
+        return time_bound(value)
     except ValueError:
         raise SystemExit(f"{value!r} is not an ISO 8601 date or time, e.g. 2026-11-28T10:00:00Z") from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def _print_json(value: object) -> None:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from infra.controldb import ControlDB
@@ -21,6 +22,12 @@ class AuditEntry:
     outcome: str
     request_id: str | None
     detail: dict[str, Any]
+
+
+def time_bound(value: str) -> float:
+    """An audit query's `since`/`until` (ISO 8601, UTC when no offset) as unix time; ValueError if not one."""
+    moment = datetime.fromisoformat(value)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def reference(capability: str) -> str:

@@ -26,7 +26,6 @@ class RemoteJwks:
         self.url = url
         self.max_age_seconds = max_age_seconds
         self.min_refresh_seconds = min_refresh_seconds
-        self.fetches = 0
         self._keys: dict[str, dict[str, Any]] = {}
         self._fetched_at = float("-inf")
         self._last_fetch_failed = False
@@ -44,7 +43,6 @@ class RemoteJwks:
 
     def _refresh(self) -> None:
         self._fetched_at = time.monotonic()
-        self.fetches += 1
         try:
             with urllib.request.urlopen(self.url, timeout=5) as response:  # noqa: S310 (operator-configured URL)
                 document = json.load(response)

@@ -60,11 +60,6 @@ class Storage:
             raw.close()
             raise
 
-    def plaintext_size(self, key: str) -> int:
-        """The object's size as callers see it (its stored size less header and tags)."""
-        with self.open_read(key) as reader:
-            return reader.plaintext_size
-
     @contextlib.contextmanager
     def open_write(self, key: str) -> Iterator[EncryptingWriter]:
         """Write atomically: readers never see a half-written object."""

@@ -14,6 +14,7 @@ from api.errors import ApiError
 from api.listing import next_cursor, page_request
 from api.operations import Operation
 from api.state import app_state
+from infra.audit import time_bound
 from infra.credentials import ADMIN_SCOPE
 
 
@@ -22,14 +23,13 @@ def _time_param(request: Request, name: str) -> float | None:
     if raw is None:
         return None
     try:
-        moment = datetime.fromisoformat(raw)
+        return time_bound(raw)
     except ValueError:
         raise ApiError(
             "simio_invalid_field",
             f"{name} must be an ISO 8601 date or time, e.g. 2026-11-28T10:00:00Z",
             errors=[{"pointer": f"/{name}", "message": "an ISO 8601 date or time"}],
         ) from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 async def list_audit_events(request: Request) -> JSONResponse:

@@ -45,7 +45,8 @@ def test_round_trip_at_every_chunk_boundary(tmp_path: Path, size: int) -> None:
     data = os.urandom(size)
     storage.write_bytes(KEY, data)
     assert storage.read_bytes(KEY) == data
-    assert storage.plaintext_size(KEY) == size
+    with storage.open_read(KEY) as reader:
+        assert reader.plaintext_size == size
     chunks = max(1, -(-size // CHUNK_SIZE))
     assert _stored(tmp_path).stat().st_size == _header_size(_stored(tmp_path)) + size + chunks * TAG_BYTES
 
@@ -256,7 +257,7 @@ def test_memory_backend(tmp_path: Path) -> None:
     data = os.urandom(2 * CHUNK_SIZE + 5)
     storage.write_bytes("tenants/acme/staging/up", data)
     storage.move("tenants/acme/staging/up", KEY)
-    assert storage.read_bytes(KEY) == data and storage.plaintext_size(KEY) == len(data)
+    assert storage.read_bytes(KEY) == data and storage.open_read(KEY).plaintext_size == len(data)
     with storage.local_copy(KEY) as path:
         assert Path(path).read_bytes() == data
     stored = storage.fs.cat_file(storage.path(KEY))

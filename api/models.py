@@ -4,9 +4,24 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Json
+from pydantic import BaseModel, ConfigDict, Field, Json, field_validator
 
 Strict = ConfigDict(extra="forbid")
+
+
+def json_number(value: Any) -> Any:
+    """JSON's `true` and "5" are not numbers (pydantic's lax mode would take them as 1 and 5); 26.0 is an integer to
+    JSON Schema, so lax conversion stays for real numbers. Used as a before-validator on JSON bodies' number fields
+    (multipart fields arrive as text and do not use it)."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+def numbers_only(*fields: str) -> Any:
+    return field_validator(*fields, mode="before")(lambda cls, value: json_number(value))
+
+
 MAX_ROWS = 1_000_000
 
 
@@ -45,6 +60,7 @@ class NumericRange(BaseModel):
     model_config = Strict
     min: float | None = None
     max: float | None = None
+    _numbers = numbers_only("min", "max")
 
 
 class Conditions(BaseModel):
@@ -56,6 +72,14 @@ class Conditions(BaseModel):
     numeric: dict[str, NumericRange] = Field(default_factory=dict)
     # Checked against the dataset's schema by engine.conditions, which also says what is not supported yet.
     mode: Literal["intervene", "condition"] = "intervene"
+
+    @field_validator("categorical", mode="before")
+    @classmethod
+    def _shares_are_numbers(cls, value: Any) -> Any:
+        for levels in value.values() if isinstance(value, dict) else ():
+            for share in levels.values() if isinstance(levels, dict) else ():
+                json_number(share)
+        return value
 
 
 RetentionHours = Field(default=None, ge=1, le=168, description="Hours until removal (default 24, at most 168).")
@@ -105,6 +129,7 @@ class DatasetUpdate(BaseModel):
         le=168,
         description="The new retention, counted from the dataset's creation like the first one (at most 168).",
     )
+    _numbers = numbers_only("retention_hours")
 
 
 class GraphEditRequest(BaseModel):
@@ -113,6 +138,7 @@ class GraphEditRequest(BaseModel):
     model_version: int | None = Field(
         default=None, description="The version you edited (from GET .../graph); refused with 409 if no longer current."
     )
+    _numbers = numbers_only("model_version")
 
 
 class GenerationRequest(BaseModel):
@@ -124,6 +150,7 @@ class GenerationRequest(BaseModel):
     )
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
     retention_hours: int | None = RetentionHours
+    _numbers = numbers_only("row_count", "seed", "retention_hours")
 
 
 TreatmentValue = float | str | bool
@@ -161,6 +188,7 @@ class EffectRequest(BaseModel):
     retention_hours: int | None = Field(
         default=None, ge=1, le=168, description="Hours the result is kept (default 24), never past its dataset's."
     )
+    _numbers = numbers_only("samples", "seed", "confidence_level", "retention_hours")
 
 
 class Accepted(BaseModel):

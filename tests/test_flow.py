@@ -88,6 +88,15 @@ def test_conditions_are_checked_against_the_schema(client: TestClient, token: st
     unknown_field = generate(client, token, ready_dataset, {"row_count": 10, "colour": "blue"})
     assert unknown_field.json()["code"] == "simio_invalid_field"
     assert unknown_field.json()["errors"][0]["pointer"] == "/colour"
+    # JSON types are taken as sent: `true` is not 1 row, "10" is not a number, a share of `true` is not 1.0.
+    for body, pointer in (
+        ({"row_count": True}, "/row_count"),
+        ({"row_count": "10"}, "/row_count"),
+        ({"row_count": 10, "conditions": {"categorical": {"segment": {"genz_switcher": True}}}}, "/conditions"),
+    ):
+        coerced = generate(client, token, ready_dataset, body)
+        assert coerced.status_code == 400, coerced.text
+        assert coerced.json()["errors"][0]["pointer"].startswith(pointer)
 
 
 def test_artifact_url_needs_signature_and_bearer(

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.errors import EngineInputError
-from infra import layout
-from infra.config import Settings
-from infra.storage import open_storage
+from simulacra.engine.checks.errors import EngineInputError
+from simulacra.infra import layout
+from simulacra.infra.config import Settings
+from simulacra.infra.storage import open_storage
 
 
 def estimate(settings: Settings, job: dict[str, Any]) -> dict[str, Any]:
-    from engine.effects import estimate_effect  # loads DoWhy: only pool processes import it
+    from simulacra.engine.effects import estimate_effect  # loads DoWhy: only pool processes import it
 
     storage = open_storage(settings)
     tenant_id, dataset_id, effect_id = job["tenant_id"], job["dataset_id"], job["effect_id"]

@@ -8,11 +8,11 @@ from typing import Any, TypeVar
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities import effect_jobs, engine_jobs
-from activities.isolation import EnginePool
-from engine.errors import EngineInputError
-from infra.config import Settings
-from workflows.contracts import (
+from simulacra.activities import effect_jobs, engine_jobs
+from simulacra.activities.isolation import EnginePool
+from simulacra.engine.checks.errors import EngineInputError
+from simulacra.infra.config import Settings
+from simulacra.workflows.contracts import (
     CLEAN,
     DISCOVER,
     ESTIMATE_EFFECT,

@@ -10,11 +10,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import engine
-from engine import EngineInputError
-from infra import layout
-from infra.config import Settings
-from infra.storage import Storage, open_storage
+from simulacra import engine
+from simulacra.engine import EngineInputError
+from simulacra.infra import layout
+from simulacra.infra.config import Settings
+from simulacra.infra.storage import Storage, open_storage
 
 
 def clean(settings: Settings, tenant_id: str, dataset_id: str) -> dict[str, int]:

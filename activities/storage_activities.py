@@ -6,9 +6,9 @@ import asyncio
 
 from temporalio import activity
 
-from infra import layout
-from infra.storage import Storage
-from workflows.contracts import EXPIRE, ExpireInput
+from simulacra.infra import layout
+from simulacra.infra.storage import Storage
+from simulacra.workflows.contracts import EXPIRE, ExpireInput
 
 
 class StorageActivities:

@@ -14,9 +14,9 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from infra import layout
-from infra.storage import Storage
-from workflows.contracts import SWEEP, SweepResult, dataset_workflow_id, generation_workflow_id
+from simulacra.infra import layout
+from simulacra.infra.storage import Storage
+from simulacra.workflows.contracts import SWEEP, SweepResult, dataset_workflow_id, generation_workflow_id
 
 # Anything written this recently may belong to a request still in progress: leave it alone.
 GRACE_SECONDS = 3600

@@ -6,8 +6,8 @@ import asyncio
 
 from temporalio import activity
 
-from infra.usage import UsageLedger
-from workflows.contracts import SETTLE_USAGE, UsageSettlement
+from simulacra.infra.usage import UsageLedger
+from simulacra.workflows.contracts import SETTLE_USAGE, UsageSettlement
 
 
 class UsageActivities:

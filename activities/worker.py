@@ -16,20 +16,20 @@ from temporalio.client import (
 )
 from temporalio.worker import Worker
 
-from activities.engine_activities import EngineActivities
-from activities.isolation import EnginePool
-from activities.storage_activities import StorageActivities
-from activities.sweep_activities import SweepActivities
-from activities.usage_activities import UsageActivities
-from infra.config import Settings
-from infra.controldb import ControlDB
-from infra.storage import open_storage
-from infra.usage import UsageLedger
-from workflows.contracts import SWEEP_SCHEDULE_ID, SWEEP_WORKFLOW
-from workflows.dataset import DatasetWorkflow
-from workflows.effects import EffectWorkflow
-from workflows.generation import GenerationWorkflow
-from workflows.sweep import RetentionSweepWorkflow
+from simulacra.activities.engine_activities import EngineActivities
+from simulacra.activities.isolation import EnginePool
+from simulacra.activities.storage_activities import StorageActivities
+from simulacra.activities.sweep_activities import SweepActivities
+from simulacra.activities.usage_activities import UsageActivities
+from simulacra.infra.config import Settings
+from simulacra.infra.controldb import ControlDB
+from simulacra.infra.storage import open_storage
+from simulacra.infra.usage import UsageLedger
+from simulacra.workflows.contracts import SWEEP_SCHEDULE_ID, SWEEP_WORKFLOW
+from simulacra.workflows.dataset import DatasetWorkflow
+from simulacra.workflows.effects import EffectWorkflow
+from simulacra.workflows.generation import GenerationWorkflow
+from simulacra.workflows.sweep import RetentionSweepWorkflow
 
 SWEEP_EVERY = timedelta(hours=1)
 

@@ -6,8 +6,8 @@ import html
 import json
 from typing import Any
 
-from api.errors import REGISTRY
-from api.operations import Operation
+from simulacra.api.errors import REGISTRY
+from simulacra.api.operations import Operation
 
 SUMMARY = (
     "Causal synthetic-data API: upload a seed table, get its cleaned schema and learned causal model, then "

@@ -10,26 +10,38 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from api.agent_docs import docs_html, llms_full_txt, llms_txt
-from api.context import RequestContextMiddleware
-from api.idempotency import IdempotencyStore
-from api.openapi import build_openapi
-from api.operations import Operation, routes_for
-from api.problems import exception_handlers
-from api.ratelimit import RateLimiter
-from api.routes import audit, auth, credentials, datasets, docs, effects, generations, jobs, meta, signup, usage
-from api.state import AppState
-from infra.audit import AuditLog
-from infra.config import Settings
-from infra.controldb import ControlDB
-from infra.credentials import CredentialStore
-from infra.jwks import RemoteJwks
-from infra.signed_urls import UrlSigner
-from infra.signups import SignupStore
-from infra.storage import open_storage
-from infra.temporal import connect
-from infra.tokens import Issuer, KeySource, TokenVerifier
-from infra.usage import UsageLedger
+from simulacra.api.agent_docs import docs_html, llms_full_txt, llms_txt
+from simulacra.api.context import RequestContextMiddleware
+from simulacra.api.idempotency import IdempotencyStore
+from simulacra.api.openapi import build_openapi
+from simulacra.api.operations import Operation, routes_for
+from simulacra.api.problems import exception_handlers
+from simulacra.api.ratelimit import RateLimiter
+from simulacra.api.routes import (
+    audit,
+    auth,
+    credentials,
+    datasets,
+    docs,
+    effects,
+    generations,
+    jobs,
+    meta,
+    signup,
+    usage,
+)
+from simulacra.api.state import AppState
+from simulacra.infra.audit import AuditLog
+from simulacra.infra.config import Settings
+from simulacra.infra.controldb import ControlDB
+from simulacra.infra.credentials import CredentialStore
+from simulacra.infra.jwks import RemoteJwks
+from simulacra.infra.signed_urls import UrlSigner
+from simulacra.infra.signups import SignupStore
+from simulacra.infra.storage import open_storage
+from simulacra.infra.temporal import connect
+from simulacra.infra.tokens import Issuer, KeySource, TokenVerifier
+from simulacra.infra.usage import UsageLedger
 
 OPERATIONS: list[Operation] = [
     *auth.operations,

@@ -6,10 +6,10 @@ import structlog
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from api.errors import ApiError
-from api.state import AppState, app_state
-from infra.jwks import KeysUnavailable
-from infra.tokens import InvalidToken, Principal
+from simulacra.api.errors import ApiError
+from simulacra.api.state import AppState, app_state
+from simulacra.infra.jwks import KeysUnavailable
+from simulacra.infra.tokens import InvalidToken, Principal
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="simulacra"'}
 

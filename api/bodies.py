@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
-from api.errors import ApiError
+from simulacra.api.errors import ApiError
 
 M = TypeVar("M", bound=BaseModel)
 MAX_JSON_BYTES = 256 * 1024

@@ -11,9 +11,9 @@ import structlog
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.ratelimit import current_quota
-from api.secrecy import loggable_path
-from infra.logs import get_logger
+from simulacra.api.ratelimit import current_quota
+from simulacra.api.secrecy import loggable_path
+from simulacra.infra.logs import get_logger
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="")
 log = get_logger("api.request")

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.models import Strict
+from simulacra.api.models import Strict
 
 
 class SignupRequest(BaseModel):

@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api.errors import ApiError
-from infra.controldb import ControlDB
+from simulacra.api.errors import ApiError
+from simulacra.infra.controldb import ControlDB
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,255}$")
 RETENTION_SECONDS = 24 * 3600

@@ -8,10 +8,10 @@ from typing import Any
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.errors import ApiError
-from api.models import Job, JobError
-from api.views import Dataset
-from workflows.contracts import job_id_for
+from simulacra.api.errors import ApiError
+from simulacra.api.models import Job, JobError
+from simulacra.api.views import Dataset
+from simulacra.workflows.contracts import job_id_for
 
 _CLOSED_BADLY = {
     WorkflowExecutionStatus.FAILED,

@@ -10,10 +10,10 @@ from starlette.requests import Request
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.errors import ApiError
-from api.jobs import Snapshot, snapshot_of
-from api.state import app_state
-from workflows.contracts import DATASET_WORKFLOW, EFFECT_WORKFLOW, GENERATION_WORKFLOW
+from simulacra.api.errors import ApiError
+from simulacra.api.jobs import Snapshot, snapshot_of
+from simulacra.api.state import app_state
+from simulacra.workflows.contracts import DATASET_WORKFLOW, EFFECT_WORKFLOW, GENERATION_WORKFLOW
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100

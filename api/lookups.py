@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from api.errors import ApiError
-from api.jobs import DOWNLOADABLE, Snapshot, job_view, live_snapshot
-from api.models import Job
-from api.state import app_state
-from infra import layout
-from workflows.contracts import dataset_workflow_id, generation_workflow_id
+from simulacra.api.errors import ApiError
+from simulacra.api.jobs import DOWNLOADABLE, Snapshot, job_view, live_snapshot
+from simulacra.api.models import Job
+from simulacra.api.state import app_state
+from simulacra.infra import layout
+from simulacra.workflows.contracts import dataset_workflow_id, generation_workflow_id
 
 
 async def live_dataset(request: Request, tenant_id: str, dataset_id: str) -> Snapshot:

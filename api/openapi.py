@@ -9,10 +9,10 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from api.errors import REGISTRY
-from api.examples import EXAMPLES
-from api.operations import Operation
-from api.views import Problem
+from simulacra.api.errors import REGISTRY
+from simulacra.api.examples import EXAMPLES
+from simulacra.api.operations import Operation
+from simulacra.api.views import Problem
 
 REF = "#/components/schemas/{model}"
 ALL_SCOPES = {

@@ -9,9 +9,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from api.context import request_id_var
-from api.errors import REGISTRY, ApiError
-from infra.logs import get_logger
+from simulacra.api.context import request_id_var
+from simulacra.api.errors import REGISTRY, ApiError
+from simulacra.infra.logs import get_logger
 
 log = get_logger("api.errors")
 PROBLEM_JSON = "application/problem+json"

@@ -13,7 +13,7 @@ import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from api.errors import ApiError
+from simulacra.api.errors import ApiError
 
 
 @dataclass(frozen=True)

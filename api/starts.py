@@ -19,11 +19,11 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from api.bodies import fingerprint, read_json
-from api.errors import ApiError
-from api.idempotency import idempotency_key, run_once
-from api.state import AppState, app_state
-from workflows.contracts import DATASET_ID, JOB_STATUS, STAGE, TENANT_ID, derived_id
+from simulacra.api.bodies import fingerprint, read_json
+from simulacra.api.errors import ApiError
+from simulacra.api.idempotency import idempotency_key, run_once
+from simulacra.api.state import AppState, app_state
+from simulacra.workflows.contracts import DATASET_ID, JOB_STATUS, STAGE, TENANT_ID, derived_id
 
 
 def initial_memo(state: AppState, kind: str, tenant_id: str, retention_hours: int, **fields: Any) -> dict[str, Any]:

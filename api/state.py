@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from temporalio.client import Client
 
-from api.idempotency import IdempotencyStore
-from api.ratelimit import RateLimiter
-from infra.audit import AuditLog
-from infra.config import Settings
-from infra.credentials import CredentialStore
-from infra.signed_urls import UrlSigner
-from infra.signups import SignupStore
-from infra.storage import Storage
-from infra.tokens import Issuer, TokenVerifier
-from infra.usage import UsageLedger
+from simulacra.api.idempotency import IdempotencyStore
+from simulacra.api.ratelimit import RateLimiter
+from simulacra.infra.audit import AuditLog
+from simulacra.infra.config import Settings
+from simulacra.infra.credentials import CredentialStore
+from simulacra.infra.signed_urls import UrlSigner
+from simulacra.infra.signups import SignupStore
+from simulacra.infra.storage import Storage
+from simulacra.infra.tokens import Issuer, TokenVerifier
+from simulacra.infra.usage import UsageLedger
 
 
 @dataclass

@@ -12,8 +12,8 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from api.errors import ApiError
-from infra.storage import Storage
+from simulacra.api.errors import ApiError
+from simulacra.infra.storage import Storage
 
 FILE_FIELD = "file"
 # Besides the file, a form carries a few small fields: bound their number and size, and headers too.

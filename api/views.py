@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.models import Conditions, Job, JobError, Treatment, TreatmentValue
+from simulacra.api.models import Conditions, Job, JobError, Treatment, TreatmentValue
 
 # Engine documents may grow fields before this file does: let them through rather than drop them.
 Open = ConfigDict(extra="allow")

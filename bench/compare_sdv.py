@@ -95,7 +95,7 @@ def _peak_rss_mb() -> float:
 
 
 def _run_simulacra(dataset: Dataset, true_graph: bool) -> dict:
-    from engine import clean_table, discover_graph, fit_model, generate_rows
+    from simulacra.engine import clean_table, discover_graph, fit_model, generate_rows
 
     folder = Path(tempfile.mkdtemp(prefix="bench-simulacra-"))
     seed, parquet, model_path = (
@@ -244,7 +244,7 @@ def _align(synthetic: pd.DataFrame, real: pd.DataFrame) -> pd.DataFrame:
 def _quality(real: pd.DataFrame, synthetic: pd.DataFrame, metadata: dict) -> tuple[float, float]:
     from sdmetrics.reports.single_table import QualityReport
 
-    from engine.fidelity import quality_report
+    from simulacra.engine.evaluation.fidelity import quality_report
 
     synthetic = _align(synthetic, real)
     report = QualityReport()

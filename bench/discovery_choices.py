@@ -29,8 +29,8 @@ sys.path.insert(0, str(HERE.parent))
 
 from known_models import LOADERS, Dataset, structure_scores  # noqa: E402
 
-from engine import clean_table  # noqa: E402
-from engine.discovery import DEFAULT, Choices, discover_graph  # noqa: E402
+from simulacra.engine import clean_table  # noqa: E402
+from simulacra.engine.discovery.discover import DEFAULT, Choices, discover_graph  # noqa: E402
 
 VARIANTS = {
     "chi-square, MaxP, any depth, no default roots": Choices(

@@ -38,7 +38,7 @@ TARGET_WIDE_READY_SECONDS = 20.0
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "infra.cli", *args], cwd=cwd, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "simulacra.infra.cli", *args], cwd=cwd, capture_output=True, text=True, check=True
     )
 
 
@@ -98,7 +98,7 @@ def main() -> int:
             [
                 sys.executable,
                 "-m",
-                "infra.cli",
+                "simulacra.infra.cli",
                 "dev",
                 "--data-dir",
                 str(data_dir),

@@ -22,11 +22,11 @@ import pyarrow.compute as pc
 from dowhy.gcm.fitting_sampling import fit_causal_model_of_target
 from threadpoolctl import threadpool_limits
 
-from engine.conditions import Conditions
-from engine.effect_request import EffectSpec, descendants, parse_effect_request
-from engine.frames import model_frame
-from engine.model_file import FittedModel, load_model
-from engine.sampling import intervened_table
+from simulacra.engine.checks.conditions import Conditions
+from simulacra.engine.checks.effect_request import EffectSpec, descendants, parse_effect_request
+from simulacra.engine.frames import model_frame
+from simulacra.engine.model.model_file import FittedModel, load_model
+from simulacra.engine.sampling.sample import intervened_table
 
 BOOTSTRAP, BOOTSTRAP_SAMPLES = 20, 5000
 # Refit work allowed per estimate, in rows x refitted columns: fewer resamples on bigger tables (at least

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow.parquet as pq
 
-from engine.column_types import NUMERIC_TYPES
+from simulacra.engine.checks.column_types import NUMERIC_TYPES
 
 # Missing answers of a categorical column become their own level while modelling, so the
 # model keeps how missingness depends on other answers; sampling turns it back into null.

@@ -10,13 +10,13 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from infra.audit import AuditLog, reference, time_bound
-from infra.config import Settings
-from infra.controldb import ControlDB
-from infra.credentials import ADMIN_SCOPE, DEFAULT_SCOPES, CredentialStore
-from infra.signups import SignupAlreadyDecided, SignupNotFound, SignupStore, TenantTaken
-from infra.tokens import TENANT_PATTERN, Issuer
-from infra.usage import UsageLedger
+from simulacra.infra.audit import AuditLog, reference, time_bound
+from simulacra.infra.config import Settings
+from simulacra.infra.controldb import ControlDB
+from simulacra.infra.credentials import ADMIN_SCOPE, DEFAULT_SCOPES, CredentialStore
+from simulacra.infra.signups import SignupAlreadyDecided, SignupNotFound, SignupStore, TenantTaken
+from simulacra.infra.tokens import TENANT_PATTERN, Issuer
+from simulacra.infra.usage import UsageLedger
 
 # Meaningless when an external issuer (SIMULACRA_AUTH_ISSUER) mints the tokens.
 EMBEDDED_ISSUER_COMMANDS = ("create-client", "approve-signup", "roll-signing-key")

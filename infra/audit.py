@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from infra.controldb import ControlDB
+from simulacra.infra.controldb import ControlDB
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ import signal
 import sys
 from pathlib import Path
 
-from infra.admin import add_admin_commands, run_admin
-from infra.config import Settings, load_settings
-from infra.logs import configure_logging
+from simulacra.infra.admin import add_admin_commands, run_admin
+from simulacra.infra.config import Settings, load_settings
+from simulacra.infra.logs import configure_logging
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -69,7 +69,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def run_api(settings: Settings) -> int:
     import uvicorn
 
-    from api.app import create_app
+    from simulacra.api.app import create_app
 
     uvicorn.run(
         create_app(settings),
@@ -85,9 +85,9 @@ def run_api(settings: Settings) -> int:
 
 
 async def _run_worker(settings: Settings) -> None:
-    from activities.worker import running_worker
-    from infra.temporal import connect, ensure_search_attributes
-    from workflows.contracts import SEARCH_ATTRIBUTES
+    from simulacra.activities.worker import running_worker
+    from simulacra.infra.temporal import connect, ensure_search_attributes
+    from simulacra.workflows.contracts import SEARCH_ATTRIBUTES
 
     client = await connect(settings.resolved_temporal_address, settings.temporal_namespace, wait_seconds=60)
     await ensure_search_attributes(client, SEARCH_ATTRIBUTES)
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "worker":
         asyncio.run(_run_worker(settings))
         return 0
-    from infra.supervisor import run_dev
+    from simulacra.infra.supervisor import run_dev
 
     return run_dev(settings)
 

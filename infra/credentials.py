@@ -17,10 +17,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.config import Settings
-from infra.controldb import ControlDB
-from infra.keyfiles import read_or_create
-from infra.secret_hash import hash_secret, verify_secret
+from simulacra.infra.config import Settings
+from simulacra.infra.controldb import ControlDB
+from simulacra.infra.keyfiles import read_or_create
+from simulacra.infra.secret_hash import hash_secret, verify_secret
 
 _DECOY_HASH = hash_secret(secrets.token_urlsafe(32))
 DEFAULT_SCOPES = ("datasets:write", "datasets:read", "generations:write", "generations:read")

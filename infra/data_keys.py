@@ -20,8 +20,8 @@ from typing import Any
 from fsspec import AbstractFileSystem
 from fsspec.implementations.local import LocalFileSystem
 
-from infra.key_provider import KeyProvider, KeyUnavailable
-from infra.keyfiles import read_or_create
+from simulacra.infra.key_provider import KeyProvider, KeyUnavailable
+from simulacra.infra.keyfiles import read_or_create
 
 DATA_KEY_BYTES = 32
 KEYS_PREFIX = "keys"

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from infra.keyfiles import read_or_create
+from simulacra.infra.keyfiles import read_or_create
 
 if TYPE_CHECKING:
-    from infra.config import Settings
+    from simulacra.infra.config import Settings
 
 KEK_BYTES = 32
 _NONCE_BYTES = 12

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from infra.keyfiles import read_or_create
+from simulacra.infra.keyfiles import read_or_create
 
 _SIGNATURE = re.compile(r"([0-9a-f]{32})\.([0-9a-f]{64})")
 

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwk
 
-from infra.keyfiles import read_or_create
+from simulacra.infra.keyfiles import read_or_create
 
 # The name of the first key is fixed, so processes starting together converge on one key.
 _FIRST = "0000000000000.pem"

@@ -12,9 +12,9 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from infra.controldb import ControlDB
-from infra.credentials import ADMIN_SCOPE, DEFAULT_SCOPES, CredentialStore
-from infra.tokens import TENANT_PATTERN
+from simulacra.infra.controldb import ControlDB
+from simulacra.infra.credentials import ADMIN_SCOPE, DEFAULT_SCOPES, CredentialStore
+from simulacra.infra.tokens import TENANT_PATTERN
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
-from infra.data_keys import DataKeys
-from infra.encryption import DecryptingReader, EncryptingWriter, Header
-from infra.key_provider import KeyProvider, load_key_provider
+from simulacra.infra.data_keys import DataKeys
+from simulacra.infra.encryption import DecryptingReader, EncryptingWriter, Header
+from simulacra.infra.key_provider import KeyProvider, load_key_provider
 
 if TYPE_CHECKING:
-    from infra.config import Settings
+    from simulacra.infra.config import Settings
 
 COPY_BUFFER = 1024 * 1024
 

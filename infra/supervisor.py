@@ -19,9 +19,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 
-from infra.config import Settings
-from infra.devserver import DevServerOptions, start_dev_server, stop_process
-from infra.temporal import connect
+from simulacra.infra.config import Settings
+from simulacra.infra.devserver import DevServerOptions, start_dev_server, stop_process
+from simulacra.infra.temporal import connect
 
 READY_TIMEOUT_SECONDS = 90.0
 
@@ -95,7 +95,7 @@ def _child_env(settings: Settings) -> dict[str, str]:
 def _spawn(command: str, settings: Settings) -> subprocess.Popen[bytes]:
     # Own session: the terminal's Ctrl-C reaches only us, and we stop the children in order.
     return subprocess.Popen(
-        [sys.executable, "-m", "infra.cli", command],
+        [sys.executable, "-m", "simulacra.infra.cli", command],
         env=_child_env(settings),
         stdin=subprocess.DEVNULL,
         start_new_session=True,
@@ -129,7 +129,7 @@ def run_dev(settings: Settings) -> int:
         if embedded:
             _ensure_free("127.0.0.1", settings.temporal_port, "Temporal")
             _ensure_free("127.0.0.1", settings.temporal_ui_port, "Temporal UI")
-            from workflows.contracts import SEARCH_ATTRIBUTES
+            from simulacra.workflows.contracts import SEARCH_ATTRIBUTES
 
             temporal = start_dev_server(
                 DevServerOptions(

@@ -11,8 +11,8 @@ from typing import Any, Protocol
 from jose import jwt
 from jose.exceptions import JOSEError
 
-from infra.credentials import Client
-from infra.signing_keys import SigningKeyRing
+from simulacra.infra.credentials import Client
+from simulacra.infra.signing_keys import SigningKeyRing
 
 # The algorithm allow-list: never taken from the token, so `none` and HS256-with-the-public-key fail.
 ALGORITHMS = ["RS256"]

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from infra.controldb import ControlDB
+from simulacra.infra.controldb import ControlDB
 
 FREE_ROWS_PER_PERIOD = 20_000
 

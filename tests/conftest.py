@@ -11,13 +11,13 @@ import pytest
 import requests
 from starlette.testclient import TestClient
 
-from api.app import create_app
-from infra.config import Settings
-from infra.credentials import CredentialStore
-from infra.devserver import DevServerOptions, start_dev_server, stop_process
-from infra.temporal import connect
+from simulacra.api.app import create_app
+from simulacra.infra.config import Settings
+from simulacra.infra.credentials import CredentialStore
+from simulacra.infra.devserver import DevServerOptions, start_dev_server, stop_process
+from simulacra.infra.temporal import connect
+from simulacra.workflows.contracts import SEARCH_ATTRIBUTES
 from tests.stack import free_port, poll_until, settings_env, start_cli
-from workflows.contracts import SEARCH_ATTRIBUTES
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

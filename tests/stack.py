@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from infra.config import Settings
+from simulacra.infra.config import Settings
 
 TERMINAL = {"ready", "partial", "failed"}
 
@@ -42,7 +42,11 @@ def settings_env(settings: Settings) -> dict[str, str]:
 def start_cli(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     handle = open(log, "ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "infra.cli", *args], env=env, stdout=handle, stderr=handle, stdin=subprocess.DEVNULL
+        [sys.executable, "-m", "simulacra.infra.cli", *args],
+        env=env,
+        stdout=handle,
+        stderr=handle,
+        stdin=subprocess.DEVNULL,
     )
 
 

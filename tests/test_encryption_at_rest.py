@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from starlette.testclient import TestClient
 
-from infra import layout
-from infra.config import Settings
-from infra.signed_urls import UrlSigner
-from infra.storage import open_storage
+from simulacra.infra import layout
+from simulacra.infra.config import Settings
+from simulacra.infra.signed_urls import UrlSigner
+from simulacra.infra.storage import open_storage
 from tests.conftest import claim_token
 from tests.flows import bearer, finished, generate, upload
 

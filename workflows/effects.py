@@ -9,7 +9,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import (
+    from simulacra.workflows.contracts import (
         DELETE_UPDATE,
         EFFECT_WORKFLOW,
         ESTIMATE_EFFECT,
@@ -17,9 +17,9 @@ with workflow.unsafe.imports_passed_through():
         EffectResult,
         ExpireInput,
     )
-    from workflows.lifecycle import Lifecycle
-    from workflows.policies import engine_step
-    from workflows.publish import error_fields
+    from simulacra.workflows.lifecycle import Lifecycle
+    from simulacra.workflows.policies import engine_step
+    from simulacra.workflows.publish import error_fields
 
 
 @workflow.defn(name=EFFECT_WORKFLOW)

@@ -6,7 +6,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import (
+    from simulacra.workflows.contracts import (
         DELETE_UPDATE,
         GENERATE,
         GENERATION_WORKFLOW,
@@ -16,9 +16,9 @@ with workflow.unsafe.imports_passed_through():
         GenerationResult,
         UsageSettlement,
     )
-    from workflows.lifecycle import Lifecycle
-    from workflows.policies import engine_step, io_step
-    from workflows.publish import error_fields
+    from simulacra.workflows.lifecycle import Lifecycle
+    from simulacra.workflows.policies import engine_step, io_step
+    from simulacra.workflows.publish import error_fields
 
 
 @workflow.defn(name=GENERATION_WORKFLOW)

@@ -17,9 +17,9 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import EXPIRE, ExpireInput, RetentionChange
-    from workflows.policies import io_step
-    from workflows.publish import publish
+    from simulacra.workflows.contracts import EXPIRE, ExpireInput, RetentionChange
+    from simulacra.workflows.policies import io_step
+    from simulacra.workflows.publish import publish
 
 
 class Lifecycle:

@@ -8,7 +8,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import JOB_STATUS, STAGE
+    from simulacra.workflows.contracts import JOB_STATUS, STAGE
 
 
 def publish(status: str, stage: str, progress: float, **fields: Any) -> None:

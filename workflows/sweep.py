@@ -7,8 +7,8 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import SWEEP, SWEEP_WORKFLOW, SweepResult
-    from workflows.policies import IO_RETRY
+    from simulacra.workflows.contracts import SWEEP, SWEEP_WORKFLOW, SweepResult
+    from simulacra.workflows.policies import IO_RETRY
 
 
 @workflow.defn(name=SWEEP_WORKFLOW)

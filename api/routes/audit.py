@@ -8,14 +8,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from api.auth import authenticate
-from api.credential_models import AuditEvent, AuditPage
-from api.errors import ApiError
-from api.listing import next_cursor, page_request
-from api.operations import Operation
-from api.state import app_state
-from infra.audit import time_bound
-from infra.credentials import ADMIN_SCOPE
+from simulacra.api.auth import authenticate
+from simulacra.api.credential_models import AuditEvent, AuditPage
+from simulacra.api.errors import ApiError
+from simulacra.api.listing import next_cursor, page_request
+from simulacra.api.operations import Operation
+from simulacra.api.state import app_state
+from simulacra.infra.audit import time_bound
+from simulacra.infra.credentials import ADMIN_SCOPE
 
 
 def _time_param(request: Request, name: str) -> float | None:

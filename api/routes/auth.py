@@ -11,17 +11,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from api.auth import anonymous_limit
-from api.bodies import read_json, validate
-from api.context import request_id_var
-from api.errors import ApiError
-from api.idempotency import idempotency_key
-from api.models import CredentialClaimRequest, CredentialClaimResponse, TokenRequest, TokenResponse
-from api.operations import Operation
-from api.secrecy import NO_STORE
-from api.state import app_state
-from api.views import Jwks, OpenIdConfiguration
-from infra.credentials import ClaimRefused, RotationClaimConsumed
+from simulacra.api.auth import anonymous_limit
+from simulacra.api.bodies import read_json, validate
+from simulacra.api.context import request_id_var
+from simulacra.api.errors import ApiError
+from simulacra.api.idempotency import idempotency_key
+from simulacra.api.models import CredentialClaimRequest, CredentialClaimResponse, TokenRequest, TokenResponse
+from simulacra.api.operations import Operation
+from simulacra.api.secrecy import NO_STORE
+from simulacra.api.state import app_state
+from simulacra.api.views import Jwks, OpenIdConfiguration
+from simulacra.infra.credentials import ClaimRefused, RotationClaimConsumed
 
 
 def _oauth_error(code: str, error: str, detail: str) -> ApiError:

@@ -8,16 +8,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api.auth import authenticate
-from api.bodies import fingerprint, read_json, validate
-from api.context import request_id_var
-from api.credential_models import CredentialRotation, RotationRequest
-from api.errors import ApiError
-from api.idempotency import REPLAY_HEADER, idempotency_key
-from api.operations import Operation
-from api.secrecy import NO_STORE, iso
-from api.state import AppState, app_state
-from infra.credentials import (
+from simulacra.api.auth import authenticate
+from simulacra.api.bodies import fingerprint, read_json, validate
+from simulacra.api.context import request_id_var
+from simulacra.api.credential_models import CredentialRotation, RotationRequest
+from simulacra.api.errors import ApiError
+from simulacra.api.idempotency import REPLAY_HEADER, idempotency_key
+from simulacra.api.operations import Operation
+from simulacra.api.secrecy import NO_STORE, iso
+from simulacra.api.state import AppState, app_state
+from simulacra.infra.credentials import (
     ADMIN_SCOPE,
     Client,
     Rotation,
@@ -25,8 +25,8 @@ from infra.credentials import (
     RotationKeyReused,
     RotationRateLimited,
 )
-from infra.tokens import Principal
-from workflows.contracts import derived_id
+from simulacra.infra.tokens import Principal
+from simulacra.workflows.contracts import derived_id
 
 ANY_SCOPE = ("datasets:write", "datasets:read", "generations:write", "generations:read", ADMIN_SCOPE)
 

@@ -16,24 +16,31 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.auth import authenticate
-from api.bodies import fingerprint, read_json, validate
-from api.context import request_id_var
-from api.errors import REGISTRY, ApiError
-from api.idempotency import idempotency_key, run_once
-from api.jobs import dataset_view
-from api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
-from api.lookups import live_dataset, ready_dataset
-from api.models import DatasetAccepted, DatasetUpdate, GraphEditRequest, RefitAccepted, UploadFields, UploadForm
-from api.operations import Link, Operation
-from api.starts import accepted, initial_memo, start_job
-from api.state import AppState, app_state
-from api.upload import ReceivedUpload, receive_upload
-from api.views import Dataset, DatasetGraph, DatasetPage, DatasetSchema
-from engine.errors import EngineInputError
-from engine.graph_edits import edit_graph as apply_edits
-from infra import layout
-from workflows.contracts import (
+from simulacra.api.auth import authenticate
+from simulacra.api.bodies import fingerprint, read_json, validate
+from simulacra.api.context import request_id_var
+from simulacra.api.errors import REGISTRY, ApiError
+from simulacra.api.idempotency import idempotency_key, run_once
+from simulacra.api.jobs import dataset_view
+from simulacra.api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
+from simulacra.api.lookups import live_dataset, ready_dataset
+from simulacra.api.models import (
+    DatasetAccepted,
+    DatasetUpdate,
+    GraphEditRequest,
+    RefitAccepted,
+    UploadFields,
+    UploadForm,
+)
+from simulacra.api.operations import Link, Operation
+from simulacra.api.starts import accepted, initial_memo, start_job
+from simulacra.api.state import AppState, app_state
+from simulacra.api.upload import ReceivedUpload, receive_upload
+from simulacra.api.views import Dataset, DatasetGraph, DatasetPage, DatasetSchema
+from simulacra.engine.checks.errors import EngineInputError
+from simulacra.engine.checks.graph_edits import edit_graph as apply_edits
+from simulacra.infra import layout
+from simulacra.workflows.contracts import (
     DATASET_WORKFLOW,
     DELETE_UPDATE,
     REFIT_UPDATE,

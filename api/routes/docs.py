@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
-from api.operations import Operation
+from simulacra.api.operations import Operation
 
 
 async def openapi_json(request: Request) -> JSONResponse:

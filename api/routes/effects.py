@@ -14,20 +14,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api.auth import authenticate
-from api.bodies import validate
-from api.errors import ApiError
-from api.jobs import job_view, live_snapshot
-from api.lookups import ready_dataset
-from api.models import EffectAccepted, EffectRequest
-from api.operations import Link, Operation
-from api.starts import accepted, initial_memo, start_job, start_once
-from api.state import AppState, app_state
-from api.views import Effect
-from engine.effect_request import parse_effect_request
-from engine.errors import EngineInputError
-from infra import layout
-from workflows.contracts import (
+from simulacra.api.auth import authenticate
+from simulacra.api.bodies import validate
+from simulacra.api.errors import ApiError
+from simulacra.api.jobs import job_view, live_snapshot
+from simulacra.api.lookups import ready_dataset
+from simulacra.api.models import EffectAccepted, EffectRequest
+from simulacra.api.operations import Link, Operation
+from simulacra.api.starts import accepted, initial_memo, start_job, start_once
+from simulacra.api.state import AppState, app_state
+from simulacra.api.views import Effect
+from simulacra.engine.checks.effect_request import parse_effect_request
+from simulacra.engine.checks.errors import EngineInputError
+from simulacra.infra import layout
+from simulacra.workflows.contracts import (
     EFFECT_WORKFLOW,
     EffectInput,
     dataset_workflow_id,

@@ -11,23 +11,23 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from api.auth import authenticate
-from api.bodies import validate
-from api.errors import ApiError
-from api.jobs import DOWNLOADABLE
-from api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
-from api.lookups import generation_job, live_dataset, live_generation, ready_dataset
-from api.models import GenerationAccepted, GenerationRequest
-from api.operations import Link, Operation
-from api.starts import accepted, initial_memo, start_job, start_once
-from api.state import AppState, app_state
-from api.views import Generation, JobPage
-from engine.conditions import parse_conditions
-from engine.errors import EngineInputError
-from infra import layout
-from infra.signed_urls import LinkCheck
-from infra.usage import ReservationConflict, WindowExceeded
-from workflows.contracts import (
+from simulacra.api.auth import authenticate
+from simulacra.api.bodies import validate
+from simulacra.api.errors import ApiError
+from simulacra.api.jobs import DOWNLOADABLE
+from simulacra.api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
+from simulacra.api.lookups import generation_job, live_dataset, live_generation, ready_dataset
+from simulacra.api.models import GenerationAccepted, GenerationRequest
+from simulacra.api.operations import Link, Operation
+from simulacra.api.starts import accepted, initial_memo, start_job, start_once
+from simulacra.api.state import AppState, app_state
+from simulacra.api.views import Generation, JobPage
+from simulacra.engine.checks.conditions import parse_conditions
+from simulacra.engine.checks.errors import EngineInputError
+from simulacra.infra import layout
+from simulacra.infra.signed_urls import LinkCheck
+from simulacra.infra.usage import ReservationConflict, WindowExceeded
+from simulacra.workflows.contracts import (
     GENERATION_WORKFLOW,
     GenerationInput,
     generation_workflow_id,

@@ -5,17 +5,17 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from api.auth import authenticate
-from api.errors import ApiError
-from api.jobs import Snapshot, job_view, live_snapshot, snapshot
-from api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
-from api.lookups import generation_job
-from api.models import Job
-from api.operations import Operation
-from api.state import app_state
-from api.views import JobPage
-from infra.tokens import Principal
-from workflows.contracts import dataset_workflow_id, workflow_id_for_job
+from simulacra.api.auth import authenticate
+from simulacra.api.errors import ApiError
+from simulacra.api.jobs import Snapshot, job_view, live_snapshot, snapshot
+from simulacra.api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
+from simulacra.api.lookups import generation_job
+from simulacra.api.models import Job
+from simulacra.api.operations import Operation
+from simulacra.api.state import app_state
+from simulacra.api.views import JobPage
+from simulacra.infra.tokens import Principal
+from simulacra.workflows.contracts import dataset_workflow_id, workflow_id_for_job
 
 # The scope that reads each kind of job.
 READ_SCOPE = {"dataset": "datasets:read", "generation": "generations:read", "effect": "generations:read"}

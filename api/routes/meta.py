@@ -8,10 +8,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from api.errors import REGISTRY, ApiError
-from api.operations import Operation
-from api.state import app_state
-from api.views import Health, Readiness
+from simulacra.api.errors import REGISTRY, ApiError
+from simulacra.api.operations import Operation
+from simulacra.api.state import app_state
+from simulacra.api.views import Health, Readiness
 
 
 async def healthz(request: Request) -> JSONResponse:

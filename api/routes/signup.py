@@ -9,17 +9,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from api.auth import anonymous_limit
-from api.bodies import fingerprint, read_json, validate
-from api.context import request_id_var
-from api.credential_models import SignupRequest, SignupStatus
-from api.errors import ApiError
-from api.idempotency import idempotency_key, run_once
-from api.operations import Link, Operation
-from api.secrecy import NO_STORE, iso
-from api.state import AppState, app_state
-from infra.audit import reference
-from infra.signups import Signup, SignupNotFound
+from simulacra.api.auth import anonymous_limit
+from simulacra.api.bodies import fingerprint, read_json, validate
+from simulacra.api.context import request_id_var
+from simulacra.api.credential_models import SignupRequest, SignupStatus
+from simulacra.api.errors import ApiError
+from simulacra.api.idempotency import idempotency_key, run_once
+from simulacra.api.operations import Link, Operation
+from simulacra.api.secrecy import NO_STORE, iso
+from simulacra.api.state import AppState, app_state
+from simulacra.infra.audit import reference
+from simulacra.infra.signups import Signup, SignupNotFound
 
 # Not a tenant id (those match [a-z0-9][a-z0-9_-]*): anonymous signups keep their keys apart from tenants'.
 SIGNUP_KEYSPACE = "@signup"

@@ -6,11 +6,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from api.auth import authenticate
-from api.operations import Operation
-from api.state import app_state
-from api.views import Usage, UsagePeriod
-from infra.usage import FREE_ROWS_PER_PERIOD
+from simulacra.api.auth import authenticate
+from simulacra.api.operations import Operation
+from simulacra.api.state import app_state
+from simulacra.api.views import Usage, UsagePeriod
+from simulacra.infra.usage import FREE_ROWS_PER_PERIOD
 
 
 async def get_usage(request: Request) -> JSONResponse:

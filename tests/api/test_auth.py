@@ -5,9 +5,9 @@ import uuid
 from jose import jwt
 from starlette.testclient import TestClient
 
-from infra.config import Settings
-from infra.credentials import Client, CredentialStore
-from infra.tokens import Issuer
+from simulacra.infra.config import Settings
+from simulacra.infra.credentials import Client, CredentialStore
+from simulacra.infra.tokens import Issuer
 from tests.flows import bearer
 
 

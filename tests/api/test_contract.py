@@ -8,11 +8,11 @@ import re
 from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
-from api import credential_models, models, views
-from api.app import OPERATIONS
-from api.errors import REGISTRY
-from api.examples import EXAMPLES
-from api.models import UploadFields
+from simulacra.api import credential_models, models, views
+from simulacra.api.app import OPERATIONS
+from simulacra.api.errors import REGISTRY
+from simulacra.api.examples import EXAMPLES
+from simulacra.api.models import UploadFields
 
 # Renaming any of these breaks generated clients: change this list only with a deprecation plan.
 PINNED_OPERATION_IDS = [

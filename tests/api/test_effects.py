@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
-from activities.storage_activities import StorageActivities
-from infra import layout
-from infra.config import Settings
-from infra.storage import open_storage
+from simulacra.activities.storage_activities import StorageActivities
+from simulacra.infra import layout
+from simulacra.infra.config import Settings
+from simulacra.infra.storage import open_storage
+from simulacra.workflows.contracts import ExpireInput
 from tests.conftest import claim_token
 from tests.flows import bearer, finished, generate, rows_of, upload
 from tests.test_retention import SMALL, _stored
-from workflows.contracts import ExpireInput
 
 PRICE = {"column": "price", "from": 4.99, "to": 5.49}
 # examples/make_tracker.py sampled under do(price) with 400,000 rows per arm: E[intent | do(5.49)] - E[... 4.99].

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from api.errors import REGISTRY
+from simulacra.api.errors import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [p for d in ("api", "activities", "engine", "workflows") for p in (ROOT / d).rglob("*.py")]

@@ -16,8 +16,8 @@ from urllib.parse import parse_qs, urlparse
 
 import requests
 
-from infra.config import Settings
-from infra.credentials import CredentialStore
+from simulacra.infra.config import Settings
+from simulacra.infra.credentials import CredentialStore
 
 
 def _generate(spec_url: str, into: Path) -> Any:

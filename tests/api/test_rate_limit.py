@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from api.app import create_app
-from infra.config import Settings
+from simulacra.api.app import create_app
+from simulacra.infra.config import Settings
 from tests.flows import bearer
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from infra.config import Settings
+from simulacra.infra.config import Settings
 from tests.conftest import claim_token
 
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")

@@ -4,7 +4,7 @@ import uuid
 
 from starlette.testclient import TestClient
 
-from infra.config import Settings
+from simulacra.infra.config import Settings
 from tests.conftest import claim_token
 from tests.flows import bearer
 

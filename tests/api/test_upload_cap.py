@@ -4,8 +4,8 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from api.app import create_app
-from infra.config import Settings
+from simulacra.api.app import create_app
+from simulacra.infra.config import Settings
 from tests.flows import upload
 
 

@@ -9,8 +9,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from engine import EngineInputError, clean_table
-from engine.names import snake_case, unique_names
+from simulacra.engine import EngineInputError, clean_table
+from simulacra.engine.cleaning.names import snake_case, unique_names
 
 
 def _write(path: Path, frame: pd.DataFrame) -> str:

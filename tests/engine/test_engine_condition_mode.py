@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import clean_table, discover_graph, fit_model, generate_rows
-from engine.conditions import parse_conditions
+from simulacra.engine import clean_table, discover_graph, fit_model, generate_rows
+from simulacra.engine.checks.conditions import parse_conditions
 
 QUICKSTART = {"categorical": {"segment": {"genz_switcher": 0.30}}, "numeric": {"price": {"min": 5.49, "max": 5.49}}}
 

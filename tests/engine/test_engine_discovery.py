@@ -6,10 +6,10 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from engine import clean_table, discover_graph
-from engine.discovery import Choices
-from engine.hints import default_roots
-from engine.orientation import orient_by_order
+from simulacra.engine import clean_table, discover_graph
+from simulacra.engine.checks.hints import default_roots
+from simulacra.engine.discovery.discover import Choices
+from simulacra.engine.discovery.orientation import orient_by_order
 
 
 def test_tracker_graph_is_a_dag_with_price_effects(tracker_csv: str, tmp_path: Path) -> None:

@@ -11,9 +11,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from engine import EngineInputError, clean_table
-from engine.conditions import parse_conditions
-from engine.duplicates import duplicate_columns
+from simulacra.engine import EngineInputError, clean_table
+from simulacra.engine.checks.conditions import parse_conditions
+from simulacra.engine.cleaning.duplicates import duplicate_columns
 
 COUNTRIES = {"Germany": ("DE", 276), "France": ("FR", 250), "Spain": ("ES", 724), "Italy": ("IT", 380)}
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import EngineInputError, clean_table, discover_graph, fit_model, generate_rows
-from engine.effect_request import directed_paths
-from engine.effects import estimate_effect
+from simulacra.engine import EngineInputError, clean_table, discover_graph, fit_model, generate_rows
+from simulacra.engine.checks.effect_request import directed_paths
+from simulacra.engine.effects import estimate_effect
 
 PRICE = {"column": "price", "from": 3.99, "to": 6.49}
 

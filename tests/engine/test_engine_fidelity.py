@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2_contingency
 
-from engine.fidelity import cramers_v, ks_statistic, quality_report, tvd
+from simulacra.engine.evaluation.fidelity import cramers_v, ks_statistic, quality_report, tvd
 
 
 def _frame(rows: int, seed: int, link: float = 1.0) -> pd.DataFrame:

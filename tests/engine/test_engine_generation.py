@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from engine import EngineInputError, clean_table, discover_graph, fit_model, generate_rows
+from simulacra.engine import EngineInputError, clean_table, discover_graph, fit_model, generate_rows
 
 
 @pytest.fixture(scope="module")

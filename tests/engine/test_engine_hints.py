@@ -7,10 +7,10 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from engine import EngineInputError, clean_table, discover_graph
-from engine.graph_edits import edit_graph
-from engine.hints import Hints, parse_hints, resolve_column
-from engine.orientation import orient_by_order
+from simulacra.engine import EngineInputError, clean_table, discover_graph
+from simulacra.engine.checks.graph_edits import edit_graph
+from simulacra.engine.checks.hints import Hints, parse_hints, resolve_column
+from simulacra.engine.discovery.orientation import orient_by_order
 
 DEMOGRAPHICS = ["segment", "region", "age_band"]
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import clean_table, discover_graph, fit_model, generate_rows
-from engine.frames import model_frame
-from engine.selection import select_mechanism
+from simulacra.engine import clean_table, discover_graph, fit_model, generate_rows
+from simulacra.engine.frames import model_frame
+from simulacra.engine.model.selection import select_mechanism
 
 
 @pytest.fixture(scope="module")

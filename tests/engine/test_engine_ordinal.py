@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import EngineInputError, clean_table, discover_graph, fit_model, generate_rows
-from engine.conditions import parse_conditions
-from engine.scales import scale_order
+from simulacra.engine import EngineInputError, clean_table, discover_graph, fit_model, generate_rows
+from simulacra.engine.checks.conditions import parse_conditions
+from simulacra.engine.cleaning.scales import scale_order
 
 AGREEMENT = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
 

@@ -6,8 +6,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from engine import clean_table, discover_graph, fit_model, generate_rows
-from engine.privacy import privacy_report
+from simulacra.engine import clean_table, discover_graph, fit_model, generate_rows
+from simulacra.engine.sampling.privacy import privacy_report
 
 
 @pytest.fixture(scope="module")

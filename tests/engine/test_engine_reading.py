@@ -7,8 +7,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from engine.cleaning import clean_table
-from engine.reading import read_upload, upload_format
+from simulacra.engine.cleaning.clean import clean_table
+from simulacra.engine.cleaning.reading import read_upload, upload_format
 
 
 def test_non_finite_cells_are_missing_and_the_schema_stays_valid_json(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from engine import EngineInputError, clean_table
-from engine.reading import upload_format
+from simulacra.engine import EngineInputError, clean_table
+from simulacra.engine.cleaning.reading import upload_format
 
 AGREEMENT = {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree", 4: "Agree", 5: "Strongly agree"}
 SIZES = {1: "Small", 2: "Regular", 3: "Large", 4: "Family pack"}

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import clean_table, fit_model
-from engine.validation import falsify_graph, implied_independences, validate_model
+from simulacra.engine import clean_table, fit_model
+from simulacra.engine.evaluation.validation import falsify_graph, implied_independences, validate_model
 
 # make_tracker's structural equations, in cleaned column names.
 TRUE_EDGES = [

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from activities.engine_jobs import neutralise_formulas
+from simulacra.activities.engine_jobs import neutralise_formulas
 
 
 def test_spreadsheet_formulas_are_neutralised_and_numbers_kept() -> None:

@@ -16,10 +16,10 @@ import pyarrow.parquet as pq
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from infra.config import Settings, load_settings
-from infra.encryption import CHUNK_SIZE, TAG_BYTES, DecryptionError, Header
-from infra.key_provider import KeyProvider, KeyUnavailable, LocalKeyProvider, load_key_provider, local_kek_id
-from infra.storage import Storage
+from simulacra.infra.config import Settings, load_settings
+from simulacra.infra.encryption import CHUNK_SIZE, TAG_BYTES, DecryptionError, Header
+from simulacra.infra.key_provider import KeyProvider, KeyUnavailable, LocalKeyProvider, load_key_provider, local_kek_id
+from simulacra.infra.storage import Storage
 
 KEY = "tenants/acme/datasets/ds_1/upload"
 KEK = bytes(range(32))

@@ -6,7 +6,7 @@ import signal
 
 import pytest
 
-from activities.isolation import EnginePool, EngineProcessDied
+from simulacra.activities.isolation import EnginePool, EngineProcessDied
 
 
 def _pid() -> int:

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.audit import AuditLog
-from infra.controldb import ControlDB
-from infra.usage import ReservationConflict, UsageLedger, WindowExceeded
+from simulacra.infra.audit import AuditLog
+from simulacra.infra.controldb import ControlDB
+from simulacra.infra.usage import ReservationConflict, UsageLedger, WindowExceeded
 
 
 def test_reservations_are_atomic_and_settle_what_was_made(tmp_path: Path) -> None:

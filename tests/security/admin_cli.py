@@ -6,8 +6,8 @@ import argparse
 import contextlib
 import io
 
-from infra.admin import add_admin_commands, run_admin
-from infra.config import Settings
+from simulacra.infra.admin import add_admin_commands, run_admin
+from simulacra.infra.config import Settings
 
 
 def admin(settings: Settings, *argv: str) -> str:

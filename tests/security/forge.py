@@ -9,10 +9,10 @@ from typing import Any
 
 from jose import jwt
 
-from infra.config import Settings
-from infra.credentials import CredentialStore
-from infra.signing_keys import SigningKeyRing
-from infra.tokens import TENANT_CLAIM
+from simulacra.infra.config import Settings
+from simulacra.infra.credentials import CredentialStore
+from simulacra.infra.signing_keys import SigningKeyRing
+from simulacra.infra.tokens import TENANT_CLAIM
 
 
 def real_client(settings: Settings, tenant: str) -> str:

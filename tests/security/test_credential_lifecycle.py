@@ -8,9 +8,9 @@ import uuid
 import pytest
 from starlette.testclient import TestClient
 
-from api.app import create_app
-from infra.config import Settings
-from infra.credentials import ADMIN_SCOPE, CredentialStore
+from simulacra.api.app import create_app
+from simulacra.infra.config import Settings
+from simulacra.infra.credentials import ADMIN_SCOPE, CredentialStore
 from tests.flows import bearer
 from tests.security.admin_cli import admin
 

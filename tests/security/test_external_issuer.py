@@ -13,10 +13,10 @@ import pytest
 from jose import jwk, jwt
 from starlette.testclient import TestClient
 
-from api.app import create_app
-from infra.config import Settings
-from infra.jwks import KeysUnavailable, RemoteJwks
-from infra.signing_keys import new_private_key_pem
+from simulacra.api.app import create_app
+from simulacra.infra.config import Settings
+from simulacra.infra.jwks import KeysUnavailable, RemoteJwks
+from simulacra.infra.signing_keys import new_private_key_pem
 from tests.flows import bearer
 
 ISSUER = "https://acme-test.eu.auth0.com/"

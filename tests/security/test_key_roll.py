@@ -7,10 +7,10 @@ import time
 from jose import jwt
 from starlette.testclient import TestClient
 
-from infra.audit import AuditLog
-from infra.config import Settings
-from infra.controldb import ControlDB
-from infra.signing_keys import SigningKeyRing
+from simulacra.infra.audit import AuditLog
+from simulacra.infra.config import Settings
+from simulacra.infra.controldb import ControlDB
+from simulacra.infra.signing_keys import SigningKeyRing
 from tests.conftest import claim_token
 from tests.flows import bearer
 from tests.security.admin_cli import admin

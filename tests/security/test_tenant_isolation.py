@@ -8,10 +8,10 @@ import uuid
 import pytest
 from starlette.testclient import TestClient
 
-from api.app import OPERATIONS
-from api.examples import EXAMPLES
-from infra.config import Settings
-from infra.credentials import ADMIN_SCOPE, DEFAULT_SCOPES, CredentialStore
+from simulacra.api.app import OPERATIONS
+from simulacra.api.examples import EXAMPLES
+from simulacra.infra.config import Settings
+from simulacra.infra.credentials import ADMIN_SCOPE, DEFAULT_SCOPES, CredentialStore
 from tests.flows import bearer, finished, generate
 
 # Path parameters that are not tenant-scoped: error pages are public, signup ids are the requester's capability.

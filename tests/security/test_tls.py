@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from infra.config import Settings
+from simulacra.infra.config import Settings
 from tests.stack import free_port, poll_until, settings_env, start_cli
 
 

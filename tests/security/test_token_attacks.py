@@ -8,8 +8,8 @@ import pytest
 from jose import jwt
 from starlette.testclient import TestClient
 
-from infra.config import Settings
-from infra.credentials import CredentialStore
+from simulacra.infra.config import Settings
+from simulacra.infra.credentials import CredentialStore
 from tests.flows import bearer
 from tests.security import forge
 

@@ -7,7 +7,7 @@ import os
 import pytest
 from starlette.testclient import TestClient
 
-from infra.config import Settings
+from simulacra.infra.config import Settings
 from tests.flows import bearer, finished, upload
 
 HOSTILE = ["../../../../tmp/owned.csv", "/etc/passwd", "..\\..\\windows\\win.ini", "a/../../b.csv", "x" * 300 + ".csv"]

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from engine.column_types import NUMERIC_TYPES
-from engine.mechanisms import MAX_DISCRETE_VALUES, candidates
+from simulacra.engine.checks.column_types import NUMERIC_TYPES
+from simulacra.engine.model.mechanisms import MAX_DISCRETE_VALUES, candidates
 
 CV_ROWS = 3000
 TEST_SHARE = 0.3

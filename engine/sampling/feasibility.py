@@ -6,8 +6,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine.conditions import Conditions
-from engine.observational import Pool
+from simulacra.engine.checks.conditions import Conditions
+from simulacra.engine.sampling.observational import Pool
 
 # A share counts as met within half a percentage point (largest-remainder rounding aside).
 SHARE_TOLERANCE = 0.005

@@ -6,14 +6,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from engine.column_types import CATEGORICAL_TYPES
-from engine.columns import Verdict, classify
-from engine.duplicates import duplicate_columns
-from engine.errors import EngineInputError
-from engine.levels import OTHER, collapse_rare, level_shares
-from engine.names import unique_names
-from engine.profile import numeric_summary
-from engine.reading import SourceColumn, read_upload
+from simulacra.engine.checks.column_types import CATEGORICAL_TYPES
+from simulacra.engine.checks.errors import EngineInputError
+from simulacra.engine.cleaning.columns import Verdict, classify
+from simulacra.engine.cleaning.duplicates import duplicate_columns
+from simulacra.engine.cleaning.levels import OTHER, collapse_rare, level_shares
+from simulacra.engine.cleaning.names import unique_names
+from simulacra.engine.cleaning.profile import numeric_summary
+from simulacra.engine.cleaning.reading import SourceColumn, read_upload
 
 MIN_ROWS = 20
 MIN_COLUMNS = 2

@@ -14,12 +14,12 @@ from dowhy.graph import get_ordered_predecessors
 from sklearn.metrics import r2_score
 from threadpoolctl import threadpool_limits
 
-from engine.column_types import NUMERIC_TYPES
-from engine.errors import EngineInputError
-from engine.frames import column_names, model_frame
-from engine.mechanisms import ROOT
-from engine.model_file import FittedModel, save_model
-from engine.selection import select_mechanism
+from simulacra.engine.checks.column_types import NUMERIC_TYPES
+from simulacra.engine.checks.errors import EngineInputError
+from simulacra.engine.frames import column_names, model_frame
+from simulacra.engine.model.mechanisms import ROOT
+from simulacra.engine.model.model_file import FittedModel, save_model
+from simulacra.engine.model.selection import select_mechanism
 
 
 def fit_model(parquet_path: str, schema: dict, graph: dict, model_out: str, *, seed: int = 0) -> dict:

@@ -8,14 +8,14 @@ import numpy as np
 import pyarrow as pa
 from dowhy import gcm
 
-from engine.assignments import level_values, range_values
-from engine.conditions import Conditions, parse_conditions
-from engine.errors import EngineInputError
-from engine.feasibility import achieved, conditions_met, feasibility
-from engine.model_file import FittedModel, load_model
-from engine.observational import condition_samples
-from engine.postprocess import to_table
-from engine.privacy import privacy_report
+from simulacra.engine.checks.conditions import Conditions, parse_conditions
+from simulacra.engine.checks.errors import EngineInputError
+from simulacra.engine.model.model_file import FittedModel, load_model
+from simulacra.engine.sampling.assignments import level_values, range_values
+from simulacra.engine.sampling.feasibility import achieved, conditions_met, feasibility
+from simulacra.engine.sampling.observational import condition_samples
+from simulacra.engine.sampling.postprocess import to_table
+from simulacra.engine.sampling.privacy import privacy_report
 
 
 def generate_rows(

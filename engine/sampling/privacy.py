@@ -13,8 +13,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from engine.column_types import NUMERIC_TYPES
-from engine.frames import column_names
+from simulacra.engine.checks.column_types import NUMERIC_TYPES
+from simulacra.engine.frames import column_names
 
 REFERENCE_ROWS, PROBE_ROWS, CHUNK = 3000, 1000, 250
 

@@ -14,9 +14,9 @@ import pandas as pd
 import pyarrow as pa
 import pyreadstat
 
-from engine.errors import EngineInputError
-from engine.reading import SourceColumn
-from engine.scales import scale_order
+from simulacra.engine.checks.errors import EngineInputError
+from simulacra.engine.cleaning.reading import SourceColumn
+from simulacra.engine.cleaning.scales import scale_order
 
 ORDERED_MEASURES = ("ordinal", "scale")
 

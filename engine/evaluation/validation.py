@@ -38,13 +38,13 @@ import pyarrow.parquet as pq
 from causallearn.utils.cit import CIT
 from threadpoolctl import threadpool_limits
 
-from engine.conditions import parse_conditions
-from engine.discovery import DEFAULT, discretise
-from engine.fidelity import quality_report
-from engine.fitting import fit_model
-from engine.frames import column_names, model_frame
-from engine.model_file import load_model
-from engine.sampling import intervened_table
+from simulacra.engine.checks.conditions import parse_conditions
+from simulacra.engine.discovery.discover import DEFAULT, discretise
+from simulacra.engine.evaluation.fidelity import quality_report
+from simulacra.engine.frames import column_names, model_frame
+from simulacra.engine.model.fit import fit_model
+from simulacra.engine.model.model_file import load_model
+from simulacra.engine.sampling.sample import intervened_table
 
 HOLDOUT_SHARE, HOLDOUT_MAX_ROWS, MIN_ROWS = 0.2, 2000, 200
 FALSIFY_ROWS = 5000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from engine.hints import Hints
+from simulacra.engine.checks.hints import Hints
 
 
 def prior_order(order: list[str], hints: Hints | None = None, roots: tuple[str, ...] = ()) -> list[str]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine.scales import scale_order
+from simulacra.engine.cleaning.scales import scale_order
 
 MOSTLY_EMPTY_SHARE = 0.5
 # A string column is free text when at least half its answers are distinct and they read like

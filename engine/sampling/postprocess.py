@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from engine.column_types import NUMERIC_TYPES
-from engine.conditions import Conditions
-from engine.frames import MISSING_LEVEL
-from engine.profile import decimal_places
+from simulacra.engine.checks.column_types import NUMERIC_TYPES
+from simulacra.engine.checks.conditions import Conditions
+from simulacra.engine.cleaning.profile import decimal_places
+from simulacra.engine.frames import MISSING_LEVEL
 
 
 def to_table(samples: pd.DataFrame, schema: dict, conditions: Conditions, rng: np.random.Generator) -> pa.Table:

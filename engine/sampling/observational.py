@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from dowhy import gcm
 
-from engine.assignments import exact_counts
-from engine.conditions import Conditions
-from engine.model_file import FittedModel
+from simulacra.engine.checks.conditions import Conditions
+from simulacra.engine.model.model_file import FittedModel
+from simulacra.engine.sampling.assignments import exact_counts
 
 DRAW_FACTOR, MIN_DRAWS, BATCH_MIN, SECONDS = 50, 20000, 5000, 30.0
 RAKING_ROUNDS = 50

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.hints import Hints, looks_demographic
+from simulacra.engine.checks.hints import Hints, looks_demographic
 
 UNSTABLE_BELOW = 0.5
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from engine.column_types import CATEGORICAL_TYPES, NUMERIC_TYPES
-from engine.conditions import schema_column
-from engine.errors import EngineInputError
+from simulacra.engine.checks.column_types import CATEGORICAL_TYPES, NUMERIC_TYPES
+from simulacra.engine.checks.conditions import schema_column
+from simulacra.engine.checks.errors import EngineInputError
 
 MIN_SAMPLES, MAX_SAMPLES, DEFAULT_SAMPLES = 1000, 200_000, 20_000
 DEFAULT_CONFIDENCE = 0.95

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from engine.errors import EngineInputError
+from simulacra.engine.checks.errors import EngineInputError
 
 Edge = tuple[str, str]
 # Column-name words of who a respondent is: such columns are usually causes, rarely effects.

@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from engine.column_types import CATEGORICAL_TYPES, NUMERIC_TYPES
-from engine.errors import EngineInputError
+from simulacra.engine.checks.column_types import CATEGORICAL_TYPES, NUMERIC_TYPES
+from simulacra.engine.checks.errors import EngineInputError
 
 MODES = ("intervene", "condition")
 SHARE_TOLERANCE = 1e-9

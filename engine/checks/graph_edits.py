@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import copy
 
-from engine.errors import EngineInputError
-from engine.hints import Hints, find_cycle, parse_hints, resolve_column
+from simulacra.engine.checks.errors import EngineInputError
+from simulacra.engine.checks.hints import Hints, find_cycle, parse_hints, resolve_column
 
 OPS = ("add", "remove", "reverse")
 

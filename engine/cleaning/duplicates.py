@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.special import gammaln
 
-from engine.column_types import NUMERIC_TYPES
+from simulacra.engine.checks.column_types import NUMERIC_TYPES
 
 MIN_COMMON_ROWS = 20
 # ln of the number of ways to split the rows into groups of the observed sizes: an unrelated

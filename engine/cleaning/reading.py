@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from engine.errors import EngineInputError
+from simulacra.engine.checks.errors import EngineInputError
 
 # Spellings exports use for "no answer"; the empty string is DuckDB's default. "None" is not
 # one of them: it is a survey answer ("Which brands do you buy? None"). A column whose other
@@ -58,7 +58,7 @@ def read_upload(path: str) -> list[SourceColumn]:
     kind = upload_format(path)
     if kind == "spss":
         # Imported here so CSV and Parquet uploads never load the SPSS reader.
-        from engine.spss import read_sav
+        from simulacra.engine.cleaning.spss import read_sav
 
         return [replace(column, values=_finite_only(column.values)) for column in read_sav(path)]
     con = duckdb.connect()

@@ -18,7 +18,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from engine.column_types import NUMERIC_TYPES
+from simulacra.engine.checks.column_types import NUMERIC_TYPES
 
 # gcm's own wrappers switch to CatBoost target encoding once the parents have more than seven
 # levels in total. That encodes a multi-class target by the mean of its label indices, which is

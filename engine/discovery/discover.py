@@ -12,11 +12,11 @@ from causallearn.graph.GraphNode import GraphNode
 from causallearn.search.ConstraintBased.PC import pc
 from causallearn.utils.PCUtils.BackgroundKnowledge import BackgroundKnowledge
 
-from engine.column_types import NUMERIC_TYPES
-from engine.frames import column_names
-from engine.hints import Hints, default_roots, parse_hints
-from engine.orientation import orient_by_order
-from engine.stability import edge_stability, graph_warnings
+from simulacra.engine.checks.column_types import NUMERIC_TYPES
+from simulacra.engine.checks.hints import Hints, default_roots, parse_hints
+from simulacra.engine.discovery.orientation import orient_by_order
+from simulacra.engine.discovery.stability import edge_stability, graph_warnings
+from simulacra.engine.frames import column_names
 
 # Five quantile bins keep test cells populated under conditioning sets of two variables at a few
 # thousand rows, while still resolving monotone effects.

@@ -3,57 +3,83 @@
 from __future__ import annotations
 
 import os
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 DEFAULT_TEMPORAL_PORT = 7233
 
 
+def setting(default: Any, doc: str, shown: str | None = None, secret: bool = False) -> Any:
+    """A setting with what it means and, where the value is not telling, how the docs show its default.
+
+    docs/operations.md's settings table is generated from these (infra/settings_table.py)."""
+    return field(default=default, repr=not secret, metadata={"doc": doc, "shown": shown})
+
+
 @dataclass(frozen=True)
 class Settings:
-    data_dir: Path = Path(".simulacra")
-    host: str = "127.0.0.1"
-    port: int = 8000
+    data_dir: Path = setting(Path(".simulacra"), "Temporal SQLite file, control database, keys, local storage")
+    host: str = setting("127.0.0.1", "API bind address")
+    port: int = setting(8000, "API port")
+    public_url: str | None = setting(
+        None, "base of `token_url`, the token issuer and artifact URLs", "`http://HOST:PORT`"
+    )
     # None means "start the embedded Temporal dev server" (simulacra dev only).
-    temporal_address: str | None = None
-    temporal_namespace: str = "default"
-    temporal_port: int = DEFAULT_TEMPORAL_PORT
-    temporal_ui_port: int = 8233
-    task_queue: str = "simulacra"
-    storage_url: str | None = None
-    # Encryption at rest: "module:factory" of a KeyProvider (a customer KMS), else the local KEK below.
-    key_provider: str | None = None
-    # Base64 of 32 bytes; unset means the key file keys/kek.key, created on first start.
-    kek: str | None = field(default=None, repr=False)
-    # Comma-separated base64 KEKs still accepted for unwrapping while data keys are re-wrapped (rotation).
-    previous_keks: str | None = field(default=None, repr=False)
-    control_db: str | None = None
-    public_url: str | None = None
-    # External issuer mode (e.g. an Auth0 tenant): set the issuer and tokens are verified against its JWKS
-    # instead of the embedded issuer's keys.
-    auth_issuer: str | None = None
-    auth_jwks_url: str | None = None
-    auth_audience: str = "https://api.simulacra.local"
-    auth_tenant_claim: str = "https://simulacra.dev/tenant"
-    token_ttl_seconds: int = 3600
-    claim_ttl_seconds: int = 72 * 3600
-    # After a rotation's claim token is redeemed, the previous secret keeps working this long.
-    credential_overlap_seconds: int = 3600
-    rotations_per_hour: int = 5
-    tls_certfile: str | None = None
-    tls_keyfile: str | None = None
-    artifact_url_ttl_seconds: int = 900
-    max_upload_bytes: int = 200 * 1024 * 1024
-    max_generation_rows: int = 1_000_000
-    # Rows a tenant may generate per calendar month unless the operator sets its own window.
-    default_rows_per_period: int = 20_000
-    default_retention_hours: int = 24
-    # Test-only knob: how many seconds a "retention hour" lasts, so tests can watch expiry happen.
-    retention_hour_seconds: int = 3600
-    engine_processes: int = 2
-    rate_limit_per_minute: int = 600
-    log_level: str = "info"
+    temporal_address: str | None = setting(
+        None, "use an existing Temporal (host:port) instead of starting one", "embedded"
+    )
+    temporal_namespace: str = setting("default", "Temporal namespace")
+    temporal_port: int = setting(DEFAULT_TEMPORAL_PORT, "embedded Temporal gRPC port (`simulacra dev`)")
+    temporal_ui_port: int = setting(8233, "embedded Temporal Web UI port (`simulacra dev`)")
+    task_queue: str = setting("simulacra", "task queue shared by API and workers")
+    storage_url: str | None = setting(
+        None, "any fsspec URL (`s3://bucket/prefix` with `s3fs` installed)", "`DATA_DIR/storage`"
+    )
+    key_provider: str | None = setting(
+        None, "`module:factory` of a KMS key provider (see docs/security.md)", "local KEK"
+    )
+    kek: str | None = setting(
+        None,
+        "the key-encryption key: base64 of 32 bytes (the key file is created on first start)",
+        "`DATA_DIR/keys/kek.key`",
+        secret=True,
+    )
+    previous_keks: str | None = setting(
+        None, "comma-separated old KEKs, still accepted while data keys are re-wrapped", "none", secret=True
+    )
+    control_db: str | None = setting(
+        None, "clients, claim tokens, idempotency records, usage, audit", "`DATA_DIR/control.sqlite3`"
+    )
+    auth_issuer: str | None = setting(
+        None,
+        "an external issuer (e.g. `https://acme.eu.auth0.com/`): tokens are verified against its JWKS instead",
+        "unset (embedded issuer)",
+    )
+    auth_jwks_url: str | None = setting(None, "the external issuer's JWKS", "`ISSUER.well-known/jwks.json`")
+    auth_audience: str = setting("https://api.simulacra.local", "audience of issued and accepted tokens")
+    auth_tenant_claim: str = setting("https://simulacra.dev/tenant", "the claim that carries the tenant id")
+    token_ttl_seconds: int = setting(3600, "lifetime of tokens the embedded issuer mints")
+    claim_ttl_seconds: int = setting(72 * 3600, "lifetime of one-time claim tokens")
+    credential_overlap_seconds: int = setting(3600, "how long the previous secret works after a rotation is redeemed")
+    rotations_per_hour: int = setting(5, "rotations a client may request per hour (then 429)")
+    tls_certfile: str | None = setting(None, "PEM certificate: serve HTTPS only (with the key)", "unset")
+    tls_keyfile: str | None = setting(None, "PEM private key of the certificate", "unset")
+    artifact_url_ttl_seconds: int = setting(900, "how long an `artifact_url` works")
+    max_upload_bytes: int = setting(200 * 1024 * 1024, "upload cap (413 `simio_file_too_large`)", "200 MiB")
+    max_generation_rows: int = setting(1_000_000, "largest `row_count`")
+    default_rows_per_period: int = setting(
+        20_000, "generated rows per tenant per month unless the operator sets the tenant's own window"
+    )
+    default_retention_hours: int = setting(24, "how long datasets and generations live")
+    retention_hour_seconds: int = setting(
+        3600, 'test-only: how many seconds a retention "hour" lasts, so tests can watch expiry'
+    )
+    engine_processes: int = setting(2, "engine processes per worker")
+    rate_limit_per_minute: int = setting(600, "authenticated requests per tenant per minute, per API process")
+    log_level: str = setting("info", "JSON logs on stderr, each request line with its `request_id`")
 
     @property
     def resolved_temporal_address(self) -> str:
@@ -98,40 +124,18 @@ class Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
 
-_ENV_FIELDS: dict[str, type] = {
-    "data_dir": Path,
-    "host": str,
-    "port": int,
-    "temporal_address": str,
-    "temporal_namespace": str,
-    "temporal_port": int,
-    "temporal_ui_port": int,
-    "task_queue": str,
-    "storage_url": str,
-    "key_provider": str,
-    "kek": str,
-    "previous_keks": str,
-    "control_db": str,
-    "public_url": str,
-    "auth_issuer": str,
-    "auth_jwks_url": str,
-    "auth_audience": str,
-    "auth_tenant_claim": str,
-    "token_ttl_seconds": int,
-    "claim_ttl_seconds": int,
-    "credential_overlap_seconds": int,
-    "rotations_per_hour": int,
-    "tls_certfile": str,
-    "tls_keyfile": str,
-    "artifact_url_ttl_seconds": int,
-    "max_upload_bytes": int,
-    "max_generation_rows": int,
-    "default_rows_per_period": int,
-    "default_retention_hours": int,
-    "retention_hour_seconds": int,
-    "engine_processes": int,
-    "rate_limit_per_minute": int,
-    "log_level": str,
+def env_var(name: str) -> str:
+    return f"SIMULACRA_{name.upper()}"
+
+
+def _parser(annotation: object) -> type:
+    """The type an environment string is parsed as: `int | None` -> int."""
+    options = [kind for kind in typing.get_args(annotation) if kind is not type(None)] or [annotation]
+    return options[0]  # type: ignore[return-value]
+
+
+SETTING_TYPES: dict[str, type] = {
+    name: _parser(hint) for name, hint in typing.get_type_hints(Settings).items() if not name.startswith("_")
 }
 
 
@@ -139,12 +143,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from SIMULACRA_<FIELD> variables (e.g. SIMULACRA_DATA_DIR)."""
     env = os.environ if environ is None else environ
     values: dict[str, object] = {}
-    for name, kind in _ENV_FIELDS.items():
-        raw = env.get(f"SIMULACRA_{name.upper()}")
+    for name, kind in SETTING_TYPES.items():
+        raw = env.get(env_var(name))
         if raw is None or raw == "":
             continue
         try:
             values[name] = kind(raw)
         except ValueError as exc:
-            raise SystemExit(f"SIMULACRA_{name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
+            raise SystemExit(f"{env_var(name)}={raw!r} is not a valid {kind.__name__}") from exc
     return Settings(**values)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from temporalio.exceptions import ApplicationError
 from simulacra.activities import effect_jobs, engine_jobs
 from simulacra.activities.isolation import EnginePool
 from simulacra.engine.checks.errors import EngineInputError
+from simulacra.engine.records import CausalGraph
 from simulacra.infra.config import Settings
 from simulacra.workflows.contracts import (
     CLEAN,
@@ -39,31 +40,29 @@ class EngineActivities:
         self._settings = settings
         self._pool = pool
 
-    async def _run(self, fn: Callable[..., dict[str, Any]], result_type: type[T], *args: Any) -> T:
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         try:
-            result = await self._pool.run(fn, self._settings, *args)
+            return await self._pool.run(fn, self._settings, *args)
         except EngineInputError as exc:
             raise ApplicationError(exc.detail, type=exc.code, non_retryable=True) from None
-        return result_type(**result)
 
     @activity.defn(name=CLEAN)
     async def clean(self, ref: DatasetRef) -> CleanResult:
-        return await self._run(engine_jobs.clean, CleanResult, ref.tenant_id, ref.dataset_id)
+        return await self._run(engine_jobs.clean, ref.tenant_id, ref.dataset_id)
 
     @activity.defn(name=DISCOVER)
     async def discover(self, ref: DatasetRef) -> DiscoverResult:
-        return await self._run(engine_jobs.discover, DiscoverResult, ref.tenant_id, ref.dataset_id, MODEL_SEED)
+        return await self._run(engine_jobs.discover, ref.tenant_id, ref.dataset_id, MODEL_SEED)
 
     @activity.defn(name=FIT)
     async def fit(self, ref: DatasetRef) -> FitResult:
-        return await self._run(
-            engine_jobs.fit, FitResult, ref.tenant_id, ref.dataset_id, ref.model_version, ref.graph, MODEL_SEED
-        )
+        edited = None if ref.graph is None else CausalGraph.model_validate(ref.graph)
+        return await self._run(engine_jobs.fit, ref.tenant_id, ref.dataset_id, ref.model_version, edited, MODEL_SEED)
 
     @activity.defn(name=GENERATE)
     async def generate(self, job: GenerationInput) -> GenerationResult:
-        return await self._run(engine_jobs.generate, GenerationResult, job.model_dump())
+        return await self._run(engine_jobs.generate, job)
 
     @activity.defn(name=ESTIMATE_EFFECT)
     async def estimate_effect(self, job: EffectInput) -> EffectResult:
-        return await self._run(effect_jobs.estimate, EffectResult, job.model_dump())
+        return await self._run(effect_jobs.estimate, job)

@@ -12,71 +12,80 @@ from typing import Any
 
 from simulacra import engine
 from simulacra.engine import EngineInputError
+from simulacra.engine.records import CausalGraph, CleanedSchema
 from simulacra.infra import layout
 from simulacra.infra.config import Settings
 from simulacra.infra.storage import Storage, open_storage
+from simulacra.workflows.contracts import (
+    CleanResult,
+    DiscoverResult,
+    FitResult,
+    GenerationInput,
+    GenerationResult,
+)
 
 
-def clean(settings: Settings, tenant_id: str, dataset_id: str) -> dict[str, int]:
+def clean(settings: Settings, tenant_id: str, dataset_id: str) -> CleanResult:
     storage = open_storage(settings)
     with storage.local_copy(layout.upload_key(tenant_id, dataset_id)) as source, tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / "cleaned.parquet")
         schema = engine.clean_table(source, out)
         storage.put_file(out, layout.cleaned_key(tenant_id, dataset_id))
-    storage.write_json(layout.schema_key(tenant_id, dataset_id), schema)
-    return {"row_count": schema["row_count"], "column_count": len(schema["columns"])}
+    storage.write_document(layout.schema_key(tenant_id, dataset_id), schema)
+    return CleanResult(row_count=schema.row_count, column_count=len(schema.columns))
 
 
-def discover(settings: Settings, tenant_id: str, dataset_id: str, seed: int) -> dict[str, int]:
+def discover(settings: Settings, tenant_id: str, dataset_id: str, seed: int) -> DiscoverResult:
     storage = open_storage(settings)
-    schema = storage.read_json(layout.schema_key(tenant_id, dataset_id))
+    schema = storage.read_document(layout.schema_key(tenant_id, dataset_id), CleanedSchema)
     hints_key = layout.hints_key(tenant_id, dataset_id)
     hints = storage.read_json(hints_key) if storage.exists(hints_key) else None
     with storage.local_copy(layout.cleaned_key(tenant_id, dataset_id)) as cleaned:
         graph = engine.discover_graph(cleaned, schema, seed=seed, hints=hints)
-    storage.write_json(layout.graph_key(tenant_id, dataset_id, 1), graph)
-    return {"edge_count": len(graph["edges"])}
+    storage.write_document(layout.graph_key(tenant_id, dataset_id, 1), graph)
+    return DiscoverResult(edge_count=len(graph.edges))
 
 
 def fit(
-    settings: Settings, tenant_id: str, dataset_id: str, version: int, edited: dict | None, seed: int
-) -> dict[str, int]:
+    settings: Settings, tenant_id: str, dataset_id: str, version: int, edited: CausalGraph | None, seed: int
+) -> FitResult:
     storage = open_storage(settings)
-    schema = storage.read_json(layout.schema_key(tenant_id, dataset_id))
+    schema = storage.read_document(layout.schema_key(tenant_id, dataset_id), CleanedSchema)
     if edited is not None:  # a refit: the edited graph becomes this version's graph
-        storage.write_json(layout.graph_key(tenant_id, dataset_id, version), edited)
-    graph = storage.read_json(layout.graph_key(tenant_id, dataset_id, version))
+        storage.write_document(layout.graph_key(tenant_id, dataset_id, version), edited)
+    graph = storage.read_document(layout.graph_key(tenant_id, dataset_id, version), CausalGraph)
     with storage.local_copy(layout.cleaned_key(tenant_id, dataset_id)) as cleaned, tempfile.TemporaryDirectory() as tmp:
         model_path = str(Path(tmp) / "model.pkl")
         report = engine.fit_model(cleaned, schema, graph, model_path, seed=seed)
         storage.put_file(model_path, layout.model_key(tenant_id, dataset_id, version))
         # Part of the fit: a version is ready only with its validation report, which the dataset shows.
         validation = engine.validate_model(cleaned, schema, graph, report, seed=seed)
-    storage.write_json(layout.fit_report_key(tenant_id, dataset_id, version), report)
-    storage.write_json(layout.validation_key(tenant_id, dataset_id, version), {"model_version": version, **validation})
-    return {"node_count": len(report["nodes"])}
+    storage.write_document(layout.fit_report_key(tenant_id, dataset_id, version), report)
+    validation.model_version = version
+    storage.write_document(layout.validation_key(tenant_id, dataset_id, version), validation)
+    return FitResult(node_count=len(report.nodes))
 
 
-def generate(settings: Settings, job: dict[str, Any]) -> dict[str, Any]:
+def generate(settings: Settings, job: GenerationInput) -> GenerationResult:
     storage = open_storage(settings)
-    tenant_id, dataset_id, generation_id = job["tenant_id"], job["dataset_id"], job["generation_id"]
-    model = layout.model_key(tenant_id, dataset_id, job["model_version"])
+    tenant_id, dataset_id, generation_id = job.tenant_id, job.dataset_id, job.generation_id
+    model = layout.model_key(tenant_id, dataset_id, job.model_version)
     try:
         with (
             storage.local_copy(model) as model_path,
             storage.local_copy(layout.cleaned_key(tenant_id, dataset_id)) as seed_rows,
         ):
             table, report = engine.generate_rows(
-                model_path, job["conditions"], job["row_count"], seed=job["seed"], seed_parquet=seed_rows
+                model_path, job.conditions, job.row_count, seed=job.seed, seed_parquet=seed_rows
             )
     except FileNotFoundError:
         raise EngineInputError(
             "simio_dataset_not_found", f"dataset {dataset_id} has no fitted model (deleted or expired)"
         ) from None
-    report["model_version"] = job["model_version"]
-    _write_artifact(storage, layout.artifact_key(tenant_id, generation_id, job["format"]), table, job["format"])
+    report["model_version"] = job.model_version
+    _write_artifact(storage, layout.artifact_key(tenant_id, generation_id, job.format), table, job.format)
     storage.write_json(layout.generation_report_key(tenant_id, generation_id), report)
-    return {"rows_generated": report["rows_generated"], "conditions_met": report["conditions_met"]}
+    return GenerationResult(rows_generated=report["rows_generated"], conditions_met=report["conditions_met"])
 
 
 def _write_artifact(storage: Storage, key: str, table: Any, fmt: str) -> None:

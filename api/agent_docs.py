@@ -125,9 +125,10 @@ def llms_full_txt(operations: list[Operation], openapi: dict[str, Any], base_url
     for op in operations:
         spec = openapi["paths"][op.path][op.method.lower()]
         body = spec.get("requestBody", {}).get("content", {})
-        first_body = next(iter(body.values()), {}).get("schema")
+        nothing: dict[str, Any] = {}
+        first_body = next(iter(body.values()), nothing).get("schema")
         success = spec["responses"][str(op.status)].get("content", {})
-        first_success = next(iter(success.values()), {}).get("schema")
+        first_success = next(iter(success.values()), nothing).get("schema")
         lines = [f"### {op.operation_id}: {op.method} {op.path}", "", op.summary + ".", ""]
         if op.description:
             lines += [op.description, ""]

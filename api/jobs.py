@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
@@ -11,7 +10,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from simulacra.api.errors import ApiError
 from simulacra.api.models import Job, JobError
 from simulacra.api.views import Dataset
-from simulacra.workflows.contracts import job_id_for
+from simulacra.engine.records import ValidationReport
+from simulacra.workflows.contracts import Failure, JobMemo, job_id_for
 
 _CLOSED_BADLY = {
     WorkflowExecutionStatus.FAILED,
@@ -26,7 +26,7 @@ DOWNLOADABLE = frozenset({"ready", "partial"})
 
 @dataclass(frozen=True)
 class Snapshot:
-    memo: dict[str, Any]
+    memo: JobMemo
     status: str
 
     @property
@@ -46,12 +46,14 @@ async def snapshot(client: Client, workflow_id: str) -> Snapshot | None:
 
 
 async def snapshot_of(execution: WorkflowExecution) -> Snapshot:
-    memo = dict(await execution.memo())
-    status = str(memo.get("status", "queued"))
+    memo = JobMemo.model_validate(await execution.memo())
+    status = memo.status
     if execution.status in _CLOSED_BADLY and status not in GONE:
         # The workflow itself died (terminated by an operator, say): report it, without internals.
-        memo.setdefault("error_code", "simio_internal")
-        memo.setdefault("error_message", "The job stopped unexpectedly.")
+        if memo.error_code is None:
+            memo = memo.model_copy(
+                update={"error_code": "simio_internal", "error_message": "The job stopped unexpectedly."}
+            )
         status = "failed"
     return Snapshot(memo, status)
 
@@ -59,60 +61,53 @@ async def snapshot_of(execution: WorkflowExecution) -> Snapshot:
 async def live_snapshot(client: Client, workflow_id: str, kind: str) -> Snapshot | None:
     """The resource's state, or None when it is not this tenant's, never existed, expired or was deleted."""
     snap = await snapshot(client, workflow_id)
-    return None if snap is None or snap.gone or snap.memo.get("kind") != kind else snap
+    return None if snap is None or snap.gone or snap.memo.kind != kind else snap
 
 
 def job_view(snap: Snapshot, artifact_url: str | None = None, artifact_expires_at: str | None = None) -> Job:
     memo = snap.memo
-    resource_id = memo.get("generation_id") or memo.get("effect_id") or memo["dataset_id"]
-    error = _error(memo)
     return Job(
-        job_id=job_id_for(resource_id),
-        kind=memo["kind"],
+        job_id=job_id_for(memo.resource_id),
+        kind=memo.kind,
         status=snap.status,
-        stage=str(memo.get("stage", "queued")),
-        progress=float(memo.get("progress", 0.0)),
-        created_at=memo.get("created_at"),
-        updated_at=memo.get("updated_at"),
-        dataset_id=memo["dataset_id"],
-        generation_id=memo.get("generation_id"),
-        effect_id=memo.get("effect_id"),
-        error=error,
-        rows_requested=memo.get("rows_requested"),
-        rows_generated=memo.get("rows_generated"),
+        stage=memo.stage,
+        progress=memo.progress,
+        created_at=memo.created_at,
+        updated_at=memo.updated_at,
+        dataset_id=memo.dataset_id,
+        generation_id=memo.generation_id,
+        effect_id=memo.effect_id,
+        error=_error(memo.failure),
+        rows_requested=memo.rows_requested,
+        rows_generated=memo.rows_generated,
         artifact_url=artifact_url,
         artifact_expires_at=artifact_expires_at,
         poll_interval_seconds=1.0 if snap.status in ("queued", "running") else 0.0,
     )
 
 
-def _error(memo: dict[str, Any]) -> JobError | None:
-    return JobError(code=memo["error_code"], message=memo.get("error_message", "")) if memo.get("error_code") else None
+def _error(failure: Failure | None) -> JobError | None:
+    return JobError(code=failure.error_code, message=failure.error_message) if failure else None
 
 
-def dataset_view(snap: Snapshot, validation: dict[str, Any] | None = None) -> Dataset:
+def dataset_view(snap: Snapshot, validation: ValidationReport | None = None) -> Dataset:
     """The dataset; ``validation`` is its current model version's report, read from storage by the caller."""
     memo = snap.memo
     return Dataset(
-        dataset_id=memo["dataset_id"],
-        job_id=job_id_for(memo["dataset_id"]),
+        dataset_id=memo.dataset_id,
+        job_id=job_id_for(memo.dataset_id),
         status=snap.status,
-        stage=str(memo.get("stage", "queued")),
-        filename=memo.get("filename"),
-        size_bytes=memo.get("size_bytes"),
-        row_count=memo.get("row_count"),
-        column_count=memo.get("column_count"),
-        created_at=memo.get("created_at"),
-        ready_at=memo.get("ready_at"),
-        expires_at=memo.get("expires_at"),
-        retention_hours=memo.get("retention_hours"),
-        error=_error(memo),
-        model_version=memo.get("model_version"),
-        refit_error=_refit_error(memo),
+        stage=memo.stage,
+        filename=memo.filename,
+        size_bytes=memo.size_bytes,
+        row_count=memo.row_count,
+        column_count=memo.column_count,
+        created_at=memo.created_at,
+        ready_at=memo.ready_at,
+        expires_at=memo.expires_at,
+        retention_hours=memo.retention_hours,
+        error=_error(memo.failure),
+        model_version=memo.model_version,
+        refit_error=_error(memo.refit_error),
         validation=validation,
     )
-
-
-def _refit_error(memo: dict[str, Any]) -> JobError | None:
-    failed = memo.get("refit_error")
-    return JobError(code=failed["error_code"], message=failed["error_message"]) if failed else None

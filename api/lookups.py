@@ -11,6 +11,7 @@ from simulacra.api.errors import ApiError
 from simulacra.api.jobs import DOWNLOADABLE, Snapshot, job_view, live_snapshot
 from simulacra.api.models import Job
 from simulacra.api.state import app_state
+from simulacra.engine.records import CleanedSchema
 from simulacra.infra import layout
 from simulacra.workflows.contracts import dataset_workflow_id, generation_workflow_id
 
@@ -22,11 +23,11 @@ async def live_dataset(request: Request, tenant_id: str, dataset_id: str) -> Sna
     return snap
 
 
-async def ready_dataset(request: Request, tenant_id: str, dataset_id: str) -> tuple[Snapshot, dict]:
+async def ready_dataset(request: Request, tenant_id: str, dataset_id: str) -> tuple[Snapshot, CleanedSchema]:
     """The dataset and its cleaned schema, when it is ready to generate from."""
     snap = await live_dataset(request, tenant_id, dataset_id)
     if snap.status == "failed":
-        raise ApiError("simio_dataset_failed", f"Dataset {dataset_id!r} failed: {snap.memo.get('error_message', '')}")
+        raise ApiError("simio_dataset_failed", f"Dataset {dataset_id!r} failed: {snap.memo.error_message or ''}")
     if snap.status != "ready":
         raise ApiError(
             "simio_dataset_not_ready",
@@ -35,7 +36,8 @@ async def ready_dataset(request: Request, tenant_id: str, dataset_id: str) -> tu
         )
     storage = app_state(request).storage
     try:
-        return snap, await run_in_threadpool(storage.read_json, layout.schema_key(tenant_id, dataset_id))
+        schema_key = layout.schema_key(tenant_id, dataset_id)
+        return snap, await run_in_threadpool(storage.read_document, schema_key, CleanedSchema)
     except FileNotFoundError:  # removed by its retention timer a moment ago
         raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.") from None
 
@@ -53,6 +55,6 @@ def generation_job(request: Request, tenant_id: str, snap: Snapshot) -> Job:
     if snap.status not in DOWNLOADABLE:
         return job_view(snap)
     state = app_state(request)
-    path = f"/v1/generations/{snap.memo['generation_id']}/artifact"
+    path = f"/v1/generations/{snap.memo.generation_id}/artifact"
     url, expires = state.signer.sign(state.settings.base_url, tenant_id, path)
     return job_view(snap, url, datetime.fromtimestamp(expires, UTC).isoformat())

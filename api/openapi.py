@@ -41,7 +41,7 @@ def _schemas(operations: list[Operation]) -> dict[str, Any]:
         models |= {m for m in (op.body, op.returns) if m is not None}
     ordered = sorted(models, key=lambda m: m.__name__)
     _, definitions = models_json_schema([(m, "serialization") for m in ordered], ref_template=REF)
-    schemas = definitions.get("$defs", {})
+    schemas: dict[str, Any] = definitions.get("$defs", {})
     for model in ordered:  # request bodies are documented as they are validated
         if any(op.body is model for op in operations):
             schemas[model.__name__] = model.model_json_schema(ref_template=REF, mode="validation")

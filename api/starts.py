@@ -23,28 +23,28 @@ from simulacra.api.bodies import fingerprint, read_json
 from simulacra.api.errors import ApiError
 from simulacra.api.idempotency import idempotency_key, run_once
 from simulacra.api.state import AppState, app_state
-from simulacra.workflows.contracts import DATASET_ID, JOB_STATUS, STAGE, TENANT_ID, derived_id
+from simulacra.workflows.contracts import DATASET_ID, JOB_STATUS, STAGE, TENANT_ID, JobKind, JobMemo, derived_id
 
 
-def initial_memo(state: AppState, kind: str, tenant_id: str, retention_hours: int, **fields: Any) -> dict[str, Any]:
+def initial_memo(
+    state: AppState, kind: JobKind, tenant_id: str, dataset_id: str, retention_hours: int, **fields: Any
+) -> JobMemo:
     """What a job shows before any worker touched it (so: while none runs, too)."""
     now = datetime.now(UTC)
     seconds = retention_hours * state.settings.retention_hour_seconds
-    return {
-        "kind": kind,
-        "tenant_id": tenant_id,
-        "status": "queued",
-        "stage": "queued",
-        "progress": 0.0,
-        "created_at": now.isoformat(),
-        "updated_at": now.isoformat(),
-        "retention_hours": retention_hours,
-        "expires_at": (now + timedelta(seconds=seconds)).isoformat(),
+    return JobMemo(
+        kind=kind,
+        tenant_id=tenant_id,
+        dataset_id=dataset_id,
+        created_at=now.isoformat(),
+        updated_at=now.isoformat(),
+        retention_hours=retention_hours,
+        expires_at=(now + timedelta(seconds=seconds)).isoformat(),
         **fields,
-    }
+    )
 
 
-async def start_job(state: AppState, workflow: str, workflow_id: str, payload: BaseModel, memo: dict[str, Any]) -> None:
+async def start_job(state: AppState, workflow: str, workflow_id: str, payload: BaseModel, memo: JobMemo) -> None:
     """Start the workflow; starting one that exists already (a retried request) is success."""
     try:
         await state.temporal.start_workflow(
@@ -52,12 +52,12 @@ async def start_job(state: AppState, workflow: str, workflow_id: str, payload: B
             payload,
             id=workflow_id,
             task_queue=state.settings.task_queue,
-            memo=memo,
+            memo=memo.model_dump(exclude_none=True),
             # Indexed from the start, so lists find a job before any worker has touched it.
             search_attributes=TypedSearchAttributes(
                 [
-                    SearchAttributePair(TENANT_ID, memo["tenant_id"]),
-                    SearchAttributePair(DATASET_ID, memo["dataset_id"]),
+                    SearchAttributePair(TENANT_ID, memo.tenant_id),
+                    SearchAttributePair(DATASET_ID, memo.dataset_id),
                     SearchAttributePair(JOB_STATUS, "queued"),
                     SearchAttributePair(STAGE, "queued"),
                 ]

@@ -36,4 +36,5 @@ class AppState:
 
 
 def app_state(request: Request) -> AppState:
-    return request.app.state.simulacra
+    state: AppState = request.app.state.simulacra
+    return state

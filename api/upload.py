@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from simulacra.api.errors import ApiError
+from simulacra.infra.encryption import EncryptingWriter
 from simulacra.infra.storage import Storage
 
 FILE_FIELD = "file"
@@ -123,7 +124,7 @@ async def receive_upload(request: Request, storage: Storage, key: str, max_bytes
     receiver = _Receiver(max_bytes)
     parser = MultipartParser(options[b"boundary"], receiver.callbacks())  # type: ignore[arg-type]
     with contextlib.ExitStack() as stack:
-        handle: IO[bytes] | None = None
+        handle: EncryptingWriter | None = None
 
         async def flush() -> None:
             nonlocal handle

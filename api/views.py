@@ -7,106 +7,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from simulacra.api.models import Conditions, Job, JobError, Treatment, TreatmentValue
+from simulacra.engine.records import CausalGraph, CleanedSchema, FitReport, NodeFitReport, ValidationReport
+from simulacra.engine.records.graph import Edge, FromTo, wire_name
 
 # Engine documents may grow fields before this file does: let them through rather than drop them.
 Open = ConfigDict(extra="allow")
-
-
-class FidelityScores(BaseModel):
-    score: float = Field(description="Mean of column_shapes and column_pair_trends, 0 to 1; 1 = indistinguishable.")
-    column_shapes: float = Field(description="Marginals: 1 - KS statistic (numbers) or 1 - TVD (categories).")
-    column_pair_trends: float = Field(
-        description="Pairwise associations: correlation or contingency-table similarity of associated pairs."
-    )
-
-
-class ColumnFidelity(BaseModel):
-    column: str
-    score: float
-    reference: float | None = Field(default=None, description="The same score for real rows against real rows.")
-
-
-class PairFidelity(BaseModel):
-    columns: list[str]
-    score: float
-    reference: float | None = Field(default=None, description="The same score for real rows against real rows.")
-
-
-class HeldOutFidelity(BaseModel):
-    model_config = Open
-    computed: bool = Field(description="False when the table is too small to hold rows out; `reason` says why.")
-    reason: str | None = None
-    train_rows: int | None = None
-    held_out_rows: int | None = None
-    score: float | None = Field(default=None, description="Rows sampled from the model vs the held-out rows.")
-    column_shapes: float | None = None
-    column_pair_trends: float | None = None
-    reference: FidelityScores | None = Field(
-        default=None, description="Training rows vs the held-out rows: what real data scores; judge `score` by it."
-    )
-    worst_columns: list[ColumnFidelity] = Field(default_factory=list)
-    worst_pairs: list[PairFidelity] = Field(default_factory=list)
-
-
-class NodeFit(BaseModel):
-    model_config = Open
-    name: str
-    parents: list[str]
-    mechanism: str
-    metric: Literal["r2", "log_likelihood"] | None = Field(
-        default=None, description="The held-out metric the mechanism was selected by; null for root columns."
-    )
-    held_out: float | None = Field(default=None, description="The mechanism's score on rows it was not fitted on.")
-    baseline: float | None = Field(
-        default=None, description="What ignoring the parents scores (R² 0, or the marginal log-likelihood)."
-    )
-    in_sample: dict[str, float] = Field(default_factory=dict, description="In-sample r2 or accuracy.")
-
-
-class IndependenceViolation(BaseModel):
-    column: str
-    independent_of: str
-    given: list[str]
-    p_value: float
-
-
-class PermutationBaseline(BaseModel):
-    model_config = Open
-    run: int = Field(description="Random relabellings of the graph's columns tested.")
-    p_value: float | None = Field(
-        default=None, description="Share of relabellings that fit as well as the graph or better (with the graph)."
-    )
-    informative: bool = Field(description="False when relabellings imply the same independences (e.g. no edges).")
-    median_violated_share: float | None = None
-
-
-class Falsification(BaseModel):
-    model_config = Open
-    verdict: str = Field(description='Starts with "not falsified", "falsified" or "not testable".')
-    falsified: bool
-    test: str = Field(description="The conditional independence test discovery used (gsq: G-test on binned numbers).")
-    alpha: float
-    rows_used: int
-    tests: int = Field(description="Independences implied by the graph (local Markov condition) and tested.")
-    violated: int
-    violated_share: float
-    violated_after_fdr: int = Field(description="Violations still significant after Benjamini-Hochberg correction.")
-    max_violated_share: float = Field(description="Above this share of violations the graph is falsified.")
-    violations: list[IndependenceViolation] = Field(default_factory=list, description="The strongest few.")
-    permutations: PermutationBaseline
-    note: str | None = None
-
-
-class DatasetValidation(BaseModel):
-    """What "validated" means: held-out fidelity, per-node fit and a graph falsification test (README)."""
-
-    model_config = Open
-    model_version: int
-    held_out_fidelity: HeldOutFidelity
-    nodes: list[NodeFit]
-    falsification: Falsification
-    warnings: list[str] = Field(default_factory=list)
-    seconds: float | None = Field(default=None, description="Time the validation took.")
 
 
 class Dataset(BaseModel):
@@ -125,60 +30,17 @@ class Dataset(BaseModel):
     error: JobError | None = None
     model_version: int | None = Field(default=None, description="The model generations use now.")
     refit_error: JobError | None = Field(default=None, description="Why the last graph edit's refit failed, if it did.")
-    validation: DatasetValidation | None = Field(
+    validation: ValidationReport | None = Field(
         default=None,
         description="The validation report of the current model_version; null until the dataset is ready, and in "
         "lists (read the dataset itself).",
     )
 
 
-class Level(BaseModel):
-    model_config = Open
-    value: str | bool
-    share: float
+class DatasetSchema(CleanedSchema):
+    """The cleaned schema of a dataset: build conditions from these names, never from raw headers."""
 
-
-class SchemaColumn(BaseModel):
-    model_config = Open
-    name: str = Field(description="Cleaned name: use it in conditions.")
-    source_name: str = Field(description="The raw header in the upload.")
-    source_index: int | None = Field(
-        default=None, description="0-based position in the upload: tells apart copies of a repeated header."
-    )
-    label: str | None = Field(default=None, description="The question text, when the file has one (SPSS).")
-    type: Literal["numeric", "integer", "categorical", "ordinal", "boolean", "datetime"] = Field(
-        description="`ordinal`: an answer scale; its `levels` are listed low to high and conditioned like categories."
-    )
-    missing_share: float
-    levels: list[Level] | None = None
-    min: float | None = None
-    max: float | None = None
-    mean: float | None = None
-    quantiles: dict[str, float] | None = None
-    decimals: int | None = None
-
-
-class DroppedColumn(BaseModel):
-    model_config = Open
-    source_name: str
-    source_index: int | None = None
-    name: str | None = None
-    reason: str = Field(
-        description="id_like, constant, free_text, mostly_empty, datetime_not_modelled, unsupported_type, or "
-        "duplicate (an exact one-to-one recoding of the column named in `duplicate_of`)."
-    )
-    duplicate_of: str | None = Field(default=None, description="For a duplicate: the cleaned column kept instead.")
-    detail: str | None = None
-
-
-class DatasetSchema(BaseModel):
-    model_config = Open
     dataset_id: str
-    row_count: int
-    columns: list[SchemaColumn]
-    dropped: list[DroppedColumn]
-    renamed: dict[str, str] = Field(description="Every raw header -> its cleaned name.")
-    collapsed_levels: dict[str, list[Any]] = Field(default_factory=dict)
 
 
 class GenerationReport(BaseModel):
@@ -350,21 +212,16 @@ class OpenIdConfiguration(BaseModel):
 
 
 class GraphEdge(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    source: str = Field(alias="from")
-    target: str = Field(alias="to")
+    model_config = FromTo
+    source: str = wire_name("from", "source")
+    target: str = wire_name("to", "target")
     stability: float | None = Field(
         default=None, description="Share of bootstrap resamples that found this edge in this direction."
     )
 
 
-class GraphNode(BaseModel):
-    model_config = Open
+class GraphNode(NodeFitReport):
     name: str
-    parents: list[str]
-    mechanism: str = Field(description="The causal mechanism fitted for this column.")
-    r2: float | None = Field(default=None, description="In-sample R² (numeric columns).")
-    accuracy: float | None = Field(default=None, description="In-sample accuracy (categorical columns).")
 
 
 class DatasetGraph(BaseModel):
@@ -374,9 +231,22 @@ class DatasetGraph(BaseModel):
     edges: list[GraphEdge]
     algorithm: str
     hints_applied: dict[str, Any] | None = None
-    oriented_by_prior: list[list[str]] = Field(
+    oriented_by_prior: list[Edge] = Field(
         default_factory=list,
         description="Edges whose direction came from the prior (demographic-looking roots, then column order), "
         "not from the data.",
     )
     warnings: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, dataset_id: str, version: int, graph: CausalGraph, fit: FitReport) -> DatasetGraph:
+        return cls(
+            dataset_id=dataset_id,
+            model_version=version,
+            nodes=[GraphNode(name=name, **fit.nodes[name].model_dump()) for name in graph.nodes],
+            edges=[GraphEdge(source=a, target=b, stability=graph.stability_of((a, b))) for a, b in graph.edges],
+            algorithm=graph.algorithm,
+            hints_applied=graph.hints_applied,
+            oriented_by_prior=graph.oriented_by_prior,
+            warnings=graph.warnings,
+        )

@@ -96,6 +96,7 @@ def _peak_rss_mb() -> float:
 
 def _run_simulacra(dataset: Dataset, true_graph: bool) -> dict:
     from simulacra.engine import clean_table, discover_graph, fit_model, generate_rows
+    from simulacra.engine.records import CausalGraph
 
     folder = Path(tempfile.mkdtemp(prefix="bench-simulacra-"))
     seed, parquet, model_path = (
@@ -109,11 +110,11 @@ def _run_simulacra(dataset: Dataset, true_graph: bool) -> dict:
         dataset.train.to_parquet(seed, index=False)
     started = time.perf_counter()
     schema = clean_table(seed, parquet)
-    raw = {column["name"]: column["source_name"] for column in schema["columns"]}
+    raw = {column.name: column.source_name for column in schema.columns}
     clean = {source: name for name, source in raw.items()}
     if true_graph:
-        edges = [[clean[a], clean[b]] for a, b in dataset.edges if a in clean and b in clean]
-        graph = {"nodes": list(raw), "edges": edges}
+        edges = [(clean[a], clean[b]) for a, b in dataset.edges if a in clean and b in clean]
+        graph = CausalGraph(nodes=list(raw), edges=edges)
     else:
         graph = discover_graph(parquet, schema)
     report = fit_model(parquet, schema, graph, model_path)
@@ -121,7 +122,7 @@ def _run_simulacra(dataset: Dataset, true_graph: bool) -> dict:
     started = time.perf_counter()
     table, _ = generate_rows(model_path, {}, SAMPLE_ROWS, seed=1)
     sample_s = time.perf_counter() - started
-    types = {column["source_name"]: column["type"] for column in schema["columns"]}
+    types: dict[str, str] = {column.source_name: column.type for column in schema.columns}
     spell = _spelling(dataset.train, types)
     synthetic = _respell(table.slice(0, QUALITY_ROWS).to_pandas().rename(columns=raw), spell)
     estimates = []
@@ -139,13 +140,13 @@ def _run_simulacra(dataset: Dataset, true_graph: bool) -> dict:
             arm, _ = generate_rows(model_path, conditions, ARM_ROWS, seed=2)
             arms.append(_outcome(_respell(arm.to_pandas().rename(columns=raw), spell)[effect.outcome], effect.level))
         estimates.append(arms[1] - arms[0])
-    mechanisms = {raw[name]: node["mechanism"] for name, node in report["nodes"].items()}
+    mechanisms = {raw[name]: node.mechanism for name, node in report.nodes.items()}
     return {
         "synthetic": synthetic,
         "train_s": train_s,
         "sample_s": sample_s,
         "estimates": estimates,
-        "edges": [(raw[a], raw[b]) for a, b in graph["edges"]],
+        "edges": [(raw[a], raw[b]) for a, b in graph.edges],
         "mechanisms": mechanisms,
     }
 

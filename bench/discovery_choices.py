@@ -31,6 +31,7 @@ from known_models import LOADERS, Dataset, structure_scores  # noqa: E402
 
 from simulacra.engine import clean_table  # noqa: E402
 from simulacra.engine.discovery.discover import DEFAULT, Choices, discover_graph  # noqa: E402
+from simulacra.engine.records import CleanedSchema  # noqa: E402
 
 VARIANTS = {
     "chi-square, MaxP, any depth, no default roots": Choices(
@@ -72,9 +73,9 @@ def main() -> None:
             started = time.perf_counter()
             graph = discover_graph(parquet, schema, bootstrap=0, choices=choices)
             seconds = time.perf_counter() - started
-            shd, precision, recall = structure_scores(edges, graph["edges"])
-            learned = nx.DiGraph(graph["edges"])
-            learned.add_nodes_from(graph["nodes"])
+            shd, precision, recall = structure_scores(edges, graph.edges)
+            learned = nx.DiGraph(graph.edges)
+            learned.add_nodes_from(graph.nodes)
             found = sum(nx.has_path(learned, a, b) for a, b in effects)
             cells.append(f"{shd} / {precision:.2f} / {recall:.2f} / {found}/{len(effects)} / {seconds:.1f} s")
             total, paths = total + shd, paths + found
@@ -82,12 +83,12 @@ def main() -> None:
     print("\nCells: SHD / precision / recall / effect paths / discovery seconds.")
 
 
-def _shuffled(schema: dict) -> dict:
-    order = np.random.default_rng(0).permutation(len(schema["columns"]))
-    return {**schema, "columns": [schema["columns"][index] for index in order]}
+def _shuffled(schema: CleanedSchema) -> CleanedSchema:
+    order = np.random.default_rng(0).permutation(len(schema.columns))
+    return schema.model_copy(update={"columns": [schema.columns[index] for index in order]})
 
 
-def _clean(dataset: Dataset) -> tuple[str, dict, list[tuple[str, str]], list[tuple[str, str]]]:
+def _clean(dataset: Dataset) -> tuple[str, CleanedSchema, list[tuple[str, str]], list[tuple[str, str]]]:
     # The same cleaning as compare_sdv.py; the true graph and effects in cleaned column names.
     folder = Path(tempfile.mkdtemp(prefix="bench-discovery-"))
     seed, parquet = str(folder / f"seed.{dataset.seed_format}"), str(folder / "clean.parquet")
@@ -96,7 +97,7 @@ def _clean(dataset: Dataset) -> tuple[str, dict, list[tuple[str, str]], list[tup
     else:
         dataset.train.to_parquet(seed, index=False)
     schema = clean_table(seed, parquet)
-    clean = {column["source_name"]: column["name"] for column in schema["columns"]}
+    clean = {column.source_name: column.name for column in schema.columns}
     edges = [(clean[a], clean[b]) for a, b in dataset.edges if a in clean and b in clean]
     effects = [
         (clean[e.treatment], clean[e.outcome]) for e in dataset.effects if e.treatment in clean and e.outcome in clean

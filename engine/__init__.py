@@ -1,7 +1,8 @@
 """Simulacra's science core: clean a seed table, discover its causal graph, fit an SCM, generate rows.
 
-Pure Python with no Temporal or HTTP, in one folder per stage: `checks` (the pure part the API may
-import), `cleaning`, `discovery`, `model`, `sampling`, `evaluation`, and `effects`. Callers run each
+Pure Python with no Temporal or HTTP, in one folder per stage: `checks` and `records` (the pure part
+the API may import: request checks and the typed documents), `cleaning`, `discovery`, `model`,
+`sampling`, `evaluation`, and `effects`. Callers run each
 function in a dedicated single-job process because DoWhy's gcm draws from numpy's process-wide
 random generator.
 

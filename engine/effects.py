@@ -17,6 +17,7 @@ import copy
 from statistics import NormalDist
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from dowhy.gcm.fitting_sampling import fit_causal_model_of_target
@@ -26,6 +27,7 @@ from simulacra.engine.checks.conditions import Conditions
 from simulacra.engine.checks.effect_request import EffectSpec, descendants, parse_effect_request
 from simulacra.engine.frames import model_frame
 from simulacra.engine.model.model_file import FittedModel, load_model
+from simulacra.engine.records.schema import SchemaColumn
 from simulacra.engine.sampling.sample import intervened_table
 
 BOOTSTRAP, BOOTSTRAP_SAMPLES = 20, 5000
@@ -57,7 +59,7 @@ def estimate_effect(
     """
     model = load_model(model_path)
     spec = parse_effect_request(request, model.schema, model.graph)
-    columns = {column["name"]: column for column in model.schema["columns"]}
+    columns = {column.name: column for column in model.schema.columns}
     arms = tuple(_arm(spec, value) for value in spec.values().values())
     estimate = _contrast(model, arms, spec, spec.samples, spec.seed)
     frame = model_frame(seed_parquet, model.schema) if seed_parquet else None
@@ -156,23 +158,25 @@ def _outcome_values(table: pa.Table, target: str, level: str | None) -> np.ndarr
     return np.where(pc.is_null(table[target]).to_numpy(zero_copy_only=False), np.nan, labels == level)
 
 
-def _bootstrap(model: FittedModel, arms: tuple, spec: EffectSpec, frame: object, resamples: int) -> list[dict]:
+def _bootstrap(
+    model: FittedModel, arms: tuple, spec: EffectSpec, frame: pd.DataFrame | None, resamples: int
+) -> list[dict]:
     if frame is None or resamples <= 0:
         return []
-    edges = [tuple(edge) for edge in model.graph["edges"]]
+    edges = list(model.graph.edges)
     reversed_edges = [(child, parent) for parent, child in edges]
     # Only mechanisms the outcome (or the segment labels) depend on can move the estimate.
     needed = {spec.outcome, *descendants(reversed_edges, spec.outcome)}
     if spec.segment_by is not None:
         needed |= {spec.segment_by, *descendants(reversed_edges, spec.segment_by)}
-    refit = [node for node in model.graph["nodes"] if node in needed]
+    refit = [node for node in model.graph.nodes if node in needed]
     # Small models: thread pools cost more than they save (see engine.fitting).
     with threadpool_limits(limits=1):
         return _replicates(model, frame, refit, arms, spec, resamples)
 
 
 def _replicates(
-    model: FittedModel, frame: object, refit: list[str], arms: tuple, spec: EffectSpec, resamples: int
+    model: FittedModel, frame: pd.DataFrame, refit: list[str], arms: tuple, spec: EffectSpec, resamples: int
 ) -> list[dict]:
     rng = np.random.default_rng(spec.seed)
     affordable = max(MIN_RESAMPLES, BOOTSTRAP_WORK // (len(frame) * max(1, len(refit))))
@@ -198,15 +202,15 @@ def _figures(estimate: dict, effects: list[float], z: float, connected: bool) ->
     return {"estimate": _round(centre), "ci_low": _round(centre - half), "ci_high": _round(centre + half)}
 
 
-def _support(model: FittedModel, column: dict, spec: EffectSpec, rows: object) -> dict:
+def _support(model: FittedModel, column: SchemaColumn, spec: EffectSpec, rows: pd.DataFrame | None) -> dict:
     """Whether the seed holds rows at (or near) each treatment value, and how many.
 
     Numeric: a value is in support inside the seed's observed range; "near" is within 5% of that
     range. Categorical: the level must occur; its share is the share of rows "at" it. `level` is
     good, thin (under 2% of seed rows at or near a value) or none (outside the seed).
     """
-    name = column["name"]
-    window = NEAR * ((column["max"] - column["min"]) or 1.0) if spec.numeric else None
+    name = column.name
+    window = NEAR * ((column.bounds[1] - column.bounds[0]) or 1.0) if spec.numeric else None
     arms = {}
     for key, value in spec.values().items():
         if spec.numeric:
@@ -220,7 +224,7 @@ def _support(model: FittedModel, column: dict, spec: EffectSpec, rows: object) -
             inside = bool(total and values.min() <= value <= values.max())
         else:
             if rows is None:
-                share = next(float(item["share"]) for item in column["levels"] if str(item["value"]) == value)
+                share = next(float(item.share) for item in column.levels or [] if item.value == value)
             else:
                 share = float((rows[name].astype(str) == value).mean()) if len(rows) else 0.0
             inside = share > 0

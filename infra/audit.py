@@ -58,7 +58,7 @@ class AuditLog:
         limit: int = 1000,
     ) -> list[AuditEntry]:
         """Entries in the order they happened; `after_id` continues from a previous page."""
-        clauses, params = ["id > ?"], [after_id]
+        clauses, params = ["id > ?"], list[object]([after_id])
         for clause, value in (
             ("tenant_id = ?", tenant_id),
             ("at >= ?", since),
@@ -74,4 +74,4 @@ class AuditLog:
                 f" WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?",
                 (*params, limit),
             ).fetchall()
-        return [AuditEntry(*r[:7], json.loads(r[7])) for r in rows]
+        return [AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7])) for r in rows]

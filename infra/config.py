@@ -121,7 +121,8 @@ class Settings:
 
     def with_overrides(self, **overrides: object) -> Settings:
         """Command-line flags win over the environment; None means "not given"."""
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **given)
 
 
 def env_var(name: str) -> str:

@@ -7,6 +7,7 @@ import sys
 
 import structlog
 import structlog.tracebacks
+from structlog.typing import Processor
 
 # Locals would put request bodies, tokens and tenants' values into the logs: never show them.
 _TRACEBACKS = structlog.processors.ExceptionRenderer(structlog.tracebacks.ExceptionDictTransformer(show_locals=False))
@@ -16,7 +17,7 @@ def configure_logging(level: str = "info") -> None:
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
         numeric = logging.INFO
-    shared = [
+    shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

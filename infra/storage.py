@@ -13,10 +13,11 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
+from pydantic import BaseModel
 
 from simulacra.infra.data_keys import DataKeys
 from simulacra.infra.encryption import DecryptingReader, EncryptingWriter, Header
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from simulacra.infra.config import Settings
 
 COPY_BUFFER = 1024 * 1024
+Document = TypeVar("Document", bound=BaseModel)
 
 
 class Storage:
@@ -93,6 +95,12 @@ class Storage:
 
     def read_json(self, key: str) -> Any:
         return json.loads(self.read_bytes(key))
+
+    def write_document(self, key: str, document: BaseModel) -> None:
+        self.write_json(key, document.model_dump(mode="json"))
+
+    def read_document(self, key: str, kind: type[Document]) -> Document:
+        return kind.model_validate(self.read_json(key))
 
     def move(self, source_key: str, target_key: str) -> None:
         """Re-encrypted on the way, since each object is bound to its key: a plain rename would not read back."""

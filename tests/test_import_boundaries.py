@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("dowhy", "causallearn", "sklearn", "pandas", "duckdb", "numpy")
 # What each layer may import of the others (a prefix of `simulacra.<layer>...`).
 ALLOWED = {
-    "api": ("infra", "workflows.contracts", "engine.checks"),
+    "api": ("infra", "workflows.contracts", "engine.checks", "engine.records"),
     "workflows": ("workflows",),
     "activities": ("engine", "infra", "workflows.contracts"),
     "engine": ("engine",),
@@ -54,11 +54,11 @@ def _loaded_after(statement: str) -> list[str]:
     return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
 
 
-def test_api_process_loads_no_science_and_only_the_engines_checks() -> None:
+def test_api_process_loads_no_science_and_only_the_engines_pure_part() -> None:
     loaded = _loaded_after("import simulacra.api.app")
     assert [m for m in loaded if m.split(".")[0] in HEAVY] == []
     engine = [m for m in loaded if m.startswith("simulacra.engine.")]
-    assert engine and all(m.startswith("simulacra.engine.checks") for m in engine), engine
+    assert engine and all(m.startswith(("simulacra.engine.checks", "simulacra.engine.records")) for m in engine)
 
 
 def test_workflows_import_only_workflow_safe_modules() -> None:

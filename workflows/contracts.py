@@ -37,6 +37,7 @@ SETTLE_USAGE = "settle_usage"
 SWEEP = "sweep_storage"
 
 ArtifactFormat = Literal["csv", "parquet", "arrow"]
+JobKind = Literal["dataset", "generation", "effect"]
 
 
 def derived_id(prefix: str, tenant_id: str, idempotency_key: str, fingerprint: str) -> str:
@@ -165,3 +166,67 @@ class RefitRequest(BaseModel):
 
     base_version: int
     graph: dict[str, Any]
+
+
+class Failure(BaseModel):
+    """Why a job (or a dataset's refit) failed: a stable simio_* code and a message safe to show."""
+
+    error_code: str
+    error_message: str = ""
+
+
+class JobMemo(BaseModel):
+    """A job's public state, kept as its workflow's memo so the API answers from describe() alone.
+
+    The API writes the first version when it starts the workflow; the workflow publishes changes as
+    it runs (`changes`). Timestamps are ISO 8601 strings, as the memo stores them.
+    """
+
+    kind: JobKind
+    tenant_id: str
+    dataset_id: str
+    generation_id: str | None = None
+    effect_id: str | None = None
+    status: str = "queued"
+    stage: str = "queued"
+    progress: float = 0.0
+    created_at: str | None = None
+    updated_at: str | None = None
+    ready_at: str | None = None
+    removed_at: str | None = None
+    retention_hours: int | None = None
+    expires_at: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    # Datasets
+    filename: str | None = None
+    size_bytes: int | None = None
+    row_count: int | None = None
+    column_count: int | None = None
+    edge_count: int | None = None
+    model_version: int | None = None
+    refit_error: Failure | None = None
+    # Generations
+    rows_requested: int | None = None
+    rows_generated: int | None = None
+    format: ArtifactFormat | None = None
+    seed: int | None = None
+    conditions: dict[str, Any] | None = None
+    # Effects: the request in normal form (engine.checks.effect_request.EffectSpec.as_request)
+    request: dict[str, Any] | None = None
+
+    @property
+    def resource_id(self) -> str:
+        return self.generation_id or self.effect_id or self.dataset_id
+
+    @property
+    def failure(self) -> Failure | None:
+        return Failure(error_code=self.error_code, error_message=self.error_message or "") if self.error_code else None
+
+    @classmethod
+    def changes(cls, **fields: Any) -> dict[str, Any]:
+        """A partial memo to upsert; naming a field this model does not declare is a bug, caught here."""
+        unknown = set(fields) - set(cls.model_fields)
+        if unknown:
+            raise ValueError(f"not JobMemo fields: {sorted(unknown)}")
+        return {name: value.model_dump() if isinstance(value, BaseModel) else value for name, value in fields.items()}

@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from simulacra.workflows.lifecycle import Lifecycle
     from simulacra.workflows.policies import engine_step
-    from simulacra.workflows.publish import error_fields
+    from simulacra.workflows.publish import error_fields, failure_of
 
 
 @workflow.defn(name=DATASET_WORKFLOW)
@@ -85,7 +85,7 @@ class DatasetWorkflow:
             self._life.publish("ready", "ready", 1.0, model_version=ref.model_version)
         except ActivityError as exc:
             # The previous model still stands: say why the refit failed, keep serving that version.
-            self._life.publish("ready", "ready", 1.0, refit_error=error_fields(exc))
+            self._life.publish("ready", "ready", 1.0, refit_error=failure_of(exc))
         finally:
             self._life.busy = False
 

@@ -17,7 +17,7 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from simulacra.workflows.contracts import EXPIRE, ExpireInput, RetentionChange
+    from simulacra.workflows.contracts import EXPIRE, ExpireInput, JobMemo, RetentionChange
     from simulacra.workflows.policies import io_step
     from simulacra.workflows.publish import publish
 
@@ -48,12 +48,13 @@ class Lifecycle:
         self.expires_at = self.expires_at or expires_at
         while not self.deleted and (remaining := (self.expires_at - workflow.now()).total_seconds()) > 0:
             until = self.expires_at
+
+            def woken(until: datetime = until) -> bool:
+                # A delete, or a changed retention, which re-arms the timer.
+                return self.deleted or self.expires_at != until
+
             try:
-                # Wakes early for a delete or a changed retention, which re-arms the timer.
-                await workflow.wait_condition(
-                    lambda until=until: self.deleted or self.expires_at != until,
-                    timeout=timedelta(seconds=remaining),
-                )
+                await workflow.wait_condition(woken, timeout=timedelta(seconds=remaining))
             except TimeoutError:  # the retention window ran out: expire
                 break
         self.ending = True
@@ -67,7 +68,9 @@ class Lifecycle:
 
     def retain_until(self, change: RetentionChange) -> None:
         self.expires_at = change.expires_at
-        workflow.upsert_memo({"expires_at": change.expires_at.isoformat(), "retention_hours": change.retention_hours})
+        workflow.upsert_memo(
+            JobMemo.changes(expires_at=change.expires_at.isoformat(), retention_hours=change.retention_hours)
+        )
 
     async def delete(self) -> None:
         """Make the resource gone at once (readers see 404), then wait until storage holds nothing of it."""

@@ -23,7 +23,7 @@ IO_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=t
 
 async def engine_step(activity: str, arg: Any, result_type: type[T]) -> T:
     """Long CPU work in the engine: heartbeats prove the worker is alive while it runs."""
-    return await workflow.execute_activity(
+    result: T = await workflow.execute_activity(
         activity,
         arg,
         result_type=result_type,
@@ -33,6 +33,7 @@ async def engine_step(activity: str, arg: Any, result_type: type[T]) -> T:
         # On cancel (a delete during the build) wait until the engine process stopped writing.
         cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     )
+    return result
 
 
 async def io_step(activity: str, arg: Any) -> None:

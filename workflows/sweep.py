@@ -15,10 +15,11 @@ with workflow.unsafe.imports_passed_through():
 class RetentionSweepWorkflow:
     @workflow.run
     async def run(self) -> SweepResult:
-        return await workflow.execute_activity(
+        result: SweepResult = await workflow.execute_activity(
             SWEEP,
             result_type=SweepResult,
             start_to_close_timeout=timedelta(hours=1),
             heartbeat_timeout=timedelta(minutes=2),
             retry_policy=IO_RETRY,
         )
+        return result

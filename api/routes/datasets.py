@@ -39,6 +39,7 @@ from simulacra.api.upload import ReceivedUpload, receive_upload
 from simulacra.api.views import Dataset, DatasetGraph, DatasetPage, DatasetSchema
 from simulacra.engine.checks.errors import EngineInputError
 from simulacra.engine.checks.graph_edits import edit_graph as apply_edits
+from simulacra.engine.records import CausalGraph, FitReport, ValidationReport
 from simulacra.infra import layout
 from simulacra.workflows.contracts import (
     DATASET_WORKFLOW,
@@ -67,8 +68,8 @@ async def _start_dataset(
         state,
         "dataset",
         tenant_id,
+        dataset_id,
         retention_hours,
-        dataset_id=dataset_id,
         filename=upload.filename,
         size_bytes=upload.size,
     )
@@ -76,7 +77,7 @@ async def _start_dataset(
         tenant_id=tenant_id,
         dataset_id=dataset_id,
         filename=upload.filename,
-        expires_at=datetime.fromisoformat(memo["expires_at"]),
+        expires_at=datetime.fromisoformat(str(memo.expires_at)),
     )
     if fields.causal_hints:
         # Names are resolved against the cleaned schema during discovery; a bad name fails the job with a pointer.
@@ -124,11 +125,11 @@ async def list_datasets(request: Request) -> JSONResponse:
 async def _dataset_response(request: Request, tenant_id: str, dataset_id: str) -> JSONResponse:
     snap = await live_dataset(request, tenant_id, dataset_id)
     validation = None
-    if snap.status == "ready" and snap.memo.get("model_version"):
-        key = layout.validation_key(tenant_id, dataset_id, int(snap.memo["model_version"]))
+    if snap.status == "ready" and snap.memo.model_version:
+        key = layout.validation_key(tenant_id, dataset_id, snap.memo.model_version)
         # A model fitted before validation reports existed, or removed by retention a moment ago, has none.
         with contextlib.suppress(FileNotFoundError):
-            validation = await run_in_threadpool(app_state(request).storage.read_json, key)
+            validation = await run_in_threadpool(app_state(request).storage.read_document, key, ValidationReport)
     return JSONResponse(dataset_view(snap, validation).model_dump())
 
 
@@ -144,7 +145,7 @@ async def update_dataset(request: Request) -> JSONResponse:
     dataset_id = request.path_params["dataset_id"]
     update = validate(DatasetUpdate, await read_json(request))
     snap = await live_dataset(request, principal.tenant_id, dataset_id)
-    created = datetime.fromisoformat(snap.memo["created_at"])
+    created = datetime.fromisoformat(str(snap.memo.created_at))
     expires_at = created + timedelta(seconds=update.retention_hours * state.settings.retention_hour_seconds)
     if expires_at <= datetime.now(expires_at.tzinfo):
         raise ApiError(
@@ -165,7 +166,7 @@ async def update_dataset(request: Request) -> JSONResponse:
         "retention_changed",
         request_id=request_id_var.get(),
         dataset_id=dataset_id,
-        retention_hours_before=snap.memo.get("retention_hours"),
+        retention_hours_before=snap.memo.retention_hours,
         retention_hours=update.retention_hours,
     )
     return await _dataset_response(request, principal.tenant_id, dataset_id)
@@ -175,36 +176,23 @@ async def get_schema(request: Request) -> JSONResponse:
     principal = await authenticate(request, "datasets:read")
     dataset_id = request.path_params["dataset_id"]
     _, schema = await ready_dataset(request, principal.tenant_id, dataset_id)
-    return JSONResponse(
-        DatasetSchema.model_validate({"dataset_id": dataset_id, **schema}).model_dump(exclude_none=True)
-    )
+    return JSONResponse(DatasetSchema(dataset_id=dataset_id, **dict(schema)).model_dump(mode="json", exclude_none=True))
 
 
 async def get_graph(request: Request) -> JSONResponse:
     principal = await authenticate(request, "datasets:read")
     dataset_id = request.path_params["dataset_id"]
     snap, _ = await ready_dataset(request, principal.tenant_id, dataset_id)
-    version = int(snap.memo.get("model_version", 1))
+    version = snap.memo.model_version or 1
     storage = app_state(request).storage
     try:
-        graph = await run_in_threadpool(storage.read_json, layout.graph_key(principal.tenant_id, dataset_id, version))
-        fit = await run_in_threadpool(
-            storage.read_json, layout.fit_report_key(principal.tenant_id, dataset_id, version)
-        )
+        graph_key = layout.graph_key(principal.tenant_id, dataset_id, version)
+        graph = await run_in_threadpool(storage.read_document, graph_key, CausalGraph)
+        fit_key = layout.fit_report_key(principal.tenant_id, dataset_id, version)
+        fit = await run_in_threadpool(storage.read_document, fit_key, FitReport)
     except FileNotFoundError:  # removed by its retention timer a moment ago
         raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.") from None
-    stability = {(e["from"], e["to"]): e.get("stability") for e in graph.get("edge_stability", [])}
-    body = DatasetGraph(
-        dataset_id=dataset_id,
-        model_version=version,
-        nodes=[{"name": name, **fit["nodes"][name]} for name in graph["nodes"]],
-        edges=[{"from": a, "to": b, "stability": stability.get((a, b))} for a, b in graph["edges"]],
-        algorithm=graph.get("algorithm", "pc"),
-        hints_applied=graph.get("hints_applied"),
-        oriented_by_prior=graph.get("oriented_by_prior", []),
-        warnings=graph.get("warnings", []),
-    )
-    return JSONResponse(body.model_dump(by_alias=True))
+    return JSONResponse(DatasetGraph.of(dataset_id, version, graph, fit).model_dump(mode="json", by_alias=True))
 
 
 async def edit_graph(request: Request) -> JSONResponse:
@@ -214,12 +202,13 @@ async def edit_graph(request: Request) -> JSONResponse:
     tenant_id, dataset_id = principal.tenant_id, request.path_params["dataset_id"]
     edits = validate(GraphEditRequest, await read_json(request))
     snap, schema = await ready_dataset(request, tenant_id, dataset_id)
-    version = int(snap.memo.get("model_version", 1))
+    version = snap.memo.model_version or 1
     if edits.model_version is not None and edits.model_version != version:
         raise ApiError(
             "simio_graph_version_conflict", f"You edited version {edits.model_version}; current is {version}."
         )
-    graph = await run_in_threadpool(state.storage.read_json, layout.graph_key(tenant_id, dataset_id, version))
+    graph_key = layout.graph_key(tenant_id, dataset_id, version)
+    graph = await run_in_threadpool(state.storage.read_document, graph_key, CausalGraph)
     try:
         edited = apply_edits(graph, [edit.model_dump(by_alias=True) for edit in edits.edits], schema=schema)
     except EngineInputError as exc:
@@ -231,7 +220,7 @@ async def edit_graph(request: Request) -> JSONResponse:
         new_version = await asyncio.wait_for(
             handle.execute_update(
                 REFIT_UPDATE,
-                RefitRequest(base_version=version, graph=edited),
+                RefitRequest(base_version=version, graph=edited.model_dump(mode="json")),
                 result_type=int,
                 rpc_timeout=UPDATE_TIMEOUT,
             ),

@@ -26,6 +26,7 @@ from simulacra.api.state import AppState, app_state
 from simulacra.api.views import Effect
 from simulacra.engine.checks.effect_request import parse_effect_request
 from simulacra.engine.checks.errors import EngineInputError
+from simulacra.engine.records import CausalGraph
 from simulacra.infra import layout
 from simulacra.workflows.contracts import (
     EFFECT_WORKFLOW,
@@ -44,9 +45,10 @@ async def _start_effect(
 ) -> JSONResponse:
     spec = validate(EffectRequest, data)
     dataset, schema = await ready_dataset(request, tenant_id, dataset_id)
-    model_version = int(dataset.memo.get("model_version", 1))
+    model_version = dataset.memo.model_version or 1
     try:
-        graph = await run_in_threadpool(state.storage.read_json, layout.graph_key(tenant_id, dataset_id, model_version))
+        graph_key = layout.graph_key(tenant_id, dataset_id, model_version)
+        graph = await run_in_threadpool(state.storage.read_document, graph_key, CausalGraph)
     except FileNotFoundError:  # removed by its retention timer a moment ago
         raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.") from None
     # Without a seed, one follows from the id: a retried request resumes the same estimate.
@@ -63,15 +65,15 @@ async def _start_effect(
         state,
         "effect",
         tenant_id,
+        dataset_id,
         retention_hours,
-        dataset_id=dataset_id,
         effect_id=effect_id,
         model_version=model_version,
         request=asked,
     )
     # Never outlive the dataset whose model it describes.
-    expires_at = min(datetime.fromisoformat(memo["expires_at"]), datetime.fromisoformat(dataset.memo["expires_at"]))
-    memo["expires_at"] = expires_at.isoformat()
+    expires_at = min(datetime.fromisoformat(str(memo.expires_at)), datetime.fromisoformat(str(dataset.memo.expires_at)))
+    memo.expires_at = expires_at.isoformat()
     job = EffectInput(
         tenant_id=tenant_id,
         dataset_id=dataset_id,
@@ -103,22 +105,22 @@ async def get_effect(request: Request) -> JSONResponse:
     temporal = app_state(request).temporal
     snap = await live_snapshot(temporal, effect_workflow_id(tenant_id, effect_id), "effect")
     # An effect describes its dataset's model: once the dataset is gone, so is the effect.
-    dataset_workflow = None if snap is None else dataset_workflow_id(tenant_id, snap.memo["dataset_id"])
+    dataset_workflow = None if snap is None else dataset_workflow_id(tenant_id, snap.memo.dataset_id)
     if dataset_workflow is None or await live_snapshot(temporal, dataset_workflow, "dataset") is None:
         raise ApiError("simio_effect_not_found", f"No effect {effect_id!r}.")
     memo = snap.memo
     result = {}
     if snap.status == "ready":
-        key = layout.effect_result_key(tenant_id, memo["dataset_id"], effect_id)
+        key = layout.effect_result_key(tenant_id, memo.dataset_id, effect_id)
         with contextlib.suppress(FileNotFoundError):  # removed by its retention timer a moment ago
             result = await run_in_threadpool(app_state(request).storage.read_json, key)
     body = Effect.model_validate(
         {
             **{field: value for field, value in result.items() if field in Effect.model_fields},
             **job_view(snap).model_dump(),
-            **memo.get("request", {}),
-            "model_version": memo.get("model_version"),
-            "expires_at": memo.get("expires_at"),
+            **(memo.request or {}),
+            "model_version": memo.model_version,
+            "expires_at": memo.expires_at,
         }
     )
     return JSONResponse(body.model_dump(by_alias=True))

@@ -52,7 +52,7 @@ async def _start_generation(
             errors=[{"pointer": "/row_count", "message": "too many rows"}],
         )
     dataset, schema = await ready_dataset(request, tenant_id, dataset_id)
-    model_version = int(dataset.memo.get("model_version", 1))
+    model_version = dataset.memo.model_version or 1
     conditions = spec.conditions.model_dump()
     try:
         parse_conditions(conditions, schema)
@@ -66,8 +66,8 @@ async def _start_generation(
         state,
         "generation",
         tenant_id,
+        dataset_id,
         retention_hours,
-        dataset_id=dataset_id,
         generation_id=generation_id,
         rows_requested=spec.row_count,
         format=spec.format,
@@ -84,7 +84,7 @@ async def _start_generation(
         format=spec.format,
         seed=seed,
         model_version=model_version,
-        expires_at=datetime.fromisoformat(memo["expires_at"]),
+        expires_at=datetime.fromisoformat(str(memo.expires_at)),
     )
     await _reserve_rows(state, tenant_id, generation_id, spec.row_count)
     try:
@@ -138,16 +138,16 @@ async def get_generation(request: Request) -> JSONResponse:
     memo = snap.memo
     report = None
     if snap.status in DOWNLOADABLE:
-        key = layout.generation_report_key(principal.tenant_id, memo["generation_id"])
+        key = layout.generation_report_key(principal.tenant_id, str(memo.generation_id))
         with contextlib.suppress(FileNotFoundError):  # removed by its retention timer a moment ago
             report = await run_in_threadpool(app_state(request).storage.read_json, key)
     body = Generation(
         **job.model_dump(),
-        format=memo.get("format"),
-        seed=memo.get("seed"),
-        conditions=memo.get("conditions"),
-        model_version=memo.get("model_version"),
-        expires_at=memo.get("expires_at"),
+        format=memo.format,
+        seed=memo.seed,
+        conditions=memo.conditions,
+        model_version=memo.model_version,
+        expires_at=memo.expires_at,
         report=report,
     )
     return JSONResponse(body.model_dump())
@@ -196,7 +196,7 @@ async def download_artifact(request: Request) -> Response:
     snap = await live_generation(request, principal.tenant_id, generation_id)
     if snap.status not in DOWNLOADABLE:
         raise ApiError("simio_artifact_not_ready", f"Generation {generation_id!r} is {snap.status}.")
-    fmt = snap.memo.get("format", "csv")
+    fmt = snap.memo.format or "csv"
     key = layout.artifact_key(principal.tenant_id, generation_id, fmt)
     try:
         handle = await run_in_threadpool(state.storage.open_read, key)

@@ -28,19 +28,19 @@ async def get_job(request: Request) -> JSONResponse:
     snap = await snapshot(app_state(request).temporal, workflow_id) if workflow_id else None
     if snap is None or not await _visible(request, principal, snap):
         raise ApiError("simio_job_not_found", f"No job {job_id!r}.")
-    if snap.memo.get("kind") == "generation" and not snap.gone:
+    if snap.memo.kind == "generation" and not snap.gone:
         return JSONResponse(generation_job(request, principal.tenant_id, snap).model_dump())
     return JSONResponse(job_view(snap).model_dump())
 
 
 async def _visible(request: Request, principal: Principal, snap: Snapshot) -> bool:
     """A token sees the kinds its scopes read (as in the list), and an effect no longer than its dataset."""
-    kind = snap.memo.get("kind", "")
+    kind = snap.memo.kind
     if READ_SCOPE.get(kind) not in principal.scopes:
         return False
     if kind != "effect" or snap.gone:
         return True
-    dataset = dataset_workflow_id(principal.tenant_id, snap.memo["dataset_id"])
+    dataset = dataset_workflow_id(principal.tenant_id, snap.memo.dataset_id)
     return await live_snapshot(app_state(request).temporal, dataset, "dataset") is not None
 
 
@@ -51,7 +51,7 @@ async def list_all_jobs(request: Request) -> JSONResponse:
     limit, cursor = page_request(request, scope)
     snaps, token = await list_jobs(app_state(request).temporal, principal.tenant_id, kinds, limit, cursor)
     data = [
-        generation_job(request, principal.tenant_id, snap) if snap.memo.get("kind") == "generation" else job_view(snap)
+        generation_job(request, principal.tenant_id, snap) if snap.memo.kind == "generation" else job_view(snap)
         for snap in snaps
     ]
     return JSONResponse(JobPage(data=data, next_cursor=next_cursor(request, scope, token)).model_dump())

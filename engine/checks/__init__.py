@@ -1,8 +1,8 @@
 """The engine's pure part: what a request is checked against before any work starts.
 
 Errors, column types, conditions, effect requests, causal hints and graph edits, in plain Python
-(no numpy, pandas or DoWhy), so the API process can import it. It is the only part of the engine
-the API may import (tests/test_import_boundaries.py holds it to that).
+(no numpy, pandas or DoWhy), so the API process can import it. With `engine.records` it is the only
+part of the engine the API may import (tests/test_import_boundaries.py holds it to that).
 """
 
 from simulacra.engine.checks.conditions import Conditions, parse_conditions

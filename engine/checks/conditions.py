@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any, TypeGuard
 
 from simulacra.engine.checks.column_types import CATEGORICAL_TYPES, NUMERIC_TYPES
 from simulacra.engine.checks.errors import EngineInputError
+from simulacra.engine.records.schema import CleanedSchema, SchemaColumn
 
 MODES = ("intervene", "condition")
 SHARE_TOLERANCE = 1e-9
@@ -25,7 +27,7 @@ class Conditions:
     mode: str = "intervene"
 
 
-def parse_conditions(conditions: dict | None, schema: dict) -> Conditions:
+def parse_conditions(conditions: dict[str, Any] | None, schema: CleanedSchema) -> Conditions:
     """Check conditions against the schema; errors carry a JSON pointer to the offending field."""
     conditions = conditions or {}
     if not isinstance(conditions, dict):
@@ -48,9 +50,9 @@ def parse_conditions(conditions: dict | None, schema: dict) -> Conditions:
     return Conditions(categorical, numeric, mode)
 
 
-def schema_column(schema: dict, name: str, pointer: str) -> dict:
+def schema_column(schema: CleanedSchema, name: str, pointer: str) -> SchemaColumn:
     """The cleaned schema's column of that name; a raw header or a dropped column gets a hint."""
-    column = next((c for c in schema["columns"] if c["name"] == name), None)
+    column = schema.column(name)
     if column is None:
         raise EngineInputError(
             "simio_unknown_condition_column",
@@ -60,30 +62,30 @@ def schema_column(schema: dict, name: str, pointer: str) -> dict:
     return column
 
 
-def _column(schema: dict, name: str, expected: tuple[str, ...], pointer: str) -> dict:
+def _column(schema: CleanedSchema, name: str, expected: tuple[str, ...], pointer: str) -> SchemaColumn:
     column = schema_column(schema, name, pointer)
-    if column["type"] not in expected:
+    if column.type not in expected:
         other = "numeric" if expected == CATEGORICAL_TYPES else "categorical"
-        raise _invalid(f"{name} is {column['type']}; condition it under conditions.{other}", pointer)
+        raise _invalid(f"{name} is {column.type}; condition it under conditions.{other}", pointer)
     return column
 
 
-def _hint(schema: dict, name: str) -> str:
+def _hint(schema: CleanedSchema, name: str) -> str:
     """Integrators often send raw headers: name the cleaned column, or say why it was dropped."""
-    dropped = next((d for d in schema.get("dropped", []) if name in (d.get("name"), d.get("source_name"))), None)
+    dropped = schema.dropped_as(name)
     if dropped:
         # A dropped duplicate points at the column that holds the same answers.
-        copy = f" of {dropped['duplicate_of']!r}; use that column" if dropped.get("duplicate_of") else ""
-        return f"; it was dropped during cleaning ({dropped['reason']}{copy})"
-    cleaned = schema.get("renamed", {}).get(name)
+        copy = f" of {dropped.duplicate_of!r}; use that column" if dropped.duplicate_of else ""
+        return f"; it was dropped during cleaning ({dropped.reason}{copy})"
+    cleaned = schema.renamed.get(name)
     return f"; the raw header {name!r} is the cleaned column {cleaned!r}" if cleaned else ""
 
 
-def _level_shares(name: str, targets: object, column: dict, pointer: str) -> dict[str, float]:
+def _level_shares(name: str, targets: object, column: SchemaColumn, pointer: str) -> dict[str, float]:
     targets = _mapping(targets, pointer)
     if not targets:
         raise _invalid(f"conditions.categorical.{name} names no level", pointer)
-    levels = {str(level["value"]) for level in column["levels"]}
+    levels = {str(level.value) for level in column.levels or []}
     for level, share in targets.items():
         if level not in levels:
             raise EngineInputError(
@@ -115,7 +117,7 @@ def _range(bounds: object, pointer: str) -> tuple[float | None, float | None]:
     return (None if low is None else float(low), None if high is None else float(high))
 
 
-def _mapping(value: object, pointer: str) -> dict:
+def _mapping(value: object, pointer: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -123,7 +125,7 @@ def _mapping(value: object, pointer: str) -> dict:
     return value
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

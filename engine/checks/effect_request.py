@@ -8,11 +8,15 @@ in conditions (cleaned names; a raw header gets a hint naming the cleaned column
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, TypeGuard
 
 from simulacra.engine.checks.column_types import CATEGORICAL_TYPES, NUMERIC_TYPES
 from simulacra.engine.checks.conditions import schema_column
 from simulacra.engine.checks.errors import EngineInputError
+from simulacra.engine.records.graph import CausalGraph
+from simulacra.engine.records.schema import CleanedSchema, SchemaColumn
 
 MIN_SAMPLES, MAX_SAMPLES, DEFAULT_SAMPLES = 1000, 200_000, 20_000
 DEFAULT_CONFIDENCE = 0.95
@@ -38,7 +42,7 @@ class EffectSpec:
     def values(self) -> dict[str, float | str]:
         return {"from": self.reference, "to": self.alternative}
 
-    def as_request(self) -> dict:
+    def as_request(self) -> dict[str, Any]:
         """The request in normal form (cleaned names, numbers as floats, levels as strings): parses to itself."""
         return {
             "treatment": {"column": self.treatment, **self.values()},
@@ -51,17 +55,17 @@ class EffectSpec:
         }
 
 
-def parse_effect_request(request: dict, schema: dict, graph: dict) -> EffectSpec:
+def parse_effect_request(request: dict[str, Any], schema: CleanedSchema, graph: CausalGraph) -> EffectSpec:
     """Check the request; errors carry a stable code and a JSON pointer to the offending field."""
     if not isinstance(request, dict):
         raise _invalid("the request must be an object", "")
-    edges = [tuple(edge) for edge in graph["edges"]]
+    edges = list(graph.edges)
     treatment = request.get("treatment")
     if not isinstance(treatment, dict) or set(treatment) != {"column", "from", "to"}:
         raise _invalid('treatment is {"column": c, "from": a, "to": b}', "/treatment")
     name = _modelled(schema, graph, treatment["column"], "/treatment/column")
     column = schema_column(schema, name, "/treatment/column")
-    numeric = column["type"] in NUMERIC_TYPES
+    numeric = column.type in NUMERIC_TYPES
     reference, alternative = (_arm(column, treatment[key], f"/treatment/{key}") for key in ("from", "to"))
     if reference == alternative:
         raise _invalid("from and to are the same value: there is no contrast to estimate", "/treatment/to")
@@ -93,7 +97,8 @@ def directed_paths(edges: list[tuple[str, str]], source: str, target: str, limit
     # Only nodes that still reach the target are followed, so every step is on the way to a path.
     reaches = _reachable(_adjacency((child, parent) for parent, child in edges), target)
     children = _adjacency(edges)
-    paths, stack = [], [[source]]
+    paths: list[list[str]] = []
+    stack = [[source]]
     while stack and len(paths) < limit:
         path = stack.pop()
         for child in children.get(path[-1], []):
@@ -108,7 +113,7 @@ def descendants(edges: list[tuple[str, str]], node: str) -> set[str]:
     return _reachable(_adjacency(edges), node)
 
 
-def _adjacency(edges: object) -> dict[str, list[str]]:
+def _adjacency(edges: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     following: dict[str, list[str]] = {}
     for start, end in edges:
         following.setdefault(start, []).append(end)
@@ -125,47 +130,47 @@ def _reachable(following: dict[str, list[str]], node: str) -> set[str]:
     return seen
 
 
-def _modelled(schema: dict, graph: dict, name: object, pointer: str) -> str:
+def _modelled(schema: CleanedSchema, graph: CausalGraph, name: object, pointer: str) -> str:
     if not isinstance(name, str):
         raise _invalid("name a column of the cleaned schema", pointer)
     column = schema_column(schema, name, pointer)
-    if name not in graph["nodes"] or column["type"] not in NUMERIC_TYPES + CATEGORICAL_TYPES:
-        raise _invalid(f"{name} is {column['type']} and not part of the causal model", pointer)
+    if name not in graph.nodes or column.type not in NUMERIC_TYPES + CATEGORICAL_TYPES:
+        raise _invalid(f"{name} is {column.type} and not part of the causal model", pointer)
     return name
 
 
-def _arm(column: dict, value: object, pointer: str) -> float | str:
-    name = column["name"]
-    if column["type"] in NUMERIC_TYPES:
+def _arm(column: SchemaColumn, value: object, pointer: str) -> float | str:
+    name = column.name
+    if column.type in NUMERIC_TYPES:
         if not _is_number(value) or not math.isfinite(value):
-            raise _invalid(f"{name} is {column['type']}: give a number", pointer)
+            raise _invalid(f"{name} is {column.type}: give a number", pointer)
         return float(value)
     # Boolean levels are the strings conditions use ("true"/"false"); JSON true/false is accepted too.
-    label = str(value).lower() if column["type"] == "boolean" and isinstance(value, (bool, str)) else value
+    label = str(value).lower() if column.type == "boolean" and isinstance(value, (bool, str)) else value
     return _level(column, label, pointer)
 
 
-def _outcome_level(column: dict, level: object) -> str | None:
-    if column["type"] in NUMERIC_TYPES:
+def _outcome_level(column: SchemaColumn, level: object) -> str | None:
+    if column.type in NUMERIC_TYPES:
         if level is not None:
             raise _invalid(
-                f"{column['name']} is {column['type']}: its effect is a mean difference, drop outcome_level",
+                f"{column.name} is {column.type}: its effect is a mean difference, drop outcome_level",
                 "/outcome_level",
             )
         return None
     if level is None:
         levels = ", ".join(sorted(_levels(column)))
         raise _invalid(
-            f"{column['name']} is {column['type']}: name the level whose share to compare ({levels})", "/outcome_level"
+            f"{column.name} is {column.type}: name the level whose share to compare ({levels})", "/outcome_level"
         )
-    label = str(level).lower() if column["type"] == "boolean" and isinstance(level, (bool, str)) else level
+    label = str(level).lower() if column.type == "boolean" and isinstance(level, (bool, str)) else level
     return _level(column, label, "/outcome_level")
 
 
-def _segment(column: dict, treatment: str, outcome: str, edges: list[tuple[str, str]]) -> None:
-    name = column["name"]
-    if column["type"] not in CATEGORICAL_TYPES:
-        raise _invalid(f"segment_by takes a categorical or boolean column; {name} is {column['type']}", "/segment_by")
+def _segment(column: SchemaColumn, treatment: str, outcome: str, edges: list[tuple[str, str]]) -> None:
+    name = column.name
+    if column.type not in CATEGORICAL_TYPES:
+        raise _invalid(f"segment_by takes a categorical or boolean column; {name} is {column.type}", "/segment_by")
     if name == outcome:
         raise _invalid("segment_by must differ from the outcome", "/segment_by")
     if name == treatment or name in descendants(edges, treatment):
@@ -176,19 +181,19 @@ def _segment(column: dict, treatment: str, outcome: str, edges: list[tuple[str, 
         )
 
 
-def _level(column: dict, label: object, pointer: str) -> str:
+def _level(column: SchemaColumn, label: object, pointer: str) -> str:
     levels = _levels(column)
     if not isinstance(label, str) or label not in levels:
         raise EngineInputError(
             "simio_unknown_condition_level",
-            f"{label!r} is not a level of {column['name']}; levels are {', '.join(sorted(levels))}",
+            f"{label!r} is not a level of {column.name}; levels are {', '.join(sorted(levels))}",
             pointer,
         )
     return label
 
 
-def _levels(column: dict) -> set[str]:
-    return {str(level["value"]) for level in column.get("levels") or []}
+def _levels(column: SchemaColumn) -> set[str]:
+    return {str(level.value) for level in column.levels or []}
 
 
 def _integer(value: object, low: int, high: int, pointer: str) -> int:
@@ -203,7 +208,7 @@ def _confidence(value: object) -> float:
     return float(value)
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

@@ -5,18 +5,24 @@ Pure Python like engine.hints, so the API can refuse a bad PATCH before starting
 
 from __future__ import annotations
 
-import copy
+from typing import Any
 
 from simulacra.engine.checks.errors import EngineInputError
-from simulacra.engine.checks.hints import Hints, find_cycle, parse_hints, resolve_column
+from simulacra.engine.checks.hints import Columns, Hints, find_cycle, parse_hints, resolve_column
+from simulacra.engine.records.graph import CausalGraph, Edge, EdgeStability, GraphEdit
+from simulacra.engine.records.schema import CleanedSchema
 
 OPS = ("add", "remove", "reverse")
 
 
 def edit_graph(
-    graph: dict, edits: list[dict], hints: Hints | dict | None = None, *, schema: dict | None = None
-) -> dict:
-    """A new graph dict with the edits applied in order; the input graph is not changed.
+    graph: CausalGraph,
+    edits: list[dict[str, Any]],
+    hints: Hints | dict[str, Any] | None = None,
+    *,
+    schema: CleanedSchema | None = None,
+) -> CausalGraph:
+    """A new graph with the edits applied in order; the input graph is not changed.
 
     Each edit is {"op": "add" | "remove" | "reverse", "from": a, "to": b}. Columns are cleaned names,
     or raw headers when ``schema`` is given. ``hints`` default to the graph's own hints_applied, so
@@ -24,15 +30,14 @@ def edit_graph(
     """
     if not isinstance(edits, list) or not edits:
         raise EngineInputError("simio_invalid_field", "edits must be a non-empty list", "/edits")
-    if hints is None:
-        hints = graph.get("hints_applied")
-    hints = parse_hints(hints, schema or {"columns": [{"name": name} for name in graph["nodes"]]})
-    edges = [tuple(edge) for edge in graph["edges"]]
+    known: Columns = schema or graph.nodes
+    parsed = parse_hints(graph.hints_applied if hints is None else hints, known)
+    edges = list(graph.edges)
     applied = []
     for index, edit in enumerate(edits):
-        source, target, op = _edit(edit, graph["nodes"], schema, f"/edits/{index}")
-        applied.append({"op": op, "from": source, "to": target})
-        edges = _apply(edges, op, source, target, hints, f"/edits/{index}")
+        source, target, op = _edit(edit, graph.nodes, known, f"/edits/{index}")
+        applied.append(GraphEdit(op=op, source=source, target=target))
+        edges = _apply(edges, op, source, target, parsed, f"/edits/{index}")
         cycle = find_cycle(edges)
         if cycle:
             raise EngineInputError(
@@ -43,12 +48,11 @@ def edit_graph(
     return _with_edges(graph, edges, applied)
 
 
-def _edit(edit: object, nodes: list[str], schema: dict | None, pointer: str) -> tuple[str, str, str]:
+def _edit(edit: object, nodes: list[str], known: Columns, pointer: str) -> tuple[str, str, str]:
     if not isinstance(edit, dict) or set(edit) != {"op", "from", "to"}:
         raise EngineInputError("simio_invalid_field", 'an edit is {"op": ..., "from": a, "to": b}', pointer)
     if edit["op"] not in OPS:
         raise EngineInputError("simio_invalid_field", f"op must be one of {', '.join(OPS)}", f"{pointer}/op")
-    known = schema or {"columns": [{"name": name} for name in nodes]}
     source = resolve_column(edit["from"], known, f"{pointer}/from")
     target = resolve_column(edit["to"], known, f"{pointer}/to")
     for name, key in ((source, "from"), (target, "to")):
@@ -56,12 +60,10 @@ def _edit(edit: object, nodes: list[str], schema: dict | None, pointer: str) -> 
             raise EngineInputError("simio_invalid_field", f"{name} is not a node of the graph", f"{pointer}/{key}")
     if source == target:
         raise EngineInputError("simio_invalid_field", f"an edge from {source} to itself is not allowed", pointer)
-    return source, target, edit["op"]
+    return source, target, str(edit["op"])
 
 
-def _apply(
-    edges: list[tuple[str, str]], op: str, source: str, target: str, hints: Hints, pointer: str
-) -> list[tuple[str, str]]:
+def _apply(edges: list[Edge], op: str, source: str, target: str, hints: Hints, pointer: str) -> list[Edge]:
     edge, reverse = (source, target), (target, source)
     if op == "add":
         if edge in edges:
@@ -89,19 +91,24 @@ def _allowed(hints: Hints, source: str, target: str, pointer: str) -> None:
         raise EngineInputError("simio_graph_hint_conflict", f"causal_hints refuse this edit: {reason}", pointer)
 
 
-def _with_edges(graph: dict, edges: list[tuple[str, str]], edits: list[dict]) -> dict:
-    position = {name: index for index, name in enumerate(graph["nodes"])}
+def _with_edges(graph: CausalGraph, edges: list[Edge], edits: list[GraphEdit]) -> CausalGraph:
+    position = {name: index for index, name in enumerate(graph.nodes)}
     ordered = sorted(edges, key=lambda edge: (position[edge[0]], position[edge[1]]))
-    edited = copy.deepcopy(graph)
-    edited["edges"] = [list(edge) for edge in ordered]
     kept = set(ordered)
-    edited["oriented_by_prior"] = [edge for edge in graph.get("oriented_by_prior", []) if tuple(edge) in kept]
-    if "edge_stability" in graph:
+    stability = None
+    if graph.edge_stability is not None:
         # Stability is what the data said about an edge; an edge the user turned round or added has none.
-        known = {(item["from"], item["to"]): item for item in graph["edge_stability"]}
-        edited["edge_stability"] = [
-            known.get(edge, {"from": edge[0], "to": edge[1], "stability": None, "adjacency_stability": None})
+        known = {(item.source, item.target): item for item in graph.edge_stability}
+        stability = [
+            known.get(edge, EdgeStability(source=edge[0], target=edge[1], stability=None, adjacency_stability=None))
             for edge in ordered
         ]
-    edited["edits"] = [*graph.get("edits", []), *edits]
-    return edited
+    return graph.model_copy(
+        update={
+            "edges": ordered,
+            "oriented_by_prior": [edge for edge in graph.oriented_by_prior if edge in kept],
+            "edge_stability": stability,
+            "edits": [*graph.edits, *edits],
+        },
+        deep=True,
+    )

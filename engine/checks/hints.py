@@ -13,9 +13,12 @@ to or from untiered columns are free). Columns may be named by raw header or cle
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from simulacra.engine.checks.errors import EngineInputError
+from simulacra.engine.records.schema import CleanedSchema
 
 Edge = tuple[str, str]
 # Column-name words of who a respondent is: such columns are usually causes, rarely effects.
@@ -51,7 +54,7 @@ class Hints:
     def is_empty(self) -> bool:
         return not (self.tiers or self.forbidden or self.required)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """JSON form over cleaned names, recorded in the graph as hints_applied."""
         return {
             "tiers": [list(tier) for tier in self.tiers],
@@ -60,7 +63,11 @@ class Hints:
         }
 
 
-def parse_hints(hints: dict | Hints | None, schema: dict) -> Hints:
+# Hints name columns of a cleaned schema (raw headers allowed), or of a graph's nodes (cleaned names only).
+Columns = CleanedSchema | Sequence[str]
+
+
+def parse_hints(hints: dict[str, Any] | Hints | None, schema: Columns) -> Hints:
     """Check hints against the schema; errors are simio_invalid_field with a /causal_hints pointer."""
     if hints is None or isinstance(hints, Hints):
         return hints or Hints()
@@ -101,21 +108,21 @@ def default_roots(names: list[str], directed: list[Edge]) -> tuple[str, ...]:
     return tuple(name for name in candidates if name not in caused)
 
 
-def resolve_column(name: object, schema: dict, pointer: str) -> str:
+def resolve_column(name: object, schema: Columns, pointer: str) -> str:
     """The cleaned name of a column given by cleaned name or raw header."""
-    names = [column["name"] for column in schema["columns"]]
+    names = schema.names if isinstance(schema, CleanedSchema) else list(schema)
     if isinstance(name, str):
         if name in names:
             return name
-        cleaned = schema.get("renamed", {}).get(name)
+        cleaned = schema.renamed.get(name) if isinstance(schema, CleanedSchema) else None
         if cleaned in names:
-            return cleaned
-        dropped = next((d for d in schema.get("dropped", []) if name in (d.get("name"), d.get("source_name"))), None)
+            return str(cleaned)
+        dropped = schema.dropped_as(name) if isinstance(schema, CleanedSchema) else None
         # A dropped exact copy of a kept column means that column: the hint still says something true.
-        if dropped and dropped.get("duplicate_of") in names:
-            return dropped["duplicate_of"]
+        if dropped and dropped.duplicate_of in names:
+            return str(dropped.duplicate_of)
         if dropped:
-            raise _invalid(f"{name!r} was dropped during cleaning ({dropped['reason']}) and is not modelled", pointer)
+            raise _invalid(f"{name!r} was dropped during cleaning ({dropped.reason}) and is not modelled", pointer)
     raise _invalid(f"{name!r} is not a column of the cleaned schema; columns are {', '.join(names)}", pointer)
 
 
@@ -149,7 +156,7 @@ def find_cycle(edges: list[Edge] | frozenset[Edge]) -> list[str] | None:
     return None
 
 
-def _tiers(value: object, schema: dict) -> tuple[tuple[str, ...], ...]:
+def _tiers(value: object, schema: Columns) -> tuple[tuple[str, ...], ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -171,7 +178,7 @@ def _tiers(value: object, schema: dict) -> tuple[tuple[str, ...], ...]:
     return tuple(tiers)
 
 
-def _edges(value: object, schema: dict, pointer: str) -> list[Edge]:
+def _edges(value: object, schema: Columns, pointer: str) -> list[Edge]:
     if value is None:
         return []
     if not isinstance(value, list):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -14,6 +16,7 @@ from simulacra.engine.cleaning.levels import OTHER, collapse_rare, level_shares
 from simulacra.engine.cleaning.names import unique_names
 from simulacra.engine.cleaning.profile import numeric_summary
 from simulacra.engine.cleaning.reading import SourceColumn, read_upload
+from simulacra.engine.records.schema import CleanedSchema, DroppedColumn, SchemaColumn
 
 MIN_ROWS = 20
 MIN_COLUMNS = 2
@@ -26,7 +29,7 @@ ARROW_TYPES = {
 }
 
 
-def clean_table(source_path: str, parquet_out: str) -> dict:
+def clean_table(source_path: str, parquet_out: str) -> CleanedSchema:
     """Read, type, rename and prune an uploaded table; write the kept columns to Parquet; return the schema."""
     source = read_upload(source_path)
     rows = len(source[0].values) if source else 0
@@ -35,8 +38,8 @@ def clean_table(source_path: str, parquet_out: str) -> dict:
         raise EngineInputError("simio_upload_invalid", detail)
     names = unique_names([column.header for column in source])
     kept: dict[str, pa.ChunkedArray] = {}
-    described: dict[str, dict] = {}
-    dropped: list[dict] = []
+    described: dict[str, SchemaColumn] = {}
+    dropped: list[DroppedColumn] = []
     collapsed: dict[str, list[str]] = {}
     for index, (name, raw) in enumerate(zip(names, source, strict=True)):
         column = _tidy(raw.values)
@@ -45,29 +48,44 @@ def clean_table(source_path: str, parquet_out: str) -> dict:
         if verdict.type == "categorical":
             column, rare = collapse_rare(column)
             verdict, collapsed[name] = _recheck_after_collapse(column, verdict), rare
-        provenance = {"source_name": raw.header, "source_index": index, "name": name}
         if verdict.type is None:
-            dropped.append(provenance | {"reason": verdict.reason, "detail": verdict.detail})
+            dropped.append(
+                DroppedColumn(
+                    source_name=raw.header,
+                    source_index=index,
+                    name=name,
+                    reason=str(verdict.reason),
+                    detail=verdict.detail,
+                )
+            )
             continue
         kept[name] = column.cast(ARROW_TYPES[verdict.type])
-        described[name] = _describe(provenance, raw, verdict, kept[name])
-    types = {name: entry["type"] for name, entry in described.items()}
+        described[name] = _describe(name, index, raw, verdict, kept[name])
+    types: dict[str, str] = {name: entry.type for name, entry in described.items()}
     for name, (original, why) in duplicate_columns(kept, types).items():
         entry, _ = described.pop(name), kept.pop(name)
-        provenance = {key: entry[key] for key in ("source_name", "source_index", "name")}
-        dropped.append(provenance | {"reason": "duplicate", "duplicate_of": original, "detail": why})
+        dropped.append(
+            DroppedColumn(
+                source_name=entry.source_name,
+                source_index=entry.source_index,
+                name=name,
+                reason="duplicate",
+                duplicate_of=original,
+                detail=why,
+            )
+        )
     if len(kept) < MIN_COLUMNS:
-        reasons = ", ".join(f"{d['source_name']} ({d['reason']})" for d in dropped) or "none"
+        reasons = ", ".join(f"{d.source_name} ({d.reason})" for d in dropped) or "none"
         detail = f"{len(kept)} usable column(s) after cleaning, at least {MIN_COLUMNS} are needed; dropped: {reasons}"
         raise EngineInputError("simio_upload_invalid", detail)
     pq.write_table(pa.table(kept), parquet_out)
-    return {
-        "row_count": rows,
-        "columns": list(described.values()),
-        "dropped": sorted(dropped, key=lambda entry: entry["source_index"]),
-        "renamed": _renamed(source, names),
-        "collapsed_levels": {name: rare for name, rare in collapsed.items() if rare and name in kept},
-    }
+    return CleanedSchema(
+        row_count=rows,
+        columns=list(described.values()),
+        dropped=sorted(dropped, key=lambda entry: entry.source_index or 0),
+        renamed=_renamed(source, names),
+        collapsed_levels={name: list(rare) for name, rare in collapsed.items() if rare and name in kept},
+    )
 
 
 def _renamed(source: list[SourceColumn], names: list[str]) -> dict[str, str]:
@@ -105,18 +123,18 @@ def _recheck_after_collapse(column: pa.ChunkedArray, verdict: Verdict) -> Verdic
     return Verdict(reason="constant", detail=f"every level is rarer than 1% of answers, leaving only '{OTHER}'")
 
 
-def _describe(provenance: dict, raw: SourceColumn, verdict: Verdict, column: pa.ChunkedArray) -> dict:
-    entry = {
-        "name": provenance["name"],
-        "source_name": raw.header,
-        "source_index": provenance["source_index"],
-        "type": verdict.type,
-        "missing_share": round(column.null_count / len(column), 6),
-    }
-    if raw.label:
-        entry["label"] = raw.label
-    if verdict.type in CATEGORICAL_TYPES:
-        entry["levels"] = level_shares(column, verdict.levels)
-    else:
-        entry |= numeric_summary(column, verdict.type)
-    return entry
+def _describe(name: str, index: int, raw: SourceColumn, verdict: Verdict, column: pa.ChunkedArray) -> SchemaColumn:
+    profile: dict[str, Any] = (
+        {"levels": level_shares(column, verdict.levels)}
+        if verdict.type in CATEGORICAL_TYPES
+        else numeric_summary(column, str(verdict.type))
+    )
+    return SchemaColumn(
+        name=name,
+        source_name=raw.header,
+        source_index=index,
+        label=raw.label or None,
+        type=verdict.type,
+        missing_share=round(column.null_count / len(column), 6),
+        **profile,
+    )

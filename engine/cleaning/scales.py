@@ -102,8 +102,8 @@ def scale_order(levels: list[str]) -> list[str] | None:
 
 
 def _numbered_order(levels: list[str]) -> list[str] | None:
-    matches = [_NUMBERED.fullmatch(level) for level in levels]
-    if not all(matches):
+    matches = [match for level in levels if (match := _NUMBERED.fullmatch(level))]
+    if len(matches) != len(levels):
         return None
     numbers = {level: float(match.group(1)) for level, match in zip(levels, matches, strict=True)}
     # Bare numbers would have been read as a number column; two levels on one number are not a scale.

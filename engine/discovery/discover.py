@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -16,7 +17,8 @@ from simulacra.engine.checks.column_types import NUMERIC_TYPES
 from simulacra.engine.checks.hints import Hints, default_roots, parse_hints
 from simulacra.engine.discovery.orientation import orient_by_order
 from simulacra.engine.discovery.stability import edge_stability, graph_warnings
-from simulacra.engine.frames import column_names
+from simulacra.engine.records.graph import Bootstrap, CausalGraph, EdgeStability
+from simulacra.engine.records.schema import CleanedSchema
 
 # Five quantile bins keep test cells populated under conditioning sets of two variables at a few
 # thousand rows, while still resolving monotone effects.
@@ -61,15 +63,15 @@ BOOTSTRAP_RESAMPLES, BOOTSTRAP_SECONDS, BOOTSTRAP_MAX_ROWS = 10, 3.0, 5000
 
 def discover_graph(
     parquet_path: str,
-    schema: dict,
+    schema: CleanedSchema,
     *,
     seed: int = 0,
     max_rows: int = 20000,
-    hints: dict | Hints | None = None,
+    hints: dict[str, Any] | Hints | None = None,
     bootstrap: int = BOOTSTRAP_RESAMPLES,
     bootstrap_seconds: float = BOOTSTRAP_SECONDS,
     choices: Choices = DEFAULT,
-) -> dict:
+) -> CausalGraph:
     """Learn a causal DAG over the schema's columns with stable PC (G-test on binned numbers, alpha 0.01,
     conditioning sets of up to two columns; see Choices).
 
@@ -79,39 +81,39 @@ def discover_graph(
     the data leave a direction open (``default_roots``, with a warning).
     """
     hints = parse_hints(hints, schema)
-    names = column_names(schema)
+    names = schema.names
     table = pq.read_table(parquet_path, columns=names)
     rng = np.random.default_rng(seed)
     if table.num_rows > max_rows:
         rows = np.sort(rng.choice(table.num_rows, size=max_rows, replace=False))
         table = table.take(pa.array(rows))
-    types = {column["name"]: column["type"] for column in schema["columns"]}
+    types = schema.types
     data = np.column_stack([discretise(table[name], types[name]) for name in names])
     knowledge = background_knowledge(hints)
     edges, by_prior, roots = learn(data, names, hints, knowledge, choices)
-    started, runs = time.perf_counter(), []
+    started, runs = time.perf_counter(), list[list[list[str]]]()
     size = min(data.shape[0] // 2, BOOTSTRAP_MAX_ROWS)
     while len(runs) < bootstrap and size >= 50 and time.perf_counter() - started < bootstrap_seconds:
         rows = rng.choice(data.shape[0], size=size, replace=False)
         runs.append(learn(data[rows], names, hints, knowledge, choices)[0])
     stability = edge_stability(edges, runs)
-    return {
-        "nodes": names,
-        "edges": edges,
-        "algorithm": "pc",
-        "test": choices.test,
-        "alpha": choices.alpha,
-        "max_depth": choices.max_depth,
-        "rows_used": table.num_rows,
-        "oriented_by_prior": by_prior,
-        "default_roots": list(roots),
-        "edge_stability": stability,
-        "bootstrap": {"resamples": len(runs), "rows_per_resample": size if runs else 0},
-        "hints_applied": None if hints.is_empty() else hints.as_dict(),
-        "warnings": graph_warnings(
+    return CausalGraph(
+        nodes=names,
+        edges=[(a, b) for a, b in edges],
+        algorithm="pc",
+        test=choices.test,
+        alpha=choices.alpha,
+        max_depth=choices.max_depth,
+        rows_used=table.num_rows,
+        oriented_by_prior=[(a, b) for a, b in by_prior],
+        default_roots=list(roots),
+        edge_stability=[EdgeStability.model_validate(item) for item in stability],
+        bootstrap=Bootstrap(resamples=len(runs), rows_per_resample=size if runs else 0),
+        hints_applied=None if hints.is_empty() else hints.as_dict(),
+        warnings=graph_warnings(
             names, edges, by_prior, stability, hints, _missing_required(data, names, hints, choices), roots
         ),
-    }
+    )
 
 
 def learn(

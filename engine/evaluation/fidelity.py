@@ -103,17 +103,24 @@ def tvd(real: pd.Series, synthetic: pd.Series) -> float:
     return _tvd(real_codes[real_codes >= 0], synthetic_codes[synthetic_codes >= 0], int(codes.max(initial=-1)) + 1)
 
 
+def _number_pair(column: _Column) -> tuple[np.ndarray, np.ndarray]:
+    """A numeric column's real and synthetic values (set for every numeric column)."""
+    assert column.real_numbers is not None and column.synthetic_numbers is not None
+    return column.real_numbers, column.synthetic_numbers
+
+
 def _shape(column: _Column) -> float:
     if column.kind == NUMERIC:
-        real, synthetic = column.real_numbers, column.synthetic_numbers
+        real, synthetic = _number_pair(column)
         return 1.0 - ks_statistic(real[~np.isnan(real)], synthetic[~np.isnan(synthetic)])
     return 1.0 - _tvd(column.real_cells, column.synthetic_cells, column.levels)
 
 
 def _pair_trend(a: _Column, b: _Column) -> tuple[float, bool]:
     if a.kind == NUMERIC and b.kind == NUMERIC:
-        r = _pearson(a.real_numbers, b.real_numbers)
-        similarity = 1.0 - abs(r - _pearson(a.synthetic_numbers, b.synthetic_numbers)) / 2
+        (a_real, a_synthetic), (b_real, b_synthetic) = _number_pair(a), _number_pair(b)
+        r = _pearson(a_real, b_real)
+        similarity = 1.0 - abs(r - _pearson(a_synthetic, b_synthetic)) / 2
         return similarity, abs(r) > CORRELATION_THRESHOLD
     # One code per (a, b) cell; int64 holds the product of any two level counts a frame can have.
     real_cells = a.real_cells.astype(np.int64) * b.levels + b.real_cells

@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -41,9 +43,18 @@ from threadpoolctl import threadpool_limits
 from simulacra.engine.checks.conditions import parse_conditions
 from simulacra.engine.discovery.discover import DEFAULT, discretise
 from simulacra.engine.evaluation.fidelity import quality_report
-from simulacra.engine.frames import column_names, model_frame
+from simulacra.engine.frames import model_frame
 from simulacra.engine.model.fit import fit_model
 from simulacra.engine.model.model_file import load_model
+from simulacra.engine.records.fit import FitReport, Metric
+from simulacra.engine.records.graph import CausalGraph, Edge
+from simulacra.engine.records.schema import CleanedSchema
+from simulacra.engine.records.validation import (
+    Falsification,
+    HeldOutFidelity,
+    NodeFit,
+    ValidationReport,
+)
 from simulacra.engine.sampling.sample import intervened_table
 
 HOLDOUT_SHARE, HOLDOUT_MAX_ROWS, MIN_ROWS = 0.2, 2000, 200
@@ -58,27 +69,31 @@ FIDELITY_GAP = 0.05
 WORST, LISTED_VIOLATIONS = 3, 5
 
 
-def validate_model(parquet_path: str, schema: dict, graph: dict, fit_report: dict, *, seed: int = 0) -> dict:
+def validate_model(
+    parquet_path: str, schema: CleanedSchema, graph: CausalGraph, fit_report: FitReport, *, seed: int = 0
+) -> ValidationReport:
     """The validation report of a model fitted by engine.fit_model on this table, graph and schema."""
     started = time.perf_counter()
     with threadpool_limits(limits=1):
         fidelity = held_out_fidelity(parquet_path, schema, graph, seed=seed)
         nodes = node_fit(parquet_path, schema, fit_report)
         falsification = falsify_graph(parquet_path, schema, graph, seed=seed)
-    return {
-        "held_out_fidelity": fidelity,
-        "nodes": nodes,
-        "falsification": falsification,
-        "warnings": _warnings(graph, fidelity, nodes, falsification),
-        "seconds": round(time.perf_counter() - started, 3),
-    }
+    return ValidationReport(
+        held_out_fidelity=fidelity,
+        nodes=nodes,
+        falsification=falsification,
+        warnings=_warnings(graph, fidelity, nodes, falsification),
+        seconds=round(time.perf_counter() - started, 3),
+    )
 
 
-def held_out_fidelity(parquet_path: str, schema: dict, graph: dict, *, seed: int = 0) -> dict:
+def held_out_fidelity(
+    parquet_path: str, schema: CleanedSchema, graph: CausalGraph, *, seed: int = 0
+) -> HeldOutFidelity:
     """Quality of rows sampled from a model fitted without the held-out rows, and the real-vs-real reference."""
-    table = pq.read_table(parquet_path, columns=column_names(schema))
+    table = pq.read_table(parquet_path, columns=schema.names)
     if table.num_rows < MIN_ROWS:
-        return {"computed": False, "reason": f"fewer than {MIN_ROWS} rows: too few to hold any out"}
+        return HeldOutFidelity(computed=False, reason=f"fewer than {MIN_ROWS} rows: too few to hold any out")
     order = np.random.default_rng(seed).permutation(table.num_rows)
     size = min(int(table.num_rows * HOLDOUT_SHARE), HOLDOUT_MAX_ROWS)
     held_out, train = table.take(pa.array(np.sort(order[:size]))), table.take(pa.array(np.sort(order[size:])))
@@ -87,64 +102,65 @@ def held_out_fidelity(parquet_path: str, schema: dict, graph: dict, *, seed: int
         pq.write_table(train, train_path)
         fit_model(train_path, schema, graph, model_path, seed=seed)
         synthetic = intervened_table(load_model(model_path), parse_conditions(None, schema), size, seed)
-    kinds = {column["name"]: column["type"] for column in schema["columns"]}
+    kinds: dict[str, str] = dict(schema.types)
     real = held_out.to_pandas()
     model = quality_report(real, synthetic.to_pandas(), kinds)
     # Training rows in their shuffled order: an unbiased sample of the same size as the held-out part.
     reference = quality_report(real, table.take(pa.array(order[size : 2 * size])).to_pandas(), kinds)
-    return {
-        "computed": True,
-        "train_rows": train.num_rows,
-        "held_out_rows": size,
-        **_scores(model),
-        "reference": _scores(reference),
-        "worst_columns": _worst(model["columns"], reference["columns"], lambda name: {"column": name}),
-        "worst_pairs": _worst(
-            _counted_pairs(model), _counted_pairs(reference), lambda key: {"columns": key.split("|", 1)}
-        ),
-    }
+    return HeldOutFidelity.model_validate(
+        {
+            "computed": True,
+            "train_rows": train.num_rows,
+            "held_out_rows": size,
+            **_scores(model),
+            "reference": _scores(reference),
+            "worst_columns": _worst(model["columns"], reference["columns"], lambda name: {"column": name}),
+            "worst_pairs": _worst(
+                _counted_pairs(model), _counted_pairs(reference), lambda key: {"columns": key.split("|", 1)}
+            ),
+        }
+    )
 
 
-def node_fit(parquet_path: str, schema: dict, fit_report: dict) -> list[dict]:
+def node_fit(parquet_path: str, schema: CleanedSchema, fit_report: FitReport) -> list[NodeFit]:
     """Per column: mechanism, parents, the held-out score it was selected by, and the no-parents baseline."""
     frame = model_frame(parquet_path, schema)
     nodes = []
-    for name, node in fit_report["nodes"].items():
-        selection = node.get("selection") or {}
-        metric = selection.get("metric")
-        in_sample = {key: node[key] for key in ("r2", "accuracy") if key in node}
+    for name, node in fit_report.nodes.items():
+        metric = node.selection.metric if node.selection else None
+        in_sample = {key: value for key, value in (("r2", node.r2), ("accuracy", node.accuracy)) if value is not None}
         nodes.append(
-            {
-                "name": name,
-                "parents": node["parents"],
-                "mechanism": node["mechanism"],
-                "metric": metric,
-                "held_out": selection.get("scores", {}).get(node["mechanism"]),
-                "baseline": _baseline(frame[name], metric),
-                "in_sample": in_sample,
-            }
+            NodeFit(
+                name=name,
+                parents=node.parents,
+                mechanism=node.mechanism,
+                metric=metric,
+                held_out=node.selection.scores.get(node.mechanism) if node.selection else None,
+                baseline=_baseline(frame[name], metric),
+                in_sample=in_sample,
+            )
         )
     return nodes
 
 
-def falsify_graph(parquet_path: str, schema: dict, graph: dict, *, seed: int = 0) -> dict:
+def falsify_graph(parquet_path: str, schema: CleanedSchema, graph: CausalGraph, *, seed: int = 0) -> Falsification:
     """Test the local Markov condition of the graph against the data, beside random relabellings of it."""
-    names = column_names(schema)
+    names = schema.names
     table = pq.read_table(parquet_path, columns=names)
     rng = np.random.default_rng(seed)
     if table.num_rows > FALSIFY_ROWS:
         table = table.take(pa.array(np.sort(rng.choice(table.num_rows, size=FALSIFY_ROWS, replace=False))))
-    types = {column["name"]: column["type"] for column in schema["columns"]}
+    types = schema.types
     data = np.column_stack([discretise(table[name], types[name]) for name in names])
     # The test and alpha that discovery used on this graph: a rejection means what it meant there.
-    test_name, alpha = graph.get("test", DEFAULT.test), graph.get("alpha", DEFAULT.alpha)
+    test_name, alpha = graph.test or DEFAULT.test, graph.alpha or DEFAULT.alpha
     test = CIT(data, test_name)
     index = {name: position for position, name in enumerate(names)}
 
     def p_values(claims: list[tuple[str, str, list[str]]]) -> np.ndarray:
         return np.array([test(index[x], index[y], [index[z] for z in given]) for x, y, given in claims])
 
-    claims = implied_independences(names, graph["edges"])
+    claims = implied_independences(names, graph.edges)
     observed = p_values(claims)
     summary = {
         "test": test_name,
@@ -161,7 +177,7 @@ def falsify_graph(parquet_path: str, schema: dict, graph: dict, *, seed: int = 0
             for x, y, given in [claims[i]]
             if observed[i] < alpha
         ],
-        "permutations": _permutation_baseline(names, graph["edges"], claims, observed < alpha, p_values, alpha, rng),
+        "permutations": _permutation_baseline(names, graph.edges, claims, observed < alpha, p_values, alpha, rng),
     }
     summary["note"] = (
         f"{len(claims)} tests at alpha {alpha}: about {alpha * len(claims):.1f} rejections are expected by chance "
@@ -170,10 +186,10 @@ def falsify_graph(parquet_path: str, schema: dict, graph: dict, *, seed: int = 0
     )
     summary["verdict"] = _verdict(summary)
     summary["falsified"] = summary["verdict"].startswith("falsified")
-    return summary
+    return Falsification.model_validate(summary)
 
 
-def implied_independences(names: list[str], edges: list[list[str]]) -> list[tuple[str, str, list[str]]]:
+def implied_independences(names: list[str], edges: list[Edge]) -> list[tuple[str, str, list[str]]]:
     """(column, other, parents of column) for every non-descendant `other` that is not a parent."""
     dag = nx.DiGraph()
     dag.add_nodes_from(names)
@@ -188,10 +204,10 @@ def implied_independences(names: list[str], edges: list[list[str]]) -> list[tupl
 
 def _permutation_baseline(
     names: list[str],
-    edges: list[list[str]],
+    edges: list[Edge],
     claims: list[tuple[str, str, list[str]]],
     rejected: np.ndarray,
-    p_values: object,
+    p_values: Callable[[list[tuple[str, str, list[str]]]], np.ndarray],
     alpha: float,
     rng: np.random.Generator,
 ) -> dict:
@@ -202,7 +218,7 @@ def _permutation_baseline(
     given_share, given_key = float(np.mean(rejected)) if claims else 0.0, _claims_key(claims)
     for _ in range(runs):
         relabel = dict(zip(names, rng.permutation(names), strict=True))
-        permuted = implied_independences(names, [[relabel[a], relabel[b]] for a, b in edges])
+        permuted = implied_independences(names, [(relabel[a], relabel[b]) for a, b in edges])
         same += _claims_key(permuted) == given_key
         shares.append(float(np.mean(p_values(permuted) < alpha)) if permuted else 0.0)
     if not shares:
@@ -246,7 +262,7 @@ def _benjamini_hochberg(p_values: np.ndarray, level: float) -> int:
     return int(below[-1] + 1) if below.size else 0
 
 
-def _baseline(values: pd.Series, metric: str | None) -> float | None:
+def _baseline(values: pd.Series, metric: Metric | None) -> float | None:
     # What a mechanism that ignored the parents would score: R^2 of 0, or the marginal log-likelihood.
     if metric == "r2":
         return 0.0
@@ -266,37 +282,41 @@ def _counted_pairs(report: dict) -> dict[str, float]:
     return associated or {key: pair["score"] for key, pair in report["pairs"].items()}
 
 
-def _worst(scores: dict[str, float], reference: dict[str, float], label: object) -> list[dict]:
+def _worst(
+    scores: dict[str, float], reference: dict[str, float], label: Callable[[str], dict[str, Any]]
+) -> list[dict[str, Any]]:
     worst = sorted(scores, key=scores.__getitem__)[:WORST]
     return [{**label(key), "score": scores[key], "reference": reference.get(key)} for key in worst]
 
 
-def _warnings(graph: dict, fidelity: dict, nodes: list[dict], falsification: dict) -> list[str]:
+def _warnings(
+    graph: CausalGraph, fidelity: HeldOutFidelity, nodes: list[NodeFit], falsification: Falsification
+) -> list[str]:
     warnings = []
-    if fidelity["computed"] and fidelity["score"] < fidelity["reference"]["score"] - FIDELITY_GAP:
+    reference = fidelity.reference.score if fidelity.reference else None
+    if fidelity.score is not None and reference is not None and fidelity.score < reference - FIDELITY_GAP:
         warnings.append(
-            f"held-out fidelity {fidelity['score']:.3f} trails the real-vs-real reference "
-            f"{fidelity['reference']['score']:.3f} by more than {FIDELITY_GAP}: see worst_columns and worst_pairs"
+            f"held-out fidelity {fidelity.score:.3f} trails the real-vs-real reference "
+            f"{reference:.3f} by more than {FIDELITY_GAP}: see worst_columns and worst_pairs"
         )
     idle = [
-        node["name"]
+        node.name
         for node in nodes
-        if node["held_out"] is not None and node["baseline"] is not None and node["held_out"] <= node["baseline"]
+        if node.held_out is not None and node.baseline is not None and node.held_out <= node.baseline
     ]
     if idle:
         warnings.append(f"the parents predict nothing on held-out rows for: {', '.join(idle)}")
-    by_prior = graph.get("oriented_by_prior") or []
-    if by_prior:
-        listed = ", ".join(f"{a} -> {b}" for a, b in by_prior)
-        start = "no causal_hints given: " if not graph.get("hints_applied") else ""
+    if graph.oriented_by_prior:
+        listed = ", ".join(f"{a} -> {b}" for a, b in graph.oriented_by_prior)
+        start = "no causal_hints given: " if not graph.hints_applied else ""
         warnings.append(
             f"{start}the direction of {listed} is not identified by the data (the prior set it: demographic-looking "
             "roots, then column order), and the "
             "falsification test cannot check it: graphs that differ only there imply the same independences"
         )
-    if falsification["permutations"]["run"] < PERMUTATIONS:
+    if falsification.permutations.run < PERMUTATIONS:
         warnings.append(
-            f"only {falsification['permutations']['run']} of {PERMUTATIONS} random relabellings were tested (the "
+            f"only {falsification.permutations.run} of {PERMUTATIONS} random relabellings were tested (the "
             "graph implies many independences): the permutation baseline is indicative only"
         )
     return warnings

@@ -16,13 +16,18 @@ from threadpoolctl import threadpool_limits
 
 from simulacra.engine.checks.column_types import NUMERIC_TYPES
 from simulacra.engine.checks.errors import EngineInputError
-from simulacra.engine.frames import column_names, model_frame
-from simulacra.engine.model.mechanisms import ROOT
+from simulacra.engine.frames import model_frame
+from simulacra.engine.model.mechanisms import ROOT, Mechanism
 from simulacra.engine.model.model_file import FittedModel, save_model
 from simulacra.engine.model.selection import select_mechanism
+from simulacra.engine.records.fit import FitReport, NodeFitReport
+from simulacra.engine.records.graph import CausalGraph
+from simulacra.engine.records.schema import CleanedSchema
 
 
-def fit_model(parquet_path: str, schema: dict, graph: dict, model_out: str, *, seed: int = 0) -> dict:
+def fit_model(
+    parquet_path: str, schema: CleanedSchema, graph: CausalGraph, model_out: str, *, seed: int = 0
+) -> FitReport:
     """Fit one mechanism per column on the graph, pickle the model to model_out, return a fit report.
 
     Each non-root node's mechanism is chosen by engine.selection; the report names it per node with
@@ -34,36 +39,35 @@ def fit_model(parquet_path: str, schema: dict, graph: dict, model_out: str, *, s
         return _fit_model(parquet_path, schema, graph, model_out, seed)
 
 
-def _fit_model(parquet_path: str, schema: dict, graph: dict, model_out: str, seed: int) -> dict:
+def _fit_model(parquet_path: str, schema: CleanedSchema, graph: CausalGraph, model_out: str, seed: int) -> FitReport:
     started = time.perf_counter()
     frame = model_frame(parquet_path, schema)
     dag = _as_dag(schema, graph)
     scm = gcm.StructuralCausalModel(dag)
-    types = {column["name"]: column["type"] for column in schema["columns"]}
+    types = schema.types
     # gcm draws from numpy's process-wide generator; the engine runs one job per process.
     np.random.seed(seed)
-    report = {}
+    report: dict[str, NodeFitReport] = {}
     for node in nx.topological_sort(dag):
         parents = get_ordered_predecessors(dag, node)
         if parents:
             mechanism, label, selection = select_mechanism(frame, node, parents, types[node], seed)
         else:
-            mechanism, label, selection = gcm.EmpiricalDistribution(), ROOT, {}
+            mechanism, label, selection = gcm.EmpiricalDistribution(), ROOT, None
         scm.set_causal_mechanism(node, mechanism)
         fit_causal_model_of_target(scm, node, frame)
-        report[node] = {"mechanism": label, "parents": list(parents), **_quality(mechanism, frame, node, parents)}
-        if selection:
-            report[node]["selection"] = selection
+        quality = _quality(mechanism, frame, node, parents)
+        report[node] = NodeFitReport(mechanism=label, parents=list(parents), selection=selection, **quality)
     save_model(FittedModel(scm, schema, graph, _seed_values(parquet_path, schema)), model_out)
-    ordered = {name: report[name] for name in column_names(schema)}
-    return {"nodes": ordered, "fit_seconds": round(time.perf_counter() - started, 3)}
+    ordered = {name: report[name] for name in schema.names}
+    return FitReport(nodes=ordered, fit_seconds=round(time.perf_counter() - started, 3))
 
 
-def _as_dag(schema: dict, graph: dict) -> nx.DiGraph:
-    names = column_names(schema)
+def _as_dag(schema: CleanedSchema, graph: CausalGraph) -> nx.DiGraph:
+    names = schema.names
     dag = nx.DiGraph()
     dag.add_nodes_from(names)
-    for source, target in graph["edges"]:
+    for source, target in graph.edges:
         if source not in dag or target not in dag:
             detail = f"graph edge {source} -> {target} names a column not in the schema"
             raise EngineInputError("simio_invalid_field", detail)
@@ -73,7 +77,7 @@ def _as_dag(schema: dict, graph: dict) -> nx.DiGraph:
     return dag
 
 
-def _quality(mechanism: object, frame: pd.DataFrame, node: str, parents: list[str]) -> dict:
+def _quality(mechanism: Mechanism, frame: pd.DataFrame, node: str, parents: list[str]) -> dict[str, float]:
     # In-sample fit: how much of the column its parents explain.
     if not parents:
         return {}
@@ -86,7 +90,7 @@ def _quality(mechanism: object, frame: pd.DataFrame, node: str, parents: list[st
     return {"accuracy": round(float(np.mean(predicted == observed)), 4)}
 
 
-def _seed_values(parquet_path: str, schema: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    numeric = [column["name"] for column in schema["columns"] if column["type"] in NUMERIC_TYPES]
+def _seed_values(parquet_path: str, schema: CleanedSchema) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    numeric = [column.name for column in schema.columns if column.type in NUMERIC_TYPES]
     table = pq.read_table(parquet_path, columns=numeric)
     return {name: np.unique(table[name].drop_null().to_numpy().astype(float), return_counts=True) for name in numeric}

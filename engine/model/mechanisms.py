@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import sklearn
 from dowhy import gcm
@@ -24,6 +27,9 @@ from simulacra.engine.checks.column_types import NUMERIC_TYPES
 # levels in total. That encodes a multi-class target by the mean of its label indices, which is
 # meaningless for a categorical child, and it ties each level's effect to a marginal mean. One
 # column per level keeps linear effects per level, which is what interventions read off.
+
+# A DoWhy gcm causal mechanism; the library ships no type information to say more.
+Mechanism = Any
 
 
 class OneHotRegressor(SklearnRegressionModel):
@@ -113,7 +119,7 @@ ROOT = "empirical"
 
 def candidates(
     column_type: str, distinct_values: int, seed: int, categorical_parents: bool = False
-) -> dict[str, object]:
+) -> dict[str, Callable[[], Mechanism]]:
     """Label -> unfitted mechanism for a non-root node, in order of preference: the default (first)
     is linear, and the cheaper to sample and safer to extrapolate come before the more flexible.
 
@@ -141,7 +147,7 @@ def candidates(
     return {**linear, "additive_noise(gradient_boosting)": lambda: gcm.AdditiveNoiseModel(_boosted_regressor(seed))}
 
 
-def _logistic() -> object:
+def _logistic() -> Mechanism:
     # Scaling lets lbfgs converge on raw 0-100 scores without raising max_iter into the seconds.
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
 
@@ -151,7 +157,7 @@ def _boosted_regressor(seed: int) -> OneHotRegressor:
     return OneHotRegressor(model)
 
 
-def _boosted_classifier(seed: int) -> object:
+def _boosted_classifier(seed: int) -> Mechanism:
     # Every iteration adds a tree per class, and each tree is walked for every sampled row.
     return HistGradientBoostingClassifier(
         max_iter=40, learning_rate=0.15, max_leaf_nodes=15, early_stopping=False, random_state=seed

@@ -23,7 +23,8 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from simulacra.engine.checks.column_types import NUMERIC_TYPES
-from simulacra.engine.model.mechanisms import MAX_DISCRETE_VALUES, candidates
+from simulacra.engine.model.mechanisms import MAX_DISCRETE_VALUES, Mechanism, candidates
+from simulacra.engine.records.fit import Metric, Selection
 
 CV_ROWS = 3000
 TEST_SHARE = 0.3
@@ -39,14 +40,14 @@ SMOOTHING = 0.5
 
 def select_mechanism(
     frame: pd.DataFrame, node: str, parents: list[str], column_type: str, seed: int
-) -> tuple[object, str, dict]:
-    """(unfitted mechanism, label, {"metric", "scores"}) for a non-root node."""
+) -> tuple[Mechanism, str, Selection | None]:
+    """(unfitted mechanism, label, the held-out scores it was chosen by) for a non-root node."""
     target = frame[node].to_numpy()
     distinct = len(np.unique(target)) if column_type in NUMERIC_TYPES else 0
     options = candidates(column_type, distinct, seed, _sparse_enough(frame, parents))
     default = next(iter(options))
     if len(options) == 1 or len(frame) < MIN_ROWS:
-        return options[default](), default, {}
+        return options[default](), default, None
     rng = np.random.default_rng(seed)
     rows = rng.permutation(len(frame))[:CV_ROWS]
     cut = int(len(rows) * (1 - TEST_SHARE))
@@ -69,8 +70,8 @@ def select_mechanism(
     top = max(scores[label] for label in eligible)
     # Near-ties go to the earlier candidate: cheaper to sample, safer to extrapolate.
     best = next(label for label in eligible if scores[label] >= top - TIE)
-    metric = "log_likelihood" if discrete else "r2"
-    return options[best](), best, {"metric": metric, "scores": {k: round(v, 4) for k, v in scores.items()}}
+    metric: Metric = "log_likelihood" if discrete else "r2"
+    return options[best](), best, Selection(metric=metric, scores={k: round(v, 4) for k, v in scores.items()})
 
 
 def _sparse_enough(frame: pd.DataFrame, parents: list[str]) -> bool:
@@ -82,7 +83,7 @@ def _sparse_enough(frame: pd.DataFrame, parents: list[str]) -> bool:
 
 
 def _log_likelihood(
-    mechanism: object, inputs: np.ndarray, target: np.ndarray, train: np.ndarray, test: np.ndarray
+    mechanism: Mechanism, inputs: np.ndarray, target: np.ndarray, train: np.ndarray, test: np.ndarray
 ) -> float:
     if hasattr(mechanism, "estimate_probabilities"):
         probabilities = mechanism.estimate_probabilities(inputs[test])
@@ -104,7 +105,7 @@ def _log_likelihood(
     return float(np.mean(np.log((hits + SMOOTHING) / (len(residuals) + SMOOTHING * values))))
 
 
-def _r2(mechanism: object, inputs: np.ndarray, target: np.ndarray) -> float:
+def _r2(mechanism: Mechanism, inputs: np.ndarray, target: np.ndarray) -> float:
     predicted = mechanism.prediction_model.predict(inputs).reshape(-1)
     observed = target.astype(float)
     total = float(np.sum((observed - observed.mean()) ** 2))

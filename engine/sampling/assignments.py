@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulacra.engine.records.schema import Level
 
-def level_values(seed_levels: list[dict], targets: dict[str, float], rows: int, rng: np.random.Generator) -> np.ndarray:
+
+def level_values(
+    seed_levels: list[Level], targets: dict[str, float], rows: int, rng: np.random.Generator
+) -> np.ndarray:
     """Labels with each level's exact count (largest remainder) in shuffled order.
 
     Levels without a target share the remaining mass in proportion to their seed shares.
     """
-    free = [level for level in seed_levels if level["value"] not in targets]
-    free_total = sum(level["share"] for level in free)
+    free = [level for level in seed_levels if level.value not in targets]
+    free_total = sum(level.share for level in free)
     remaining = max(0.0, 1.0 - sum(targets.values()))
     shares = dict(targets)
     for level in free:
-        shares[level["value"]] = remaining * level["share"] / free_total if free_total else 0.0
+        shares[level.value] = remaining * level.share / free_total if free_total else 0.0
     labels = list(shares)
     counts = exact_counts(np.array([shares[label] for label in labels]), rows)
     values = np.repeat(np.array(labels, dtype=object), counts)

@@ -82,7 +82,7 @@ def _rows(row_count: int, rows: int) -> dict:
 def _share_status(targets: dict[str, float], got: dict[str, float | None]) -> str:
     if any(got[level] is None or (share > 0 and got[level] == 0) for level, share in targets.items()):
         return "infeasible"
-    if all(abs(got[level] - share) <= SHARE_TOLERANCE for level, share in targets.items()):
+    if all(abs((got[level] or 0.0) - share) <= SHARE_TOLERANCE for level, share in targets.items()):
         return "met"
     return "partial"
 

@@ -45,7 +45,7 @@ def condition_samples(
     """Up to row_count model rows matching the conditions (numpy's global generator must be seeded)."""
     cap = max_draws or max(MIN_DRAWS, DRAW_FACTOR * row_count)
     tolerance = {name: _tolerance(model.seed_values[name], *bounds) for name, bounds in conditions.numeric.items()}
-    decimals = {column["name"]: column.get("decimals", 0) for column in model.schema["columns"]}
+    decimals = {column.name: (column.decimals or 0) for column in model.schema.columns}
     kept, accepted, draws = [], dict.fromkeys(conditions.numeric, 0), 0
     started = time.perf_counter()
     while draws < cap and time.perf_counter() - started < seconds:

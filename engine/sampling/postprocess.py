@@ -10,33 +10,36 @@ from simulacra.engine.checks.column_types import NUMERIC_TYPES
 from simulacra.engine.checks.conditions import Conditions
 from simulacra.engine.cleaning.profile import decimal_places
 from simulacra.engine.frames import MISSING_LEVEL
+from simulacra.engine.records.schema import CleanedSchema, SchemaColumn
 
 
-def to_table(samples: pd.DataFrame, schema: dict, conditions: Conditions, rng: np.random.Generator) -> pa.Table:
+def to_table(
+    samples: pd.DataFrame, schema: CleanedSchema, conditions: Conditions, rng: np.random.Generator
+) -> pa.Table:
     """Arrow table in schema order: integer -> int64, numeric -> float64, categorical -> string, boolean -> bool."""
     arrays = {}
-    for column in schema["columns"]:
-        name = column["name"]
+    for column in schema.columns:
+        name = column.name
         values = samples[name].to_numpy()
-        if column["type"] in NUMERIC_TYPES:
+        if column.type in NUMERIC_TYPES:
             arrays[name] = _numbers(values, column, conditions.numeric.get(name), rng)
         else:
-            arrays[name] = _labels(values, column["type"])
+            arrays[name] = _labels(values, column.type)
     return pa.table(arrays)
 
 
-def _numbers(values: np.ndarray, column: dict, bounds: tuple | None, rng: np.random.Generator) -> pa.Array:
-    low, high = column["min"], column["max"]
-    decimals = column["decimals"]
+def _numbers(values: np.ndarray, column: SchemaColumn, bounds: tuple | None, rng: np.random.Generator) -> pa.Array:
+    low, high = column.bounds
+    decimals = column.decimals or 0
     if bounds is not None:
         # The condition's range wins over the seed's, and its own precision is kept.
         low = bounds[0] if bounds[0] is not None else min(low, bounds[1])
         high = bounds[1] if bounds[1] is not None else max(high, bounds[0])
-        if column["type"] == "numeric":
+        if column.type == "numeric":
             decimals = max(decimals, decimal_places(np.array([low, high])))
     numbers = np.clip(values.astype(float), low, high)
     missing = None if bounds is not None else _gaps(numbers, column, rng)
-    if column["type"] == "integer":
+    if column.type == "integer":
         return pa.array(np.round(numbers).astype(np.int64), type=pa.int64(), mask=missing)
     return pa.array(np.round(numbers, decimals), type=pa.float64(), mask=missing)
 
@@ -49,7 +52,7 @@ def _labels(values: np.ndarray, column_type: str) -> pa.Array:
     return pa.array(values.astype(str), type=pa.string(), mask=missing)
 
 
-def _gaps(numbers: np.ndarray, column: dict, rng: np.random.Generator) -> np.ndarray | None:
+def _gaps(numbers: np.ndarray, column: SchemaColumn, rng: np.random.Generator) -> np.ndarray | None:
     """The seed's share of gaps, on the rows holding the seed's median first.
 
     The model is fitted with a number's gaps filled by its median (engine.frames), so it draws
@@ -57,10 +60,10 @@ def _gaps(numbers: np.ndarray, column: dict, rng: np.random.Generator) -> np.nda
     rows first gives the seed's distribution back instead of a spike at the median.
     """
     rows = len(numbers)
-    count = int(round(column["missing_share"] * rows))
+    count = int(round(column.missing_share * rows))
     if count == 0:
         return None
-    median = column["quantiles"]["p50"]
+    median = (column.quantiles or {})["p50"]
     # The schema's median is rounded to 6 decimals.
     at_fill = np.abs(numbers - median) <= 1e-6 * max(1.0, abs(median))
     order = rng.permutation(rows)

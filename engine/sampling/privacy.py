@@ -14,14 +14,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulacra.engine.checks.column_types import NUMERIC_TYPES
-from simulacra.engine.frames import column_names
+from simulacra.engine.records.schema import CleanedSchema
 
 REFERENCE_ROWS, PROBE_ROWS, CHUNK = 3000, 1000, 250
 
 
-def privacy_report(table: pa.Table, seed_parquet: str, schema: dict, *, seed: int = 0) -> dict:
+def privacy_report(table: pa.Table, seed_parquet: str, schema: CleanedSchema, *, seed: int = 0) -> dict:
     """exact_copy_share over every seed row; DCR share over bounded subsamples."""
-    names = column_names(schema)
+    names = schema.names
     seed_frame = _frame(pq.read_table(seed_parquet, columns=names), schema)
     generated = _frame(table.select(names), schema)
     if generated.empty or seed_frame.empty:
@@ -36,7 +36,7 @@ def privacy_report(table: pa.Table, seed_parquet: str, schema: dict, *, seed: in
     encoded = _encode(pd.concat([seed_frame, generated], ignore_index=True), schema)
     seed_codes = [column[: len(seed_frame)] for column in encoded]
     generated_codes = [column[len(seed_frame) :] for column in encoded]
-    kinds = [column["type"] in NUMERIC_TYPES for column in schema["columns"]]
+    kinds = [column.type in NUMERIC_TYPES for column in schema.columns]
     reference_codes = [column[reference] for column in seed_codes]
     synthetic = _nearest([column[probe] for column in generated_codes], reference_codes, kinds)
     report = {
@@ -58,24 +58,25 @@ def privacy_report(table: pa.Table, seed_parquet: str, schema: dict, *, seed: in
     return report
 
 
-def _frame(table: pa.Table, schema: dict) -> pd.DataFrame:
+def _frame(table: pa.Table, schema: CleanedSchema) -> pd.DataFrame:
     # One comparable form for seed and generated rows: numbers rounded to the schema's decimals.
     frame = {}
-    for column in schema["columns"]:
-        values = table[column["name"]]
-        if column["type"] in NUMERIC_TYPES:
-            frame[column["name"]] = np.round(values.to_numpy(zero_copy_only=False).astype(float), column["decimals"])
+    for column in schema.columns:
+        values = table[column.name]
+        if column.type in NUMERIC_TYPES:
+            frame[column.name] = np.round(values.to_numpy(zero_copy_only=False).astype(float), column.decimals or 0)
         else:
-            frame[column["name"]] = values.cast(pa.string()).to_pandas().astype(object)
+            frame[column.name] = values.cast(pa.string()).to_pandas().astype(object)
     return pd.DataFrame(frame)
 
 
-def _encode(frame: pd.DataFrame, schema: dict) -> list[np.ndarray]:
+def _encode(frame: pd.DataFrame, schema: CleanedSchema) -> list[np.ndarray]:
     encoded = []
-    for column in schema["columns"]:
-        values = frame[column["name"]]
-        if column["type"] in NUMERIC_TYPES:
-            span = (column["max"] - column["min"]) or 1.0
+    for column in schema.columns:
+        values = frame[column.name]
+        if column.type in NUMERIC_TYPES:
+            low, high = column.bounds
+            span = (high - low) or 1.0
             encoded.append(values.to_numpy(dtype=float) / span)
         else:
             codes, _ = pd.factorize(values)  # missing -> -1, a level of its own here

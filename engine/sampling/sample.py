@@ -68,7 +68,7 @@ def generate_rows(
 def intervened_table(model: FittedModel, conditions: Conditions, row_count: int, seed: int) -> pa.Table:
     """Rows with the conditioned columns set by intervention; the effects estimator uses the same path."""
     rng = np.random.default_rng(seed)
-    levels = {column["name"]: column.get("levels", []) for column in model.schema["columns"]}
+    levels = {column.name: (column.levels or []) for column in model.schema.columns}
     assigned = {}
     for name, targets in conditions.categorical.items():
         assigned[name] = level_values(levels[name], targets, row_count, rng)

@@ -16,19 +16,19 @@ def test_tracker_graph_is_a_dag_with_price_effects(tracker_csv: str, tmp_path: P
     parquet = str(tmp_path / "clean.parquet")
     schema = clean_table(tracker_csv, parquet)
     graph = discover_graph(parquet, schema, seed=3)
-    edges = {tuple(edge) for edge in graph["edges"]}
+    edges = {tuple(edge) for edge in graph.edges}
     assert ("price", "purchase_intent") in edges
     assert ("price", "satisfaction") in edges
     assert ("brand", "price") in edges and ("region", "price") in edges
-    assert nx.is_directed_acyclic_graph(nx.DiGraph(graph["edges"]))
-    assert graph["nodes"][0] == "segment" and graph["rows_used"] == 5000
-    assert (graph["algorithm"], graph["test"], graph["alpha"], graph["max_depth"]) == ("pc", "gsq", 0.01, 2)
+    assert nx.is_directed_acyclic_graph(nx.DiGraph(graph.edges))
+    assert graph.nodes[0] == "segment" and graph.rows_used == 5000
+    assert (graph.algorithm, graph.test, graph.alpha, graph.max_depth) == ("pc", "gsq", 0.01, 2)
 
 
 def test_discovery_subsamples_to_max_rows(tracker_csv: str, tmp_path: Path) -> None:
     parquet = str(tmp_path / "clean.parquet")
     schema = clean_table(tracker_csv, parquet)
-    assert discover_graph(parquet, schema, max_rows=1000)["rows_used"] == 1000
+    assert discover_graph(parquet, schema, max_rows=1000).rows_used == 1000
 
 
 def test_undecided_edges_follow_column_order() -> None:
@@ -82,27 +82,27 @@ def _discover(tmp_path: Path, frame: pd.DataFrame, **options: object) -> dict:
 def test_recovers_a_known_graph_with_its_directions(tmp_path: Path) -> None:
     graph = _discover(tmp_path, _known_scm(4000, 1, ["spend", "usage", "promo", "age_band"]), bootstrap=0)
     # Column order says spend first; the collider at usage and Meek's rules say otherwise.
-    assert sorted(graph["edges"]) == [["age_band", "usage"], ["promo", "usage"], ["usage", "spend"]]
-    assert graph["oriented_by_prior"] == []
+    assert sorted(graph.edges) == [("age_band", "usage"), ("promo", "usage"), ("usage", "spend")]
+    assert graph.oriented_by_prior == []
 
 
 def test_demographic_roots_orient_what_the_data_leave_open_with_a_warning(tmp_path: Path) -> None:
     frame = _known_scm(4000, 2, ["spend", "usage", "age_band"])  # a chain: no direction identifiable
     graph = _discover(tmp_path, frame, bootstrap=0)
-    assert sorted(graph["edges"]) == [["age_band", "usage"], ["usage", "spend"]]
-    assert graph["default_roots"] == ["age_band"]
-    assert sorted(graph["oriented_by_prior"]) == sorted(graph["edges"])
-    assert any("age_band look like demographics" in warning for warning in graph["warnings"])
+    assert sorted(graph.edges) == [("age_band", "usage"), ("usage", "spend")]
+    assert graph.default_roots == ["age_band"]
+    assert sorted(graph.oriented_by_prior) == sorted(graph.edges)
+    assert any("age_band look like demographics" in warning for warning in graph.warnings)
     plain = _discover(tmp_path, frame, bootstrap=0, choices=Choices(default_roots=False))
-    assert sorted(plain["edges"]) == [["spend", "usage"], ["usage", "age_band"]]  # column order alone
-    assert plain["default_roots"] == []
+    assert sorted(plain.edges) == [("spend", "usage"), ("usage", "age_band")]  # column order alone
+    assert plain.default_roots == []
 
 
 def test_hints_replace_the_default_roots(tmp_path: Path) -> None:
     frame = _known_scm(4000, 2, ["spend", "usage", "age_band"])
     graph = _discover(tmp_path, frame, bootstrap=0, hints={"tiers": [["spend"], ["usage", "age_band"]]})
-    assert graph["default_roots"] == []
-    assert ["spend", "usage"] in graph["edges"]
+    assert graph.default_roots == []
+    assert ("spend", "usage") in graph.edges
 
 
 def test_data_that_contradict_a_demographic_root_keep_it_out() -> None:
@@ -113,4 +113,4 @@ def test_discovery_is_deterministic_under_a_seed(tmp_path: Path) -> None:
     frame = _known_scm(3000, 3, ["age_band", "promo", "usage", "spend"])
     first = _discover(tmp_path, frame, seed=5, max_rows=2000, bootstrap=3)
     second = _discover(tmp_path, frame, seed=5, max_rows=2000, bootstrap=3)
-    assert first["edges"] == second["edges"] and first["edge_stability"] == second["edge_stability"]
+    assert first.edges == second.edges and first.edge_stability == second.edge_stability

@@ -38,26 +38,26 @@ def _frame(rows: int = 400, seed: int = 0) -> pd.DataFrame:
 
 def test_recodings_are_dropped_in_favour_of_the_labelled_column(tmp_path: Path) -> None:
     schema = _clean(tmp_path, _frame())
-    dropped = {d["source_name"]: d for d in schema["dropped"]}
-    assert {name: d["duplicate_of"] for name, d in dropped.items()} == {
+    dropped = {d.source_name: d for d in schema.dropped}
+    assert {name: d.duplicate_of for name, d in dropped.items()} == {
         "Country Code": "country",
         "Country ID": "country",
         "Spend Cents": "spend",
     }
-    assert {d["reason"] for d in dropped.values()} == {"duplicate"}
-    assert dropped["Country ID"]["detail"] == (
+    assert {d.reason for d in dropped.values()} == {"duplicate"}
+    assert dropped["Country ID"].detail == (
         "a one-to-one recoding of country (4 values each, on the 400 rows where both are answered)"
     )
-    assert dropped["Spend Cents"]["detail"].startswith("an exact linear function of spend")
+    assert dropped["Spend Cents"].detail.startswith("an exact linear function of spend")
     # A coarsening (age -> age band) is not one-to-one: both stay, the band is what conditions use.
-    assert [c["name"] for c in schema["columns"]] == ["country", "age", "spend", "age_band"]
+    assert [c.name for c in schema.columns] == ["country", "age", "spend", "age_band"]
 
 
 def test_the_copy_with_fewer_gaps_is_kept(tmp_path: Path) -> None:
     frame = _frame()[["Country", "Country Code", "Age"]]
     frame.loc[::10, "Country"] = None
     schema = _clean(tmp_path, frame)
-    assert [(d["source_name"], d["duplicate_of"]) for d in schema["dropped"]] == [("Country", "country_code")]
+    assert [(d.source_name, d.duplicate_of) for d in schema.dropped] == [("Country", "country_code")]
 
 
 def test_look_alikes_are_kept(tmp_path: Path) -> None:
@@ -71,7 +71,7 @@ def test_look_alikes_are_kept(tmp_path: Path) -> None:
     frame["Flag A"] = frame["Flag B"] = False
     frame.loc[3, ["Flag A", "Flag B"]] = True
     schema = _clean(tmp_path, frame)
-    assert [d["reason"] for d in schema["dropped"]] == []
+    assert [d.reason for d in schema.dropped] == []
 
 
 def test_a_condition_on_a_dropped_copy_names_the_kept_column(tmp_path: Path) -> None:

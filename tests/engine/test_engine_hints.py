@@ -11,6 +11,7 @@ from simulacra.engine import EngineInputError, clean_table, discover_graph
 from simulacra.engine.checks.graph_edits import edit_graph
 from simulacra.engine.checks.hints import Hints, parse_hints, resolve_column
 from simulacra.engine.discovery.orientation import orient_by_order
+from simulacra.engine.records import CausalGraph, CleanedSchema
 
 DEMOGRAPHICS = ["segment", "region", "age_band"]
 
@@ -71,10 +72,10 @@ def test_tiers_hold_in_the_learned_graph(cleaned: tuple[str, dict]) -> None:
     tiers = [DEMOGRAPHICS, ["brand"], ["price"], ["awareness", "satisfaction", "purchase_intent"]]
     graph = discover_graph(parquet, schema, hints={"tiers": tiers}, bootstrap=0)
     tier_of = {name: index for index, tier in enumerate(tiers) for name in tier}
-    assert all(tier_of[a] <= tier_of[b] for a, b in graph["edges"])
-    assert ["segment", "brand"] in graph["edges"] and ["price", "purchase_intent"] in graph["edges"]
-    assert graph["hints_applied"]["tiers"] == tiers
-    assert nx.is_directed_acyclic_graph(nx.DiGraph(graph["edges"]))
+    assert all(tier_of[a] <= tier_of[b] for a, b in graph.edges)
+    assert ("segment", "brand") in graph.edges and ("price", "purchase_intent") in graph.edges
+    assert graph.hints_applied["tiers"] == tiers
+    assert nx.is_directed_acyclic_graph(nx.DiGraph(graph.edges))
 
 
 def test_forbidden_and_required_edges_are_honoured(cleaned: tuple[str, dict]) -> None:
@@ -84,26 +85,26 @@ def test_forbidden_and_required_edges_are_honoured(cleaned: tuple[str, dict]) ->
         "required": [["region", "awareness"]],
     }
     graph = discover_graph(parquet, schema, hints=hints, bootstrap=0)
-    edges = {tuple(edge) for edge in graph["edges"]}
+    edges = {tuple(edge) for edge in graph.edges}
     assert ("price", "purchase_intent") not in edges and ("purchase_intent", "price") not in edges
     assert ("region", "awareness") in edges
-    assert any("region -> awareness" in warning and "no dependence" in warning for warning in graph["warnings"])
+    assert any("region -> awareness" in warning and "no dependence" in warning for warning in graph.warnings)
 
 
 def test_without_hints_the_graph_warns_about_column_order(cleaned: tuple[str, dict]) -> None:
     parquet, schema = cleaned
     graph = discover_graph(parquet, schema, bootstrap=4)
-    assert graph["hints_applied"] is None
-    assert any(warning.startswith("no causal_hints given") for warning in graph["warnings"])
-    assert [[item["from"], item["to"]] for item in graph["edge_stability"]] == graph["edges"]
-    assert all(0 <= item["stability"] <= item["adjacency_stability"] <= 1 for item in graph["edge_stability"])
-    assert graph["bootstrap"] == {"resamples": 4, "rows_per_resample": 1000}
+    assert graph.hints_applied is None
+    assert any(warning.startswith("no causal_hints given") for warning in graph.warnings)
+    assert [(item.source, item.target) for item in graph.edge_stability or []] == graph.edges
+    assert all(0 <= item.stability <= item.adjacency_stability <= 1 for item in graph.edge_stability)
+    assert graph.bootstrap is not None and graph.bootstrap.model_dump() == {"resamples": 4, "rows_per_resample": 1000}
 
 
 def test_bootstrap_can_be_turned_off(cleaned: tuple[str, dict]) -> None:
     graph = discover_graph(*cleaned, bootstrap=0)
-    assert graph["bootstrap"]["resamples"] == 0
-    assert {item["stability"] for item in graph["edge_stability"]} == {None}
+    assert graph.bootstrap.resamples == 0
+    assert {item.stability for item in graph.edge_stability} == {None}
 
 
 def test_orientation_turns_forbidden_edges_round() -> None:
@@ -118,15 +119,17 @@ def test_orientation_cycle_breaking_respects_forbidden_edges() -> None:
     assert edges == [["a", "b"], ["b", "c"]]
 
 
-GRAPH = {
-    "nodes": ["a", "b", "c"],
-    "edges": [["a", "b"], ["b", "c"]],
-    "oriented_by_prior": [["a", "b"]],
-    "edge_stability": [
-        {"from": "a", "to": "b", "stability": 0.9, "adjacency_stability": 1.0},
-        {"from": "b", "to": "c", "stability": 1.0, "adjacency_stability": 1.0},
-    ],
-}
+GRAPH = CausalGraph.model_validate(
+    {
+        "nodes": ["a", "b", "c"],
+        "edges": [["a", "b"], ["b", "c"]],
+        "oriented_by_prior": [("a", "b")],
+        "edge_stability": [
+            {"from": "a", "to": "b", "stability": 0.9, "adjacency_stability": 1.0},
+            {"from": "b", "to": "c", "stability": 1.0, "adjacency_stability": 1.0},
+        ],
+    }
+)
 
 
 def test_edits_add_remove_and_reverse_edges() -> None:
@@ -136,10 +139,10 @@ def test_edits_add_remove_and_reverse_edges() -> None:
         {"op": "remove", "from": "b", "to": "c"},
     ]
     edited = edit_graph(GRAPH, edits)
-    assert edited["edges"] == [["a", "c"], ["b", "a"]]
-    assert edited["oriented_by_prior"] == [] and edited["edits"] == edits
-    assert [item["stability"] for item in edited["edge_stability"]] == [None, None]
-    assert GRAPH["edges"] == [["a", "b"], ["b", "c"]]
+    assert edited.edges == [("a", "c"), ("b", "a")]
+    assert edited.oriented_by_prior == [] and [edit.model_dump() for edit in edited.edits] == edits
+    assert [item.stability for item in edited.edge_stability or []] == [None, None]
+    assert GRAPH.edges == [("a", "b"), ("b", "c")]
 
 
 @pytest.mark.parametrize(
@@ -177,7 +180,7 @@ def test_edits_add_remove_and_reverse_edges() -> None:
     ],
 )
 def test_bad_edits_are_refused(edits: list, hints: dict | None, code: str, pointer: str) -> None:
-    graph = dict(GRAPH, hints_applied=hints)
+    graph = GRAPH.model_copy(update={"hints_applied": hints})
     with pytest.raises(EngineInputError) as caught:
         edit_graph(graph, edits)
     assert (caught.value.code, caught.value.pointer) == (code, pointer)
@@ -187,18 +190,27 @@ def test_edits_take_raw_headers_with_the_schema(cleaned: tuple[str, dict], tmp_p
     parquet, schema = cleaned
     graph = discover_graph(parquet, schema, bootstrap=0)
     edited = edit_graph(graph, [{"op": "add", "from": "Region", "to": "Awareness"}], schema=schema)
-    assert ["region", "awareness"] in edited["edges"]
+    assert ("region", "awareness") in edited.edges
 
 
 def test_a_hint_naming_a_dropped_copy_means_the_column_kept() -> None:
-    schema = {
-        "columns": [{"name": "country"}, {"name": "price"}],
-        "renamed": {"Country Code": "country_code"},
-        "dropped": [
-            {"name": "country_code", "source_name": "Country Code", "reason": "duplicate", "duplicate_of": "country"},
-            {"name": "respondent_id", "source_name": "ID", "reason": "id_like"},
-        ],
-    }
+    column = {"source_name": "x", "type": "numeric", "missing_share": 0.0}
+    schema = CleanedSchema.model_validate(
+        {
+            "row_count": 100,
+            "columns": [{**column, "name": "country"}, {**column, "name": "price"}],
+            "renamed": {"Country Code": "country_code"},
+            "dropped": [
+                {
+                    "name": "country_code",
+                    "source_name": "Country Code",
+                    "reason": "duplicate",
+                    "duplicate_of": "country",
+                },
+                {"name": "respondent_id", "source_name": "ID", "reason": "id_like"},
+            ],
+        }
+    )
     assert resolve_column("Country Code", schema, "/causal_hints/tiers/0/0") == "country"
     assert resolve_column("country_code", schema, "/causal_hints/tiers/0/0") == "country"
     with pytest.raises(EngineInputError, match="id_like"):

@@ -20,8 +20,12 @@ def _fitted(tracker_csv: str, folder: Path) -> str:
 def test_a_format_1_model_file_loads_and_generates(tracker_csv: str, tmp_path: Path) -> None:
     current = load_model(_fitted(tracker_csv, tmp_path))
     assert current.format == FORMAT == 2
-    # Protocol 2 names each class as text ("c<module>\n<name>\n"), so the old module paths can be written back.
-    written = pickle.dumps(dataclasses.replace(current, format=1), protocol=2)
+    # Format 1 held the schema and graph as dicts inside a FittedModel. Protocol 2 names each class
+    # as text ("c<module>\n<name>\n"), so the old module paths can be written back.
+    old_model = dataclasses.replace(
+        current, format=1, schema=current.schema.model_dump(), graph=current.graph.model_dump(by_alias=True)
+    )
+    written = pickle.dumps(old_model, protocol=2)
     assert b"csimulacra.engine.model.mechanisms\n" in written
     for module in (b"model_file", b"mechanisms"):
         written = written.replace(b"csimulacra.engine.model." + module + b"\n", b"cengine." + module + b"\n")

@@ -47,14 +47,14 @@ def survey(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, dict]:
 
 def test_text_scale_is_ordinal_with_levels_low_to_high(survey: tuple[str, str, dict]) -> None:
     _, _, schema = survey
-    columns = {c["name"]: c for c in schema["columns"]}
+    columns = {c.name: c for c in schema.columns}
     recommend = columns["i_would_recommend_it"]
-    assert recommend["type"] == "ordinal"
-    assert [level["value"] for level in recommend["levels"]] == AGREEMENT
-    assert "i_would_recommend_it" not in schema["collapsed_levels"]
+    assert recommend.type == "ordinal"
+    assert [level.value for level in recommend.levels] == AGREEMENT
+    assert "i_would_recommend_it" not in schema.collapsed_levels
     # A 1-7 rating stays an integer: numeric conditions and effects in points need the numbers.
-    assert columns["satisfaction"]["type"] == "integer"
-    assert columns["segment"]["type"] == "categorical"
+    assert columns["satisfaction"].type == "integer"
+    assert columns["segment"].type == "categorical"
 
 
 @pytest.mark.parametrize(
@@ -103,8 +103,8 @@ def test_missing_shares_of_the_seed_survive_generation(survey: tuple[str, str, d
     table, _ = generate_rows(model, {}, 20000, seed=4)
     generated = table.to_pandas()
     seed_rows = pd.read_parquet(parquet)
-    for column in schema["columns"]:
-        name = column["name"]
+    for column in schema.columns:
+        name = column.name
         seed_share, generated_share = seed_rows[name].isna().mean(), generated[name].isna().mean()
         # 20k draws: a binomial share is within 0.01 of its mean at about 3.5 standard errors.
         assert abs(generated_share - seed_share) <= 0.01, (name, seed_share, generated_share)

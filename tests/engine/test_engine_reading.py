@@ -15,9 +15,9 @@ def test_non_finite_cells_are_missing_and_the_schema_stays_valid_json(tmp_path: 
     rows = "".join(f"{i * 1.5},{'inf' if i == 3 else 1e308 if i == 4 else i},{'ab'[i % 2]}\n" for i in range(40))
     (tmp_path / "t.csv").write_text("x,y,g\n" + rows)
     schema = clean_table(str(tmp_path / "t.csv"), str(tmp_path / "t.parquet"))
-    y = next(column for column in schema["columns"] if column["name"] == "y")
-    assert y["missing_share"] == 1 / 40
-    json.dumps(schema, allow_nan=False)
+    y = next(column for column in schema.columns if column.name == "y")
+    assert y.missing_share == 1 / 40
+    json.dumps(schema.model_dump(mode="json"), allow_nan=False)
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "latin-1"])
@@ -40,7 +40,7 @@ def test_arrow_ipc_file_is_told_by_its_magic_bytes(tmp_path: Path) -> None:
         writer.write_table(table)
     assert upload_format(str(path)) == "arrow"
     schema = clean_table(str(path), str(tmp_path / "t.parquet"))
-    types = [(column["source_name"], column["type"]) for column in schema["columns"]]
+    types = [(column.source_name, column.type) for column in schema.columns]
     assert types == [("Score", "integer"), ("Colour", "categorical")]
 
 
@@ -57,6 +57,6 @@ def test_an_ordered_categorical_saved_by_pandas_is_ordinal(tmp_path: Path) -> No
     colours = pd.Categorical(["red", "blue"] * 20)
     pd.DataFrame({"Size": sizes, "Colour": colours, "Score": [i % 7 for i in range(40)]}).to_parquet(tmp_path / "p")
     schema = clean_table(str(tmp_path / "p"), str(tmp_path / "t.parquet"))
-    size, colour = schema["columns"][:2]
-    assert size["type"] == "ordinal" and [level["value"] for level in size["levels"]] == ["S", "M", "L", "XL"]
-    assert colour["type"] == "categorical"
+    size, colour = schema.columns[:2]
+    assert size.type == "ordinal" and [level.value for level in size.levels or []] == ["S", "M", "L", "XL"]
+    assert colour.type == "categorical"

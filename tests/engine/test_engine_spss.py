@@ -51,23 +51,23 @@ def test_value_labels_become_levels_in_code_order(tmp_path: Path, compress: bool
     write_tracker_sav(path, compress=compress)
     assert upload_format(str(path)) == "spss"
     schema = clean_table(str(path), str(tmp_path / "clean.parquet"))
-    columns = {c["name"]: c for c in schema["columns"]}
+    columns = {c.name: c for c in schema.columns}
     # Labels on an agreement scale make an ordinal even without SPSS's measure set.
-    assert columns["q1"]["type"] == "ordinal"
-    assert [level["value"] for level in columns["q1"]["levels"]] == list(AGREEMENT.values())
-    assert columns["q1"]["label"] == "I would recommend the brand to a friend"
-    assert 0.02 < columns["q1"]["missing_share"] < 0.09
+    assert columns["q1"].type == "ordinal"
+    assert [level.value for level in columns["q1"].levels] == list(AGREEMENT.values())
+    assert columns["q1"].label == "I would recommend the brand to a friend"
+    assert 0.02 < columns["q1"].missing_share < 0.09
     # Declared ordinal: the code order wins over any vocabulary.
-    assert columns["pack"]["type"] == "ordinal"
-    assert [level["value"] for level in columns["pack"]["levels"]] == list(SIZES.values())
+    assert columns["pack"].type == "ordinal"
+    assert [level.value for level in columns["pack"].levels] == list(SIZES.values())
     # Declared nominal: labels are unordered levels.
-    assert columns["region"]["type"] == "categorical"
-    assert {level["value"] for level in columns["region"]["levels"]} == {"North", "South", "East"}
+    assert columns["region"].type == "categorical"
+    assert {level.value for level in columns["region"].levels} == {"North", "South", "East"}
     # Labels on the two ends only are anchors of a number, not its levels.
-    assert columns["nps"]["type"] == "integer" and (columns["nps"]["min"], columns["nps"]["max"]) == (0, 10)
-    assert columns["spend"]["type"] == "numeric" and columns["spend"]["decimals"] == 2
-    assert columns["brand"]["type"] == "categorical"
-    assert schema["renamed"]["Q1"] == "q1"
+    assert columns["nps"].type == "integer" and (columns["nps"].min, columns["nps"].max) == (0, 10)
+    assert columns["spend"].type == "numeric" and columns["spend"].decimals == 2
+    assert columns["brand"].type == "categorical"
+    assert schema.renamed["Q1"] == "q1"
 
 
 def test_a_broken_sav_is_an_invalid_upload(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from simulacra.engine import clean_table, fit_model
 from simulacra.engine.evaluation.validation import falsify_graph, implied_independences, validate_model
+from simulacra.engine.records import CausalGraph
 
 # make_tracker's structural equations, in cleaned column names.
 TRUE_EDGES = [
@@ -32,8 +33,9 @@ def cleaned(tracker_csv: str, tmp_path_factory: pytest.TempPathFactory) -> tuple
     return parquet, clean_table(tracker_csv, parquet)
 
 
-def _graph(edges: list[list[str]]) -> dict:
-    return {"edges": edges, "oriented_by_prior": [], "hints_applied": None}
+def _graph(edges: list[list[str]], oriented_by_prior: list[list[str]] | None = None) -> CausalGraph:
+    nodes = sorted({name for edge in TRUE_EDGES for name in edge})
+    return CausalGraph.model_validate({"nodes": nodes, "edges": edges, "oriented_by_prior": oriented_by_prior or []})
 
 
 def test_local_markov_claims_of_small_graphs() -> None:
@@ -45,14 +47,15 @@ def test_local_markov_claims_of_small_graphs() -> None:
 def test_true_graph_is_not_falsified_and_fits_held_out_rows(cleaned: tuple[str, dict], tmp_path: Path) -> None:
     parquet, schema = cleaned
     # As discovery would leave it without hints: segment's edges oriented by column order.
-    graph = {**_graph(TRUE_EDGES), "oriented_by_prior": [["segment", "brand"]]}
+    graph = _graph(TRUE_EDGES, oriented_by_prior=[("segment", "brand")])
     fit = fit_model(parquet, schema, graph, str(tmp_path / "model.pkl"))
-    report = validate_model(parquet, schema, graph, fit)
+    # The report as the JSON document the API serves.
+    report = validate_model(parquet, schema, graph, fit).model_dump()
 
     falsification = report["falsification"]
     assert falsification["verdict"].startswith("not falsified"), falsification
     assert not falsification["falsified"]
-    assert falsification["tests"] == len(implied_independences([c["name"] for c in schema["columns"]], TRUE_EDGES))
+    assert falsification["tests"] == len(implied_independences([c.name for c in schema.columns], TRUE_EDGES))
     assert falsification["violated_share"] <= falsification["max_violated_share"]
     # Better than every random relabelling of the same shape.
     assert falsification["permutations"]["informative"]
@@ -67,7 +70,7 @@ def test_true_graph_is_not_falsified_and_fits_held_out_rows(cleaned: tuple[str, 
     assert fidelity["worst_columns"][0]["score"] <= fidelity["worst_columns"][-1]["score"]
 
     nodes = {node["name"]: node for node in report["nodes"]}
-    assert list(nodes) == [column["name"] for column in schema["columns"]]
+    assert list(nodes) == [column.name for column in schema.columns]
     assert nodes["segment"]["metric"] is None and nodes["segment"]["mechanism"] == "empirical"
     assert nodes["price"]["metric"] == "r2" and nodes["price"]["held_out"] > 0.5
     assert nodes["brand"]["metric"] == "log_likelihood"
@@ -93,7 +96,7 @@ def test_true_graph_is_not_falsified_and_fits_held_out_rows(cleaned: tuple[str, 
 )
 def test_wrong_graphs_are_falsified(cleaned: tuple[str, dict], edges: list[list[str]]) -> None:
     parquet, schema = cleaned
-    falsification = falsify_graph(parquet, schema, _graph(edges))
+    falsification = falsify_graph(parquet, schema, _graph(edges)).model_dump()
     assert falsification["falsified"], falsification
     assert falsification["verdict"].startswith("falsified")
     assert falsification["violated_share"] > falsification["max_violated_share"]
@@ -103,5 +106,5 @@ def test_wrong_graphs_are_falsified(cleaned: tuple[str, dict], edges: list[list[
 def test_removing_a_key_edge_names_the_broken_independence(cleaned: tuple[str, dict]) -> None:
     parquet, schema = cleaned
     edges = [edge for edge in TRUE_EDGES if edge != ["price", "purchase_intent"]]
-    violations = falsify_graph(parquet, schema, _graph(edges))["violations"]
+    violations = falsify_graph(parquet, schema, _graph(edges)).model_dump()["violations"]
     assert {"column": "purchase_intent", "independent_of": "price"}.items() <= violations[0].items()

@@ -1,0 +1,78 @@
+"""Replay recorded histories of every workflow type against today's workflow code.
+
+A dataset's workflow lives as long as its retention (days), across deploys: the new code must make
+the same decisions the old code recorded, or the running workflow fails on its next task. The
+histories in tests/workflows/histories/<label>/ were recorded by `python -m
+tests.workflows.record_histories`; older labels stay beside newer ones (see docs/development.md).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.client import Client, WorkflowHistory
+from temporalio.worker import Replayer
+
+from simulacra.infra.temporal import connect
+from tests.workflows.conftest import Run
+from tests.workflows.record_histories import HISTORIES, SCENARIOS, record
+from tests.workflows.support import CONVERTER, WORKFLOW_TYPES, WORKFLOWS
+
+RECORDED = sorted(HISTORIES.glob("*/*.json"))
+
+
+def load(path: Path) -> WorkflowHistory:
+    # The workflow id is not part of the JSON; the replay does not depend on it.
+    return WorkflowHistory.from_json(path.stem, path.read_text())
+
+
+def workflow_type(path: Path) -> str:
+    started = json.loads(path.read_text())["events"][0]["workflowExecutionStartedEventAttributes"]
+    return started["workflowType"]["name"]
+
+
+def replayer() -> Replayer:
+    # As the worker runs them: the same workflow classes, sandboxed, and the same converter.
+    return Replayer(workflows=WORKFLOWS, data_converter=CONVERTER)
+
+
+@pytest.mark.parametrize("path", RECORDED, ids=lambda path: f"{path.parent.name}/{path.stem}")
+def test_recorded_history_replays_on_the_current_code(run: Run[None], path: Path) -> None:
+    async def replay() -> None:
+        await replayer().replay_workflow(load(path))
+
+    run(replay())
+
+
+def test_every_workflow_type_has_recorded_histories() -> None:
+    labels = sorted({path.parent for path in RECORDED})
+    assert labels, f"no histories under {HISTORIES}; record them with python -m tests.workflows.record_histories"
+    for label in labels:
+        recorded = {workflow_type(path) for path in label.glob("*.json")}
+        assert recorded == WORKFLOW_TYPES, f"{label.name} lacks {WORKFLOW_TYPES - recorded}"
+
+
+def test_the_tests_use_the_data_converter_of_the_real_client(run: Run[Any], temporal: Client) -> None:
+    """Payloads are recorded and replayed as the API and worker encode them, or replay proves nothing."""
+
+    async def connected() -> Client:
+        return await connect(temporal.service_client.config.target_host, temporal.namespace)
+
+    assert run(connected()).data_converter is CONVERTER
+    assert temporal.data_converter is CONVERTER
+
+
+def test_the_recorder_still_records_every_scenario(run: Run[None], temporal: Client, tmp_path: Path) -> None:
+    """Re-recording must work the day a workflow changes, so the recorder runs here too (into tmp_path)."""
+
+    async def scenario() -> None:
+        written = await record(temporal, tmp_path)
+        assert [path.stem for path in written] == list(SCENARIOS)
+        assert {workflow_type(path) for path in written} == WORKFLOW_TYPES
+        for path in written:
+            await replayer().replay_workflow(load(path))
+
+    run(scenario())

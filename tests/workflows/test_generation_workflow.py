@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError, WorkflowUpdateStage
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateStage
 from temporalio.exceptions import ApplicationError
 
 from simulacra.workflows.contracts import DELETE_UPDATE, EXPIRE, GENERATE, SETTLE_USAGE, GenerationResult
@@ -130,22 +129,11 @@ def test_delete_during_sampling_cancels_it_releases_the_reservation_and_removes_
     run(scenario())
 
 
-# Found by these tests (workflows/generation.py): `_build` settles usage in its `except ActivityError` branch,
-# and a delete cancels the build wherever it is. settle_usage runs as an io_step (cancellation type
-# TRY_CANCEL), so a cancel that lands on a settlement raises ActivityError at once, while the activity
-# itself (no heartbeats) carries on. Kept as strict xfails until generation.py is fixed (a later
-# change must go through workflow.patched, see docs/development.md).
+# A delete cancels the build wherever it is. Before the generation-settles-once patch, a cancel that
+# landed on a settlement (an io_step, cancellation type TRY_CANCEL) raised at once while the activity
+# carried on: a second settlement of 0 raced the first, or, after a failure, the workflow failed.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=WorkflowUpdateFailedError,
-    reason="GenerationWorkflow bug: a delete while a failed generation settles 0 escapes _build's except branch "
-    "as ActivityError('Activity cancelled'): the workflow fails, expire_resource never runs, the DELETE fails",
-)
-# With the bug the workflow ends while the delete handler still waits; the SDK warns about it, and the
-# suite's filterwarnings=error would turn that warning into a failing workflow task (a hang, not a failure).
-@pytest.mark.filterwarnings("ignore::temporalio.workflow.UnfinishedUpdateHandlersWarning")
 def test_delete_while_a_failed_generation_releases_its_reservation_still_removes_it(
     run: Run[None], temporal: Client, task_queue: str
 ) -> None:
@@ -157,22 +145,16 @@ def test_delete_while_a_failed_generation_releases_its_reservation_still_removes
             handle = await start_generation(temporal, task_queue)
             await mocks.called(SETTLE_USAGE)  # settling 0 after the failure
             deleting = await handle.start_update(DELETE_UPDATE, wait_for_stage=WorkflowUpdateStage.ACCEPTED)
-            await mocks.until_cancelled(SETTLE_USAGE)
+            await published_until(handle, has(status="deleted", stage="removing"))
             release.set()
             await deleting.result()
             await ended(handle)
-            assert mocks.count(EXPIRE) == 1
+            assert mocks.count(EXPIRE) == 1 and settled(mocks) == [0]
             assert has(status="deleted", stage="removed")(await published(handle))
 
     run(scenario())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="GenerationWorkflow bug: a delete while the rows are being settled starts a second settlement (0 rows) "
-    "alongside the first; the ledger row is last-write-wins, so what is billed depends on timing",
-)
 def test_delete_while_usage_is_settled_never_runs_two_settlements_at_once(
     run: Run[None], temporal: Client, task_queue: str
 ) -> None:

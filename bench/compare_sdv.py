@@ -8,7 +8,7 @@ Per dataset and model, in a fresh process each (so peak memory is that model's a
   categorical outcome) against the truth simulated from the known model. Simulacra answers with its
   interventions; SDV with conditional sampling (sample_from_conditions), which is observational.
 - quality: SDMetrics' Quality Report of 10k synthetic rows against HELD-OUT real rows (and our own
-  engine.fidelity score in brackets); "real" is held-out vs training rows, the ceiling.
+  engine.evaluation.fidelity score in brackets); "real" is held-out vs training rows, the ceiling.
 - SHD / precision / recall of the learned directed graph against the true one (Simulacra only).
 - train: Simulacra clean + discover + fit from a CSV; SDV metadata + fit. sample: 100k rows.
   peak MB: the worker process's peak RSS, libraries included.

@@ -54,7 +54,7 @@ def estimate_effect(
     """E[outcome | do(treatment=to)] - E[outcome | do(treatment=from)], overall and per level of ``segment_by``.
 
     ``request`` is the API's body: {"treatment": {"column", "from", "to"}, "outcome", "outcome_level",
-    "segment_by", "samples", "seed", "confidence_level"} (see engine.effect_request). A categorical or
+    "segment_by", "samples", "seed", "confidence_level"} (see engine.checks.effect_request). A categorical or
     boolean outcome's effect is the change in the share of ``outcome_level``.
     """
     model = load_model(model_path)
@@ -170,7 +170,7 @@ def _bootstrap(
     if spec.segment_by is not None:
         needed |= {spec.segment_by, *descendants(reversed_edges, spec.segment_by)}
     refit = [node for node in model.graph.nodes if node in needed]
-    # Small models: thread pools cost more than they save (see engine.fitting).
+    # Small models: thread pools cost more than they save (see engine.model.fit).
     with threadpool_limits(limits=1):
         return _replicates(model, frame, refit, arms, spec, resamples)
 

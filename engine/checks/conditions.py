@@ -1,6 +1,6 @@
 """The one check of generation conditions against a cleaned schema.
 
-Pure Python on purpose: the API imports this module (and nothing else of the engine) to refuse
+Pure Python on purpose: the API imports this module (part of the engine's pure part) to refuse
 bad conditions before any work starts, and the sampler runs the same check as a library guard.
 """
 

@@ -1,6 +1,6 @@
 """The one check of an effect request against a cleaned schema and its graph.
 
-Pure Python on purpose, like engine.conditions: the API imports it to refuse a bad request before
+Pure Python on purpose, like engine.checks.conditions: the API imports it to refuse a bad request before
 any work starts, and engine.effects runs the same check as a library guard. Columns are named as
 in conditions (cleaned names; a raw header gets a hint naming the cleaned column).
 """

@@ -1,6 +1,6 @@
 """edit_graph: a user's add / remove / reverse edits to a discovered graph, checked before any refit.
 
-Pure Python like engine.hints, so the API can refuse a bad PATCH before starting a workflow.
+Pure Python like engine.checks.hints, so the API can refuse a bad PATCH before starting a workflow.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """causal_hints: the user's background knowledge about the graph, checked against a cleaned schema.
 
-Pure Python on purpose, like engine.conditions: the API can refuse bad hints at upload without
+Pure Python on purpose, like engine.checks.conditions: the API can refuse bad hints at upload without
 loading causal-learn. Accepted shape (every part optional)::
 
     {"tiers": [["segment", "region"], ["brand"], ["price"]],

@@ -44,7 +44,7 @@ class Choices:
       separates the two ends; conflicts keep the stronger evidence. It halved the reversed edges
       on insurance and tied elsewhere.
     - default_roots: without hints, demographic-looking columns no test contradicts go first in the
-      prior that orients what the data leave open (engine.hints.default_roots; warned about).
+      prior that orients what the data leave open (engine.checks.hints.default_roots; warned about).
     """
 
     test: str = "gsq"

@@ -9,7 +9,7 @@ from simulacra.engine.checks.hints import Hints
 
 def prior_order(order: list[str], hints: Hints | None = None, roots: tuple[str, ...] = ()) -> list[str]:
     """The column order, moved only as far as the hints demand (tiers first, required edges forward);
-    ``roots`` (default causes, see engine.hints.default_roots) go first where the hints allow."""
+    ``roots`` (default causes, see engine.checks.hints.default_roots) go first where the hints allow."""
     rank = {name: (name not in roots, position) for position, name in enumerate(order)}
     if (hints is None or hints.is_empty()) and not roots:
         return list(order)

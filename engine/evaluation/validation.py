@@ -2,11 +2,11 @@
 
 1. Held-out fidelity. The same graph is refitted (mechanism selection included) on the rows left after
    holding out HOLDOUT_SHARE of them (at most HOLDOUT_MAX_ROWS); as many rows as were held out are
-   sampled from that model and scored against the held-out rows with engine.fidelity's quality report
+   sampled from that model and scored against the held-out rows with engine.evaluation.fidelity's quality report
    (column shapes = marginals, column pair trends = pairwise associations). The same report of an
    equally large sample of the training rows against the held-out rows is the real-vs-real reference:
    what real rows score at this size (sampling noise keeps it below 1; a model may land a little above).
-2. Per-node fit. Each column's mechanism and the held-out score that engine.selection chose it by
+2. Per-node fit. Each column's mechanism and the held-out score that engine.model.selection chose it by
    (R^2 for continuous columns; mean log-likelihood per row, in nats, for discrete ones, beside the
    log-likelihood of the column's own marginal shares: what ignoring the parents would score).
 3. Graph falsification. The local Markov condition: the graph implies that each column is

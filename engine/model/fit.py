@@ -30,7 +30,7 @@ def fit_model(
 ) -> FitReport:
     """Fit one mechanism per column on the graph, pickle the model to model_out, return a fit report.
 
-    Each non-root node's mechanism is chosen by engine.selection; the report names it per node with
+    Each non-root node's mechanism is chosen by engine.model.selection; the report names it per node with
     its in-sample quality and the held-out scores of the candidates it was chosen from.
     """
     # The models here are small: OpenMP and BLAS thread pools cost far more than they save, ten-

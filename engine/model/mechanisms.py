@@ -1,7 +1,7 @@
 """Causal mechanisms per column type, with categorical parents always one-hot encoded.
 
 ``candidates`` lists what may model a node, cheapest and most extrapolation-safe first;
-``engine.selection`` picks among them by held-out score.
+``engine.model.selection`` picks among them by held-out score.
 """
 
 from __future__ import annotations

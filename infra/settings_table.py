@@ -1,6 +1,6 @@
 """The settings table of docs/operations.md, generated from `Settings` and the CLI's flags.
 
-    .venv/bin/python -m simulacra.infra.settings_table   # prints the table; tests check the doc holds it
+.venv/bin/python -m simulacra.infra.settings_table   # prints the table; tests check the doc holds it
 """
 
 from __future__ import annotations

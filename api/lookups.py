@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from temporalio.client import Client
 
 from simulacra.api.errors import ApiError
 from simulacra.api.jobs import DOWNLOADABLE, Snapshot, job_view, live_snapshot
 from simulacra.api.models import Job
 from simulacra.api.state import app_state
 from simulacra.infra import layout
-from simulacra.workflows.contracts import dataset_workflow_id, generation_workflow_id
+from simulacra.workflows.contracts import dataset_workflow_id, effect_workflow_id, generation_workflow_id
 
 
 async def live_dataset(request: Request, tenant_id: str, dataset_id: str) -> Snapshot:
@@ -45,6 +46,20 @@ async def live_generation(request: Request, tenant_id: str, generation_id: str) 
     snap = await live_snapshot(app_state(request).temporal, workflow_id, "generation")
     if snap is None:
         raise ApiError("simio_generation_not_found", f"No generation {generation_id!r}.")
+    return snap
+
+
+async def effect_visible(temporal: Client, tenant_id: str, effect: Snapshot) -> bool:
+    """An effect describes its dataset's model: it is visible only while that dataset lives."""
+    dataset = dataset_workflow_id(tenant_id, effect.memo["dataset_id"])
+    return await live_snapshot(temporal, dataset, "dataset") is not None
+
+
+async def live_effect(request: Request, tenant_id: str, effect_id: str) -> Snapshot:
+    temporal = app_state(request).temporal
+    snap = await live_snapshot(temporal, effect_workflow_id(tenant_id, effect_id), "effect")
+    if snap is None or not await effect_visible(temporal, tenant_id, snap):
+        raise ApiError("simio_effect_not_found", f"No effect {effect_id!r}.")
     return snap
 
 

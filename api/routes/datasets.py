@@ -37,7 +37,6 @@ from simulacra.api.starts import accepted, initial_memo, start_job
 from simulacra.api.state import AppState, app_state
 from simulacra.api.upload import ReceivedUpload, receive_upload
 from simulacra.api.views import Dataset, DatasetGraph, DatasetPage, DatasetSchema
-from simulacra.engine.checks.errors import EngineInputError
 from simulacra.engine.checks.graph_edits import edit_graph as apply_edits
 from simulacra.infra import layout
 from simulacra.workflows.contracts import (
@@ -220,10 +219,7 @@ async def edit_graph(request: Request) -> JSONResponse:
             "simio_graph_version_conflict", f"You edited version {edits.model_version}; current is {version}."
         )
     graph = await run_in_threadpool(state.storage.read_json, layout.graph_key(tenant_id, dataset_id, version))
-    try:
-        edited = apply_edits(graph, [edit.model_dump(by_alias=True) for edit in edits.edits], schema=schema)
-    except EngineInputError as exc:
-        raise ApiError(exc.code, exc.detail, errors=[{"pointer": exc.pointer, "message": exc.detail}]) from None
+    edited = apply_edits(graph, [edit.model_dump(by_alias=True) for edit in edits.edits], schema=schema)
     handle = state.temporal.get_workflow_handle(dataset_workflow_id(tenant_id, dataset_id))
     # The workflow checks that `version` is still current and stores the edited graph itself, so two
     # concurrent edits cannot both land on the same version.

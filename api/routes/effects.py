@@ -17,23 +17,17 @@ from starlette.responses import JSONResponse, Response
 from simulacra.api.auth import authenticate
 from simulacra.api.bodies import validate
 from simulacra.api.errors import ApiError
-from simulacra.api.jobs import job_view, live_snapshot
-from simulacra.api.lookups import ready_dataset
+from simulacra.api.ids import seed_for
+from simulacra.api.jobs import job_view
+from simulacra.api.lookups import live_effect, ready_dataset
 from simulacra.api.models import EffectAccepted, EffectRequest
 from simulacra.api.operations import Link, Operation
 from simulacra.api.starts import accepted, initial_memo, start_job, start_once
 from simulacra.api.state import AppState, app_state
 from simulacra.api.views import Effect
 from simulacra.engine.checks.effect_request import parse_effect_request
-from simulacra.engine.checks.errors import EngineInputError
 from simulacra.infra import layout
-from simulacra.workflows.contracts import (
-    EFFECT_WORKFLOW,
-    EffectInput,
-    dataset_workflow_id,
-    effect_workflow_id,
-    job_id_for,
-)
+from simulacra.workflows.contracts import EFFECT_WORKFLOW, EffectInput, effect_workflow_id, job_id_for
 
 # What the engine reads from the request (retention is the API's business).
 ENGINE_FIELDS = ("treatment", "outcome", "outcome_level", "segment_by", "samples", "seed", "confidence_level")
@@ -49,15 +43,10 @@ async def _start_effect(
         graph = await run_in_threadpool(state.storage.read_json, layout.graph_key(tenant_id, dataset_id, model_version))
     except FileNotFoundError:  # removed by its retention timer a moment ago
         raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.") from None
-    # Without a seed, one follows from the id: a retried request resumes the same estimate.
-    seed = spec.seed if spec.seed is not None else int(effect_id.removeprefix("eff_"), 16) % 2**31
-    try:
-        asked = parse_effect_request(
-            {**spec.model_dump(by_alias=True, include=set(ENGINE_FIELDS)), "seed": seed}, schema, graph
-        ).as_request()
-    except EngineInputError as exc:
-        errors = [{"pointer": exc.pointer, "message": exc.detail}] if exc.pointer else []
-        raise ApiError(exc.code, exc.detail, errors=errors) from None
+    seed = spec.seed if spec.seed is not None else seed_for(effect_id)
+    asked = parse_effect_request(
+        {**spec.model_dump(by_alias=True, include=set(ENGINE_FIELDS)), "seed": seed}, schema, graph
+    ).as_request()
     retention_hours = spec.retention_hours or state.settings.default_retention_hours
     memo = initial_memo(
         state,
@@ -100,12 +89,7 @@ async def estimate_effect(request: Request) -> Response:
 async def get_effect(request: Request) -> JSONResponse:
     principal = await authenticate(request, "generations:read")
     tenant_id, effect_id = principal.tenant_id, request.path_params["effect_id"]
-    temporal = app_state(request).temporal
-    snap = await live_snapshot(temporal, effect_workflow_id(tenant_id, effect_id), "effect")
-    # An effect describes its dataset's model: once the dataset is gone, so is the effect.
-    dataset_workflow = None if snap is None else dataset_workflow_id(tenant_id, snap.memo["dataset_id"])
-    if dataset_workflow is None or await live_snapshot(temporal, dataset_workflow, "dataset") is None:
-        raise ApiError("simio_effect_not_found", f"No effect {effect_id!r}.")
+    snap = await live_effect(request, tenant_id, effect_id)
     memo = snap.memo
     result = {}
     if snap.status == "ready":

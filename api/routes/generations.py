@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from simulacra.api.auth import authenticate
 from simulacra.api.bodies import validate
 from simulacra.api.errors import ApiError
+from simulacra.api.ids import seed_for
 from simulacra.api.jobs import DOWNLOADABLE
 from simulacra.api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
 from simulacra.api.lookups import generation_job, live_dataset, live_generation, ready_dataset
@@ -23,7 +24,6 @@ from simulacra.api.starts import accepted, initial_memo, start_job, start_once
 from simulacra.api.state import AppState, app_state
 from simulacra.api.views import Generation, JobPage
 from simulacra.engine.checks.conditions import parse_conditions
-from simulacra.engine.checks.errors import EngineInputError
 from simulacra.infra import layout
 from simulacra.infra.signed_urls import LinkCheck
 from simulacra.infra.usage import ReservationConflict, WindowExceeded
@@ -54,14 +54,9 @@ async def _start_generation(
     dataset, schema = await ready_dataset(request, tenant_id, dataset_id)
     model_version = int(dataset.memo.get("model_version", 1))
     conditions = spec.conditions.model_dump()
-    try:
-        parse_conditions(conditions, schema)
-    except EngineInputError as exc:
-        errors = [{"pointer": exc.pointer, "message": exc.detail}] if exc.pointer else []
-        raise ApiError(exc.code, exc.detail, errors=errors) from None
+    parse_conditions(conditions, schema)
     retention_hours = spec.retention_hours or state.settings.default_retention_hours
-    # Without a seed, one follows from the id: a retried request resumes the same generation.
-    seed = spec.seed if spec.seed is not None else int(generation_id.removeprefix("gen_"), 16) % 2**31
+    seed = spec.seed if spec.seed is not None else seed_for(generation_id)
     memo = initial_memo(
         state,
         "generation",

@@ -7,15 +7,15 @@ from starlette.responses import JSONResponse
 
 from simulacra.api.auth import authenticate
 from simulacra.api.errors import ApiError
-from simulacra.api.jobs import Snapshot, job_view, live_snapshot, snapshot
+from simulacra.api.jobs import Snapshot, job_view, snapshot
 from simulacra.api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
-from simulacra.api.lookups import generation_job
+from simulacra.api.lookups import effect_visible, generation_job
 from simulacra.api.models import Job
 from simulacra.api.operations import Operation
 from simulacra.api.state import app_state
 from simulacra.api.views import JobPage
 from simulacra.infra.tokens import Principal
-from simulacra.workflows.contracts import dataset_workflow_id, workflow_id_for_job
+from simulacra.workflows.contracts import workflow_id_for_job
 
 # The scope that reads each kind of job.
 READ_SCOPE = {"dataset": "datasets:read", "generation": "generations:read", "effect": "generations:read"}
@@ -40,8 +40,7 @@ async def _visible(request: Request, principal: Principal, snap: Snapshot) -> bo
         return False
     if kind != "effect" or snap.gone:
         return True
-    dataset = dataset_workflow_id(principal.tenant_id, snap.memo["dataset_id"])
-    return await live_snapshot(app_state(request).temporal, dataset, "dataset") is not None
+    return await effect_visible(app_state(request).temporal, principal.tenant_id, snap)
 
 
 async def list_all_jobs(request: Request) -> JSONResponse:

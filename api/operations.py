@@ -1,4 +1,8 @@
-"""One record per HTTP operation: it makes the route and documents it (OpenAPI, llms-full.txt, /__docs__/)."""
+"""One record per HTTP operation: it makes the route and documents it (OpenAPI, llms-full.txt, /__docs__/).
+
+The route does what the record declares before the endpoint runs: it authenticates the caller against the
+operation's scopes. The endpoint gets the request and a RequestContext holding what was found.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,11 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from simulacra.api.auth import authenticate
+from simulacra.api.context import RequestContext, request_id_var
+from simulacra.api.state import app_state
+from simulacra.infra.scopes import Scope
 
 # Every authenticated operation can answer these; POSTs under /v1 add the idempotency codes.
 AUTH_ERRORS = ("simio_unauthorized", "simio_insufficient_scope", "simio_rate_limited")
@@ -31,16 +40,20 @@ class Link:
     response_field: str
 
 
+Endpoint = Callable[[Request, RequestContext], Awaitable[Response]]
+
+
 @dataclass(frozen=True)
 class Operation:
     operation_id: str
     method: Literal["GET", "POST", "DELETE", "PATCH"]
     path: str
-    endpoint: Callable[[Request], Awaitable[Response]]
+    endpoint: Endpoint
     summary: str
     tag: str
     description: str = ""
-    scopes: tuple[str, ...] = ()
+    # Any one of them admits the caller; none means the operation is open to anyone.
+    scopes: tuple[Scope, ...] = ()
     body: type[BaseModel] | None = None
     body_kind: Literal["json", "multipart", "form"] = "json"
     status: int = 200
@@ -78,11 +91,12 @@ def routes_for(operations: list[Operation]) -> list[Route]:
 
 
 def _dispatch(ops: dict[str, Operation]) -> Callable[[Request], Awaitable[Response]]:
-    if len(ops) == 1:
-        return next(iter(ops.values())).endpoint
-
     async def endpoint(request: Request) -> Response:
-        method = "GET" if request.method == "HEAD" else request.method
-        return await ops[method].endpoint(request)
+        return await _run(ops["GET" if request.method == "HEAD" else request.method], request)
 
     return endpoint
+
+
+async def _run(op: Operation, request: Request) -> Response:
+    caller = await authenticate(request, *op.scopes) if op.authenticated else None
+    return await op.endpoint(request, RequestContext(app_state(request), request_id_var.get(), caller))

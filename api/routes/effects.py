@@ -14,8 +14,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from simulacra.api.auth import authenticate
 from simulacra.api.bodies import validate
+from simulacra.api.context import RequestContext
 from simulacra.api.errors import ApiError
 from simulacra.api.ids import seed_for
 from simulacra.api.jobs import job_view
@@ -27,6 +27,7 @@ from simulacra.api.state import AppState, app_state
 from simulacra.api.views import Effect
 from simulacra.engine.checks.effect_request import parse_effect_request
 from simulacra.infra import layout
+from simulacra.infra.scopes import Scope
 from simulacra.workflows.contracts import EFFECT_WORKFLOW, EffectInput, effect_workflow_id, job_id_for
 
 # What the engine reads from the request (retention is the API's business).
@@ -74,9 +75,8 @@ async def _start_effect(
     return accepted(body, body.job_id)
 
 
-async def estimate_effect(request: Request) -> Response:
-    state = app_state(request)
-    principal = await authenticate(request, "generations:write")
+async def estimate_effect(request: Request, ctx: RequestContext) -> Response:
+    state, principal = ctx.state, ctx.principal
     dataset_id = request.path_params["dataset_id"]
     return await start_once(
         request,
@@ -86,8 +86,8 @@ async def estimate_effect(request: Request) -> Response:
     )
 
 
-async def get_effect(request: Request) -> JSONResponse:
-    principal = await authenticate(request, "generations:read")
+async def get_effect(request: Request, ctx: RequestContext) -> JSONResponse:
+    principal = ctx.principal
     tenant_id, effect_id = principal.tenant_id, request.path_params["effect_id"]
     snap = await live_effect(request, tenant_id, effect_id)
     memo = snap.memo
@@ -122,7 +122,7 @@ operations = [
         "a categorical or boolean one the change in the share of `outcome_level`. `segment_by` adds the effect per "
         "level. Returns 202; poll the job, then read the effect (estimate, confidence interval, support, graph "
         "path). Effects bill no rows.",
-        scopes=("generations:write",),
+        scopes=(Scope.GENERATIONS_WRITE,),
         body=EffectRequest,
         status=202,
         returns=EffectAccepted,
@@ -151,7 +151,7 @@ operations = [
         description="While the job runs, the request and its status; once `ready`, `estimate`, `ci_low`/`ci_high` "
         "at `confidence_level`, `method` and `interval_covers` (what the interval accounts for), `arms`, `support`, "
         "`segments` (if asked), `graph_path` and `note`. 404 once the effect or its dataset expired or was deleted.",
-        scopes=("generations:read",),
+        scopes=(Scope.GENERATIONS_READ,),
         returns=Effect,
         errors=("simio_effect_not_found",),
     ),

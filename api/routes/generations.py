@@ -11,8 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from simulacra.api.auth import authenticate
 from simulacra.api.bodies import validate
+from simulacra.api.context import RequestContext
 from simulacra.api.errors import ApiError
 from simulacra.api.ids import seed_for
 from simulacra.api.jobs import DOWNLOADABLE
@@ -25,6 +25,7 @@ from simulacra.api.state import AppState, app_state
 from simulacra.api.views import Generation, JobPage
 from simulacra.engine.checks.conditions import parse_conditions
 from simulacra.infra import layout
+from simulacra.infra.scopes import Scope
 from simulacra.infra.signed_urls import LinkCheck
 from simulacra.infra.usage import ReservationConflict, WindowExceeded
 from simulacra.workflows.contracts import (
@@ -112,9 +113,8 @@ async def _reserve_rows(state: AppState, tenant_id: str, generation_id: str, row
         ) from None
 
 
-async def create_generation(request: Request) -> Response:
-    state = app_state(request)
-    principal = await authenticate(request, "generations:write")
+async def create_generation(request: Request, ctx: RequestContext) -> Response:
+    state, principal = ctx.state, ctx.principal
     dataset_id = request.path_params["dataset_id"]
     return await start_once(
         request,
@@ -126,8 +126,8 @@ async def create_generation(request: Request) -> Response:
     )
 
 
-async def get_generation(request: Request) -> JSONResponse:
-    principal = await authenticate(request, "generations:read")
+async def get_generation(request: Request, ctx: RequestContext) -> JSONResponse:
+    principal = ctx.principal
     snap = await live_generation(request, principal.tenant_id, request.path_params["generation_id"])
     job = generation_job(request, principal.tenant_id, snap)
     memo = snap.memo
@@ -148,8 +148,8 @@ async def get_generation(request: Request) -> JSONResponse:
     return JSONResponse(body.model_dump())
 
 
-async def list_generations(request: Request) -> JSONResponse:
-    principal = await authenticate(request, "generations:read")
+async def list_generations(request: Request, ctx: RequestContext) -> JSONResponse:
+    principal = ctx.principal
     dataset_id = request.path_params["dataset_id"]
     await live_dataset(request, principal.tenant_id, dataset_id)
     scope = f"{principal.tenant_id}|generations|{dataset_id}"
@@ -174,9 +174,8 @@ _LINK_REFUSED = {
 }
 
 
-async def download_artifact(request: Request) -> Response:
-    state = app_state(request)
-    principal = await authenticate(request, "generations:read")
+async def download_artifact(request: Request, ctx: RequestContext) -> Response:
+    state, principal = ctx.state, ctx.principal
     generation_id = request.path_params["generation_id"]
     verdict = state.signer.check(
         principal.tenant_id,
@@ -219,7 +218,7 @@ operations = [
         "generations",
         description="Conditions are interventions by default (do-operator): the set columns are fixed, their "
         "descendants react, their ancestors keep the seed's distribution.",
-        scopes=("generations:write",),
+        scopes=(Scope.GENERATIONS_WRITE,),
         body=GenerationRequest,
         status=202,
         returns=GenerationAccepted,
@@ -249,7 +248,7 @@ operations = [
         "generations",
         description="Cursor pagination as for datasets. Each entry is the generation's job, with `artifact_url` "
         "once its rows are downloadable.",
-        scopes=("generations:read",),
+        scopes=(Scope.GENERATIONS_READ,),
         returns=JobPage,
         query=PAGE_QUERY,
         errors=("simio_invalid_field", "simio_cursor_not_found", "simio_dataset_not_found"),
@@ -261,7 +260,7 @@ operations = [
         get_generation,
         "Get a generation (with its artifact_url once ready)",
         "generations",
-        scopes=("generations:read",),
+        scopes=(Scope.GENERATIONS_READ,),
         returns=Generation,
         errors=("simio_generation_not_found",),
     ),
@@ -278,7 +277,7 @@ operations = [
         "`simio_invalid_signature`, an expired one 403 `simio_signature_expired` (fetch the generation for a fresh "
         "link), and a link issued to another tenant 404 `simio_generation_not_found`, like any generation you lack. "
         "`Content-Length` is the artifact's exact size.",
-        scopes=("generations:read",),
+        scopes=(Scope.GENERATIONS_READ,),
         media_types=("text/csv", "application/vnd.apache.parquet", "application/vnd.apache.arrow.file"),
         attachment=True,
         query={"expires": "Unix time the link stops working (from artifact_url).", "signature": "From artifact_url."},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Any
 
@@ -158,8 +157,14 @@ def _success(op: Operation) -> dict[str, Any]:
 
 def _operation(op: Operation, base_url: str) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 128}}
-        for name in re.findall(r"{(\w+)}", op.path)
+        {
+            "name": path_id.name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "pattern": path_id.anchored},
+            "example": path_id.example,
+        }
+        for path_id in op.path_ids
     ]
     parameters += [
         {

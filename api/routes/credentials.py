@@ -13,6 +13,7 @@ from simulacra.api.context import RequestContext
 from simulacra.api.credential_models import CredentialRotation, RotationRequest
 from simulacra.api.errors import ApiError
 from simulacra.api.idempotency import REPLAY_HEADER, idempotency_key
+from simulacra.api.ids import CLIENT, ROTATION
 from simulacra.api.operations import Operation
 from simulacra.api.secrecy import NO_STORE, iso
 from simulacra.api.state import AppState
@@ -95,7 +96,7 @@ async def get_rotation(request: Request, ctx: RequestContext) -> JSONResponse:
     rotation = await run_in_threadpool(state.credentials.rotation, principal.tenant_id, rotation_id)
     # Only the rotated client or a tenant admin may see a pending claim token.
     if rotation is None or (rotation.client_id != principal.client_id and Scope.ADMIN not in principal.scopes):
-        raise ApiError("simio_rotation_request_not_found", f"No rotation {rotation_id!r}.")
+        raise ROTATION.not_found(rotation_id)
     return JSONResponse(_rotation_view(state, rotation).model_dump(), headers=NO_STORE)
 
 
@@ -105,7 +106,7 @@ async def revoke_client(request: Request, ctx: RequestContext) -> Response:
     revoked = await run_in_threadpool(state.credentials.revoke, principal.tenant_id, client_id)
     await ctx.audit("client_revoked", outcome="ok" if revoked else "not_found", client_id=client_id)
     if not revoked:
-        raise ApiError("simio_client_not_found", f"No live client {client_id!r} in your tenant.")
+        raise CLIENT.not_found(client_id)
     return Response(status_code=204)
 
 

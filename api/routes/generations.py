@@ -26,7 +26,6 @@ from simulacra.api.views import Generation, JobPage
 from simulacra.engine.checks.conditions import parse_conditions
 from simulacra.infra import layout
 from simulacra.infra.scopes import Scope
-from simulacra.infra.signed_urls import LinkCheck
 from simulacra.infra.usage import ReservationConflict, WindowExceeded
 from simulacra.workflows.contracts import (
     GENERATION_WORKFLOW,
@@ -167,26 +166,10 @@ def _chunks(handle: IO[bytes]) -> Iterator[bytes]:
             yield chunk
 
 
-# A link issued to another tenant is answered by the generation lookup instead: as a generation this tenant lacks.
-_LINK_REFUSED = {
-    LinkCheck.TAMPERED: ("simio_invalid_signature", "This download link was altered or is incomplete."),
-    LinkCheck.EXPIRED: ("simio_signature_expired", "This download link has expired; fetch the generation again."),
-}
-
-
 async def download_artifact(request: Request, ctx: RequestContext) -> Response:
+    """The router has judged the signed link already (api/signed_links.py)."""
     state, principal = ctx.state, ctx.principal
     generation_id = request.path_params["generation_id"]
-    verdict = state.signer.check(
-        principal.tenant_id,
-        request.url.path,
-        request.query_params.get("expires"),
-        request.query_params.get("signature"),
-    )
-    if verdict in _LINK_REFUSED:
-        raise ApiError(*_LINK_REFUSED[verdict])
-    if verdict is LinkCheck.OTHER_TENANT:
-        raise ApiError("simio_generation_not_found", f"No generation {generation_id!r}.")
     snap = await live_generation(request, principal.tenant_id, generation_id)
     if snap.status not in DOWNLOADABLE:
         raise ApiError("simio_artifact_not_ready", f"Generation {generation_id!r} is {snap.status}.")
@@ -280,6 +263,7 @@ operations = [
         scopes=(Scope.GENERATIONS_READ,),
         media_types=("text/csv", "application/vnd.apache.parquet", "application/vnd.apache.arrow.file"),
         attachment=True,
+        signed_link=True,
         query={"expires": "Unix time the link stops working (from artifact_url).", "signature": "From artifact_url."},
         errors=(
             "simio_invalid_signature",

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from simulacra.api.context import RequestContext
-from simulacra.api.errors import ApiError
+from simulacra.api.ids import JOB
 from simulacra.api.jobs import Snapshot, job_view, snapshot
 from simulacra.api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
 from simulacra.api.lookups import effect_visible, generation_job
@@ -30,7 +30,7 @@ async def get_job(request: Request, ctx: RequestContext) -> JSONResponse:
     workflow_id = workflow_id_for_job(principal.tenant_id, job_id)
     snap = await snapshot(app_state(request).temporal, workflow_id) if workflow_id else None
     if snap is None or not await _visible(request, principal, snap):
-        raise ApiError("simio_job_not_found", f"No job {job_id!r}.")
+        raise JOB.not_found(job_id)
     if snap.memo.get("kind") == "generation" and not snap.gone:
         return JSONResponse(generation_job(request, principal.tenant_id, snap).model_dump())
     return JSONResponse(job_view(snap).model_dump())

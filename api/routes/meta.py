@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from simulacra.api.context import RequestContext
 from simulacra.api.errors import REGISTRY, ApiError
+from simulacra.api.ids import ERROR_CODE
 from simulacra.api.operations import Operation
 from simulacra.api.views import Health, Readiness
 
@@ -70,7 +71,7 @@ async def error_index(request: Request, ctx: RequestContext) -> Response:
 async def error_page(request: Request, ctx: RequestContext) -> Response:
     code = request.path_params["code"]
     if code not in REGISTRY:
-        raise ApiError("simio_not_found", f"No error code {code!r}.")
+        raise ERROR_CODE.not_found(code)
     entry = _entry(code)
     if _wants_json(request):
         return JSONResponse(entry)

@@ -13,8 +13,8 @@ from simulacra.api.auth import anonymous_limit
 from simulacra.api.bodies import fingerprint, read_json, validate
 from simulacra.api.context import RequestContext
 from simulacra.api.credential_models import SignupRequest, SignupStatus
-from simulacra.api.errors import ApiError
 from simulacra.api.idempotency import idempotency_key, run_once
+from simulacra.api.ids import SIGNUP
 from simulacra.api.operations import Link, Operation
 from simulacra.api.secrecy import NO_STORE, iso
 from simulacra.api.state import AppState
@@ -83,7 +83,7 @@ async def get_signup(request: Request, ctx: RequestContext) -> JSONResponse:
     try:
         signup = await run_in_threadpool(state.signups.get, request_id)
     except SignupNotFound:
-        raise ApiError("simio_signup_not_found", "No signup request has this id.") from None
+        raise SIGNUP.not_found(request_id) from None
     view = await run_in_threadpool(_status_view, state, signup)
     return JSONResponse(view.model_dump(), headers=NO_STORE)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from simulacra.api.errors import REGISTRY
 from simulacra.api.operations import Operation
+from simulacra.infra.scopes import Scope
 
 SUMMARY = (
     "Causal synthetic-data API: upload a seed table, get its cleaned schema and learned causal model, then "
@@ -78,9 +79,10 @@ RULES = """## Rules
 - Credentials: no credentials yet? `POST /v1/signup` and poll its `status_url` until an operator approves; it
   then shows a one-time `credential_claim_token` (72 hours by default) for `POST /v1/credential-claims`. The client
   secret is shown once: store it. To rotate, `POST /v1/credential-rotations` and claim the new token; the old
-  secret works one more hour by default. Scopes: datasets:write, datasets:read, generations:write,
-  generations:read, admin (audit, revocation).
-"""
+  secret works one more hour by default.
+- Scopes: a token carries those its client was granted (ask for fewer with `scope` at the token URL); an
+  operation refused for want of one answers 403 `simio_insufficient_scope`.
+""" + "".join(f"  - `{scope}`: {scope.description}\n" for scope in Scope)
 
 
 def llms_txt(operations: list[Operation], base_url: str) -> str:

@@ -1,4 +1,4 @@
-"""Bearer-token authentication for /v1 endpoints."""
+"""Bearer-token authentication: the operation router runs it before every operation that declares scopes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from starlette.requests import Request
 from simulacra.api.errors import ApiError
 from simulacra.api.state import AppState, app_state
 from simulacra.infra.jwks import KeysUnavailable
+from simulacra.infra.scopes import Scope
 from simulacra.infra.tokens import InvalidToken, Principal
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="simulacra"'}
@@ -27,7 +28,7 @@ def anonymous_limit(request: Request) -> None:
     app_state(request).limiter.take(f"@anonymous:{request.client.host if request.client else 'unknown'}")
 
 
-async def authenticate(request: Request, *scopes: str) -> Principal:
+async def authenticate(request: Request, *scopes: Scope) -> Principal:
     """The caller's tenant and scopes; with scopes given, the token must carry at least one of them."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

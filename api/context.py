@@ -1,4 +1,5 @@
-"""Per-request context (request id) and the pure-ASGI middleware that sets it and logs the request."""
+"""Per-request context: the request id (with the pure-ASGI middleware that sets it and logs the request), and
+the RequestContext the operation router hands each endpoint."""
 
 from __future__ import annotations
 
@@ -6,14 +7,20 @@ import re
 import time
 import uuid
 from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
 
 import structlog
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from simulacra.api.ratelimit import current_quota
 from simulacra.api.secrecy import loggable_path
+from simulacra.api.state import AppState
+from simulacra.infra.credentials import Client
 from simulacra.infra.logs import get_logger
+from simulacra.infra.tokens import Principal
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="")
 log = get_logger("api.request")
@@ -60,3 +67,27 @@ class RequestContextMiddleware:
                 status=status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
             )
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What an endpoint works with: the app's state, this request's id, and the caller the router authenticated
+    (None on an operation without scopes)."""
+
+    state: AppState
+    request_id: str
+    caller: Principal | None = None
+
+    @property
+    def principal(self) -> Principal:
+        """The authenticated caller: every operation that declares scopes has one, checked before it runs."""
+        if self.caller is None:
+            raise RuntimeError("an operation without scopes has no authenticated caller")
+        return self.caller
+
+    async def audit(self, action: str, *, outcome: str = "ok", by: Client | None = None, **detail: Any) -> None:
+        """Record `action` by the caller in its tenant (anonymous without one), under this request's id. `by`
+        names the actor instead: a credential claim is anonymous until it hands a client its secret."""
+        actor = by or self.caller
+        who, tenant = (f"client:{actor.client_id}", actor.tenant_id) if actor else ("anonymous", "-")
+        await run_in_threadpool(self.state.audit.record, who, tenant, action, outcome, self.request_id, **detail)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from simulacra.infra.scopes import Scope
+
 
 @dataclass(frozen=True)
 class ErrorSpec:
@@ -18,6 +20,9 @@ class ErrorSpec:
     cause: str
     fix: str
 
+
+# Every scope, as prose names them: "a, b or c".
+_EVERY_SCOPE = f"{', '.join(list(Scope)[:-1])} or {list(Scope)[-1]}"
 
 REGISTRY: dict[str, ErrorSpec] = {
     "simio_unauthorized": ErrorSpec(
@@ -31,7 +36,7 @@ REGISTRY: dict[str, ErrorSpec] = {
         403,
         "Token lacks the required scope",
         False,
-        "The access token is valid but was not granted the scope this operation needs (datasets:write, datasets:read, generations:write, generations:read or admin).",
+        f"The access token is valid but was not granted the scope this operation needs ({_EVERY_SCOPE}).",
         "Mint a token with the needed scope (`scope` parameter at the token URL), or ask your operator to grant it to the client.",
     ),
     "simio_invalid_client": ErrorSpec(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulacra.infra.scopes import DEFAULT_SCOPES
+
 DS, GEN = "ds_5f1c0a9e3b7d42a8c611", "gen_0b9e7c5d1a3f48e2b907"
 JOB = {
     "job_id": f"job_{GEN}",
@@ -168,7 +170,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "tenant": "acme",
         "token_url": "https://api.example.com/oauth/token",
         "audience": "https://api.simulacra.local",
-        "scopes": ["datasets:write", "datasets:read", "generations:write", "generations:read"],
+        "scopes": [scope.value for scope in DEFAULT_SCOPES],
     },
     "TokenRequest": {
         "grant_type": "client_credentials",
@@ -180,7 +182,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "access_token": "eyJhbGciOiJSUzI1NiIsImtpZCI6Ii4uLiJ9.eyJ...",
         "token_type": "Bearer",
         "expires_in": 3600,
-        "scope": "datasets:write datasets:read generations:write generations:read",
+        "scope": " ".join(DEFAULT_SCOPES),
     },
     "UploadForm": {
         "file": "Segment,Region,Price\ngenz_switcher,north,5.49\n",

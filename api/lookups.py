@@ -6,20 +6,22 @@ from datetime import UTC, datetime
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from temporalio.client import Client
 
 from simulacra.api.errors import ApiError
+from simulacra.api.ids import DATASET, EFFECT, GENERATION
 from simulacra.api.jobs import DOWNLOADABLE, Snapshot, job_view, live_snapshot
 from simulacra.api.models import Job
 from simulacra.api.state import app_state
 from simulacra.engine.records import CleanedSchema
 from simulacra.infra import layout
-from simulacra.workflows.contracts import dataset_workflow_id, generation_workflow_id
+from simulacra.workflows.contracts import dataset_workflow_id, effect_workflow_id, generation_workflow_id
 
 
 async def live_dataset(request: Request, tenant_id: str, dataset_id: str) -> Snapshot:
     snap = await live_snapshot(app_state(request).temporal, dataset_workflow_id(tenant_id, dataset_id), "dataset")
     if snap is None:
-        raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.")
+        raise DATASET.not_found(dataset_id)
     return snap
 
 
@@ -39,14 +41,28 @@ async def ready_dataset(request: Request, tenant_id: str, dataset_id: str) -> tu
         schema_key = layout.schema_key(tenant_id, dataset_id)
         return snap, await run_in_threadpool(storage.read_document, schema_key, CleanedSchema)
     except FileNotFoundError:  # removed by its retention timer a moment ago
-        raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.") from None
+        raise DATASET.not_found(dataset_id) from None
 
 
 async def live_generation(request: Request, tenant_id: str, generation_id: str) -> Snapshot:
     workflow_id = generation_workflow_id(tenant_id, generation_id)
     snap = await live_snapshot(app_state(request).temporal, workflow_id, "generation")
     if snap is None:
-        raise ApiError("simio_generation_not_found", f"No generation {generation_id!r}.")
+        raise GENERATION.not_found(generation_id)
+    return snap
+
+
+async def effect_visible(temporal: Client, tenant_id: str, effect: Snapshot) -> bool:
+    """An effect describes its dataset's model: it is visible only while that dataset lives."""
+    dataset = dataset_workflow_id(tenant_id, effect.memo.dataset_id)
+    return await live_snapshot(temporal, dataset, "dataset") is not None
+
+
+async def live_effect(request: Request, tenant_id: str, effect_id: str) -> Snapshot:
+    temporal = app_state(request).temporal
+    snap = await live_snapshot(temporal, effect_workflow_id(tenant_id, effect_id), "effect")
+    if snap is None or not await effect_visible(temporal, tenant_id, snap):
+        raise EFFECT.not_found(effect_id)
     return snap
 
 

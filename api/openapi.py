@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Any
 
@@ -13,14 +12,9 @@ from simulacra.api.errors import REGISTRY
 from simulacra.api.examples import EXAMPLES
 from simulacra.api.operations import Operation
 from simulacra.api.views import Problem
+from simulacra.infra.scopes import Scope
 
 REF = "#/components/schemas/{model}"
-ALL_SCOPES = {
-    "datasets:write": "Upload and delete datasets.",
-    "datasets:read": "Read datasets, schemas and jobs.",
-    "generations:write": "Generate rows.",
-    "generations:read": "Read generations, download rows, read jobs.",
-}
 # Pagination parameters are optional; a signed download link's parameters are not.
 REQUIRED_QUERY = {"expires", "signature"}
 QUERY_SCHEMAS = {"limit": {"type": "integer", "minimum": 1, "maximum": 100}}
@@ -163,8 +157,14 @@ def _success(op: Operation) -> dict[str, Any]:
 
 def _operation(op: Operation, base_url: str) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 128}}
-        for name in re.findall(r"{(\w+)}", op.path)
+        {
+            "name": path_id.name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "pattern": path_id.anchored},
+            "example": path_id.example,
+        }
+        for path_id in op.path_ids
     ]
     parameters += [
         {
@@ -185,7 +185,7 @@ def _operation(op: Operation, base_url: str) -> dict[str, Any]:
         "parameters": parameters,
         "responses": {**_success(op), **_error_responses(op, base_url)},
         # Alternatives: any one of the listed scopes is enough.
-        "security": [{"oauth2": [scope]} for scope in op.scopes],
+        "security": [{"oauth2": [scope.value]} for scope in op.scopes],
     }
     if op.description:
         document["description"] = op.description
@@ -216,7 +216,12 @@ def build_openapi(operations: list[Operation], base_url: str) -> dict[str, Any]:
                 "oauth2": {
                     "type": "oauth2",
                     "description": "Client-credentials tokens (RS256 JWT), sent as `Authorization: Bearer <token>`.",
-                    "flows": {"clientCredentials": {"tokenUrl": f"{base_url}/oauth/token", "scopes": ALL_SCOPES}},
+                    "flows": {
+                        "clientCredentials": {
+                            "tokenUrl": f"{base_url}/oauth/token",
+                            "scopes": {scope.value: scope.description for scope in Scope},
+                        }
+                    },
                 }
             },
         },

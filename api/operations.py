@@ -1,7 +1,13 @@
-"""One record per HTTP operation: it makes the route and documents it (OpenAPI, llms-full.txt, /__docs__/)."""
+"""One record per HTTP operation: it makes the route and documents it (OpenAPI, llms-full.txt, /__docs__/).
+
+The route does what the record declares before the endpoint runs: it authenticates the caller against the
+operation's scopes, judges a signed link, and checks every path id against its declared pattern
+(api/ids.py). The endpoint gets the request and a RequestContext holding what was found.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -10,6 +16,13 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from simulacra.api.auth import authenticate
+from simulacra.api.context import RequestContext, request_id_var
+from simulacra.api.ids import PATH_IDS, PathId
+from simulacra.api.signed_links import require_signed_link
+from simulacra.api.state import app_state
+from simulacra.infra.scopes import Scope
 
 # Every authenticated operation can answer these; POSTs under /v1 add the idempotency codes.
 AUTH_ERRORS = ("simio_unauthorized", "simio_insufficient_scope", "simio_rate_limited")
@@ -31,16 +44,20 @@ class Link:
     response_field: str
 
 
+Endpoint = Callable[[Request, RequestContext], Awaitable[Response]]
+
+
 @dataclass(frozen=True)
 class Operation:
     operation_id: str
     method: Literal["GET", "POST", "DELETE", "PATCH"]
     path: str
-    endpoint: Callable[[Request], Awaitable[Response]]
+    endpoint: Endpoint
     summary: str
     tag: str
     description: str = ""
-    scopes: tuple[str, ...] = ()
+    # Any one of them admits the caller; none means the operation is open to anyone.
+    scopes: tuple[Scope, ...] = ()
     body: type[BaseModel] | None = None
     body_kind: Literal["json", "multipart", "form"] = "json"
     status: int = 200
@@ -51,10 +68,24 @@ class Operation:
     errors: tuple[str, ...] = ()
     links: dict[str, Link] = field(default_factory=dict)
     query: dict[str, str] = field(default_factory=dict)
+    # The URL must be a signed link (`expires`, `signature`) to the resource its last path id names.
+    signed_link: bool = False
+
+    def __post_init__(self) -> None:
+        # Checked as the route modules load, not on the first request.
+        undeclared = set(re.findall(r"{(\w+)}", self.path)) - set(PATH_IDS)
+        if undeclared:
+            raise ValueError(f"{self.operation_id}: declare the path ids {sorted(undeclared)} in api/ids.py")
+        if self.signed_link and not self.authenticated:
+            raise ValueError(f"{self.operation_id}: a signed link is checked against the caller's tenant")
 
     @property
     def authenticated(self) -> bool:
         return bool(self.scopes)
+
+    @property
+    def path_ids(self) -> tuple[PathId, ...]:
+        return tuple(PATH_IDS[name] for name in re.findall(r"{(\w+)}", self.path))
 
     @property
     def needs_idempotency_key(self) -> bool:
@@ -78,11 +109,20 @@ def routes_for(operations: list[Operation]) -> list[Route]:
 
 
 def _dispatch(ops: dict[str, Operation]) -> Callable[[Request], Awaitable[Response]]:
-    if len(ops) == 1:
-        return next(iter(ops.values())).endpoint
-
     async def endpoint(request: Request) -> Response:
-        method = "GET" if request.method == "HEAD" else request.method
-        return await ops[method].endpoint(request)
+        return await _run(ops["GET" if request.method == "HEAD" else request.method], request)
 
     return endpoint
+
+
+async def _run(op: Operation, request: Request) -> Response:
+    # Credentials first: a caller without them learns nothing about the path, not even whether its ids are well-formed.
+    caller = await authenticate(request, *op.scopes) if op.authenticated else None
+    context = RequestContext(app_state(request), request_id_var.get(), caller)
+    if op.signed_link:
+        require_signed_link(request, context.state.signer, context.principal.tenant_id, op.path_ids[-1])
+    for path_id in op.path_ids:
+        value = request.path_params[path_id.name]
+        if not path_id.matches(value):
+            raise path_id.not_found(value)
+    return await op.endpoint(request, context)

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from simulacra.api.context import request_id_var
 from simulacra.api.errors import REGISTRY, ApiError
+from simulacra.engine.checks.errors import EngineInputError
 from simulacra.infra.logs import get_logger
 
 log = get_logger("api.errors")
@@ -45,6 +46,15 @@ async def api_error(request: Request, exc: Exception) -> Response:
     return problem_response(request, exc.code, exc.detail, exc.headers, **exc.extra)
 
 
+async def engine_input_error(request: Request, exc: Exception) -> Response:
+    """The engine's checks (conditions, effect requests, graph edits) refuse input the caller can fix."""
+    assert isinstance(exc, EngineInputError)
+    if exc.code not in REGISTRY:  # a code the registry cannot document is our bug, not the caller's
+        return await unexpected_error(request, exc)
+    errors = [{"pointer": exc.pointer, "message": exc.detail}] if exc.pointer else []
+    return problem_response(request, exc.code, exc.detail, errors=errors)
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     # Starlette raises these itself: unknown routes and methods, and malformed forms (400).
@@ -59,4 +69,9 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
     return problem_response(request, "simio_internal", "An unexpected error occurred.")
 
 
-exception_handlers = {ApiError: api_error, HTTPException: http_error, Exception: unexpected_error}
+exception_handlers = {
+    ApiError: api_error,
+    EngineInputError: engine_input_error,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}

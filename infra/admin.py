@@ -13,7 +13,8 @@ from pathlib import Path
 from simulacra.infra.audit import AuditLog, reference, time_bound
 from simulacra.infra.config import Settings
 from simulacra.infra.controldb import ControlDB
-from simulacra.infra.credentials import ADMIN_SCOPE, DEFAULT_SCOPES, CredentialStore
+from simulacra.infra.credentials import CredentialStore
+from simulacra.infra.scopes import DEFAULT_SCOPES, Scope
 from simulacra.infra.signups import SignupAlreadyDecided, SignupNotFound, SignupStore, TenantTaken
 from simulacra.infra.tokens import TENANT_PATTERN, Issuer
 from simulacra.infra.usage import UsageLedger
@@ -89,7 +90,7 @@ def run_admin(args: argparse.Namespace, settings: Settings) -> int:
         raise SystemExit(f"tokens come from {settings.issuer}: manage its clients and keys there")
     if command == "create-client":
         _check_tenant(args.tenant)
-        scopes = (*DEFAULT_SCOPES, ADMIN_SCOPE) if args.admin else DEFAULT_SCOPES
+        scopes = tuple(Scope) if args.admin else DEFAULT_SCOPES
         client, token = CredentialStore.for_settings(settings, db).create_client(
             args.tenant, settings.claim_ttl_seconds, scopes
         )

@@ -20,11 +20,10 @@ from pathlib import Path
 from simulacra.infra.config import Settings
 from simulacra.infra.controldb import ControlDB
 from simulacra.infra.keyfiles import read_or_create
+from simulacra.infra.scopes import DEFAULT_SCOPES
 from simulacra.infra.secret_hash import hash_secret, verify_secret
 
 _DECOY_HASH = hash_secret(secrets.token_urlsafe(32))
-DEFAULT_SCOPES = ("datasets:write", "datasets:read", "generations:write", "generations:read")
-ADMIN_SCOPE = "admin"
 
 
 def _digest(value: str) -> str:

@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass
 
 from simulacra.infra.controldb import ControlDB
-from simulacra.infra.credentials import ADMIN_SCOPE, DEFAULT_SCOPES, CredentialStore
+from simulacra.infra.credentials import CredentialStore
+from simulacra.infra.scopes import Scope
 from simulacra.infra.tokens import TENANT_PATTERN
 
 
@@ -106,7 +107,7 @@ class SignupStore:
                 raise TenantTaken(tenant)
             tenant_id = tenant or _free(tenant_slug(row["company"]), taken)
             client, _ = credentials.insert_client(
-                conn, tenant_id, claim_ttl_seconds, (*DEFAULT_SCOPES, ADMIN_SCOPE), signup_id=request_id
+                conn, tenant_id, claim_ttl_seconds, tuple(Scope), signup_id=request_id
             )
             conn.execute(
                 "UPDATE signups SET status = 'approved', decided_at = ?, decided_by = ?, tenant_id = ?, client_id = ?"

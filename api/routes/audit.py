@@ -8,14 +8,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from simulacra.api.auth import authenticate
+from simulacra.api.context import RequestContext
 from simulacra.api.credential_models import AuditEvent, AuditPage
 from simulacra.api.errors import ApiError
 from simulacra.api.listing import next_cursor, page_request
 from simulacra.api.operations import Operation
-from simulacra.api.state import app_state
 from simulacra.infra.audit import time_bound
-from simulacra.infra.credentials import ADMIN_SCOPE
+from simulacra.infra.scopes import Scope
 
 
 def _time_param(request: Request, name: str) -> float | None:
@@ -32,14 +31,14 @@ def _time_param(request: Request, name: str) -> float | None:
         ) from None
 
 
-async def list_audit_events(request: Request) -> JSONResponse:
-    principal = await authenticate(request, ADMIN_SCOPE)
+async def list_audit_events(request: Request, ctx: RequestContext) -> JSONResponse:
+    principal = ctx.principal
     scope = f"{principal.tenant_id}|audit"
     limit, cursor = page_request(request, scope)
     since, until = _time_param(request, "since"), _time_param(request, "until")
     after_id = int(cursor.decode()) if cursor else 0
     entries = await run_in_threadpool(
-        app_state(request).audit.query,
+        ctx.state.audit.query,
         principal.tenant_id,
         since,
         until,
@@ -75,7 +74,7 @@ operations = [
         description="Operator and security actions on your tenant (clients created, claimed, rotated, revoked; "
         "datasets deleted; ...) in the order they happened, with actor, time, request id and outcome. Never "
         "secrets. Needs the `admin` scope; operators see every tenant with `simulacra admin audit`.",
-        scopes=(ADMIN_SCOPE,),
+        scopes=(Scope.ADMIN,),
         returns=AuditPage,
         query={
             "since": "ISO 8601 time (UTC if no offset): entries at or after it.",

@@ -13,15 +13,15 @@ from starlette.responses import JSONResponse
 
 from simulacra.api.auth import anonymous_limit
 from simulacra.api.bodies import read_json, validate
-from simulacra.api.context import request_id_var
+from simulacra.api.context import RequestContext
 from simulacra.api.errors import ApiError
 from simulacra.api.idempotency import idempotency_key
 from simulacra.api.models import CredentialClaimRequest, CredentialClaimResponse, TokenRequest, TokenResponse
 from simulacra.api.operations import Operation
 from simulacra.api.secrecy import NO_STORE
-from simulacra.api.state import app_state
 from simulacra.api.views import Jwks, OpenIdConfiguration
 from simulacra.infra.credentials import ClaimRefused, RotationClaimConsumed
+from simulacra.infra.scopes import Scope, unknown_scopes
 
 
 def _oauth_error(code: str, error: str, detail: str) -> ApiError:
@@ -50,8 +50,8 @@ async def _token_params(request: Request) -> dict[str, str]:
     return params
 
 
-async def issue_token(request: Request) -> JSONResponse:
-    state = app_state(request)
+async def issue_token(request: Request, ctx: RequestContext) -> JSONResponse:
+    state = ctx.state
     anonymous_limit(request)
     params = await _token_params(request)
     if state.settings.external_auth:
@@ -77,6 +77,11 @@ async def issue_token(request: Request) -> JSONResponse:
     if client is None:
         raise _oauth_error("simio_invalid_client", "invalid_client", "Unknown client or wrong secret.")
     scopes = tuple(params["scope"].split()) if params.get("scope") else client.scopes
+    unknown = unknown_scopes(scopes)
+    if unknown:
+        raise _oauth_error(
+            "simio_invalid_scope", "invalid_scope", f"Unknown scope {unknown[0]!r}; scopes are: {' '.join(Scope)}."
+        )
     if not set(scopes) <= set(client.scopes):
         raise _oauth_error(
             "simio_invalid_scope", "invalid_scope", f"This client may ask for: {' '.join(client.scopes)}."
@@ -86,8 +91,8 @@ async def issue_token(request: Request) -> JSONResponse:
     return JSONResponse(body.model_dump(), headers=NO_STORE)
 
 
-async def claim_credentials(request: Request) -> JSONResponse:
-    state = app_state(request)
+async def claim_credentials(request: Request, ctx: RequestContext) -> JSONResponse:
+    state = ctx.state
     # Required like on every POST; a claim is one-time by nature, so a retry is refused, never replayed
     # (replaying would mean storing the client secret).
     idempotency_key(request)
@@ -98,14 +103,7 @@ async def claim_credentials(request: Request) -> JSONResponse:
         claimed = await run_in_threadpool(state.credentials.claim, claim.credential_claim_token)
     except (ClaimRefused, RotationClaimConsumed) as refused:
         consumed_rotation = isinstance(refused, RotationClaimConsumed)
-        await run_in_threadpool(
-            state.audit.record,
-            "anonymous",
-            "-",
-            "credentials_claim",
-            outcome="rotation_replayed" if consumed_rotation else "refused",
-            request_id=request_id_var.get(),
-        )
+        await ctx.audit("credentials_claim", outcome="rotation_replayed" if consumed_rotation else "refused")
         if consumed_rotation:
             raise ApiError(
                 "simio_rotation_claim_already_consumed", "This rotation's claim token was already redeemed."
@@ -113,12 +111,9 @@ async def claim_credentials(request: Request) -> JSONResponse:
         raise ApiError(
             "simio_credential_claim_not_found", "This claim token is unknown, already used or expired."
         ) from None
-    await run_in_threadpool(
-        state.audit.record,
-        f"client:{claimed.client.client_id}",
-        claimed.client.tenant_id,
+    await ctx.audit(
         "credentials_rotated" if claimed.rotated else "credentials_claimed",
-        request_id=request_id_var.get(),
+        by=claimed.client,
         client_id=claimed.client.client_id,
     )
     body = CredentialClaimResponse(
@@ -132,16 +127,16 @@ async def claim_credentials(request: Request) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=201, headers=NO_STORE)
 
 
-async def jwks(request: Request) -> JSONResponse:
-    state = app_state(request)
+async def jwks(request: Request, ctx: RequestContext) -> JSONResponse:
+    state = ctx.state
     # With an external issuer its JWKS (named in the discovery document) is the one that counts.
     keys = {"keys": []} if state.settings.external_auth else state.issuer.jwks()
     # Short-lived cache: a rolled key must reach verifiers well within one token lifetime.
     return JSONResponse(keys, headers={"Cache-Control": "public, max-age=300"})
 
 
-async def openid_configuration(request: Request) -> JSONResponse:
-    state = app_state(request)
+async def openid_configuration(request: Request, ctx: RequestContext) -> JSONResponse:
+    state = ctx.state
     base = state.settings.base_url
     issuer = state.settings.issuer
     external = state.settings.external_auth

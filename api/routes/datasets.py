@@ -16,9 +16,8 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from simulacra.api.auth import authenticate
 from simulacra.api.bodies import fingerprint, read_json, validate
-from simulacra.api.context import request_id_var
+from simulacra.api.context import RequestContext
 from simulacra.api.errors import REGISTRY, ApiError
 from simulacra.api.idempotency import idempotency_key, run_once
 from simulacra.api.jobs import dataset_view
@@ -37,10 +36,10 @@ from simulacra.api.starts import accepted, initial_memo, start_job
 from simulacra.api.state import AppState, app_state
 from simulacra.api.upload import ReceivedUpload, receive_upload
 from simulacra.api.views import Dataset, DatasetGraph, DatasetPage, DatasetSchema
-from simulacra.engine.checks.errors import EngineInputError
 from simulacra.engine.checks.graph_edits import edit_graph as apply_edits
 from simulacra.engine.records import CausalGraph, FitReport, ValidationReport
 from simulacra.infra import layout
+from simulacra.infra.scopes import Scope
 from simulacra.workflows.contracts import (
     DATASET_WORKFLOW,
     DELETE_UPDATE,
@@ -89,9 +88,8 @@ async def _start_dataset(
     )
 
 
-async def create_dataset(request: Request) -> Response:
-    state = app_state(request)
-    principal = await authenticate(request, "datasets:write")
+async def create_dataset(request: Request, ctx: RequestContext) -> Response:
+    state, principal = ctx.state, ctx.principal
     tenant_id, key = principal.tenant_id, idempotency_key(request)
     staged = layout.staging_key(tenant_id, uuid.uuid4().hex)
     upload = await receive_upload(request, state.storage, staged, state.settings.max_upload_bytes)
@@ -113,8 +111,8 @@ async def create_dataset(request: Request) -> Response:
         await run_in_threadpool(state.storage.delete_prefix, staged)
 
 
-async def list_datasets(request: Request) -> JSONResponse:
-    principal = await authenticate(request, "datasets:read")
+async def list_datasets(request: Request, ctx: RequestContext) -> JSONResponse:
+    principal = ctx.principal
     scope = f"{principal.tenant_id}|datasets"
     limit, cursor = page_request(request, scope)
     snaps, token = await list_jobs(app_state(request).temporal, principal.tenant_id, ("dataset",), limit, cursor)
@@ -133,15 +131,14 @@ async def _dataset_response(request: Request, tenant_id: str, dataset_id: str) -
     return JSONResponse(dataset_view(snap, validation).model_dump())
 
 
-async def get_dataset(request: Request) -> JSONResponse:
-    principal = await authenticate(request, "datasets:read")
+async def get_dataset(request: Request, ctx: RequestContext) -> JSONResponse:
+    principal = ctx.principal
     return await _dataset_response(request, principal.tenant_id, request.path_params["dataset_id"])
 
 
-async def update_dataset(request: Request) -> JSONResponse:
+async def update_dataset(request: Request, ctx: RequestContext) -> JSONResponse:
     """Change the retention: the workflow re-arms its timer, so the new expiry is as durable as the first."""
-    state = app_state(request)
-    principal = await authenticate(request, "datasets:write")
+    state, principal = ctx.state, ctx.principal
     dataset_id = request.path_params["dataset_id"]
     update = validate(DatasetUpdate, await read_json(request))
     snap = await live_dataset(request, principal.tenant_id, dataset_id)
@@ -159,12 +156,8 @@ async def update_dataset(request: Request) -> JSONResponse:
         await asyncio.wait_for(
             handle.execute_update(RETENTION_UPDATE, change, rpc_timeout=UPDATE_TIMEOUT), UPDATE_SECONDS
         )
-    await run_in_threadpool(
-        state.audit.record,
-        f"client:{principal.client_id}",
-        principal.tenant_id,
+    await ctx.audit(
         "retention_changed",
-        request_id=request_id_var.get(),
         dataset_id=dataset_id,
         retention_hours_before=snap.memo.retention_hours,
         retention_hours=update.retention_hours,
@@ -172,15 +165,15 @@ async def update_dataset(request: Request) -> JSONResponse:
     return await _dataset_response(request, principal.tenant_id, dataset_id)
 
 
-async def get_schema(request: Request) -> JSONResponse:
-    principal = await authenticate(request, "datasets:read")
+async def get_schema(request: Request, ctx: RequestContext) -> JSONResponse:
+    principal = ctx.principal
     dataset_id = request.path_params["dataset_id"]
     _, schema = await ready_dataset(request, principal.tenant_id, dataset_id)
     return JSONResponse(DatasetSchema(dataset_id=dataset_id, **dict(schema)).model_dump(mode="json", exclude_none=True))
 
 
-async def get_graph(request: Request) -> JSONResponse:
-    principal = await authenticate(request, "datasets:read")
+async def get_graph(request: Request, ctx: RequestContext) -> JSONResponse:
+    principal = ctx.principal
     dataset_id = request.path_params["dataset_id"]
     snap, _ = await ready_dataset(request, principal.tenant_id, dataset_id)
     version = snap.memo.model_version or 1
@@ -195,10 +188,9 @@ async def get_graph(request: Request) -> JSONResponse:
     return JSONResponse(DatasetGraph.of(dataset_id, version, graph, fit).model_dump(mode="json", by_alias=True))
 
 
-async def edit_graph(request: Request) -> JSONResponse:
+async def edit_graph(request: Request, ctx: RequestContext) -> JSONResponse:
     """Apply edge edits and refit as the next model version (202; poll the dataset's job)."""
-    state = app_state(request)
-    principal = await authenticate(request, "datasets:write")
+    state, principal = ctx.state, ctx.principal
     tenant_id, dataset_id = principal.tenant_id, request.path_params["dataset_id"]
     edits = validate(GraphEditRequest, await read_json(request))
     snap, schema = await ready_dataset(request, tenant_id, dataset_id)
@@ -209,10 +201,7 @@ async def edit_graph(request: Request) -> JSONResponse:
         )
     graph_key = layout.graph_key(tenant_id, dataset_id, version)
     graph = await run_in_threadpool(state.storage.read_document, graph_key, CausalGraph)
-    try:
-        edited = apply_edits(graph, [edit.model_dump(by_alias=True) for edit in edits.edits], schema=schema)
-    except EngineInputError as exc:
-        raise ApiError(exc.code, exc.detail, errors=[{"pointer": exc.pointer, "message": exc.detail}]) from None
+    edited = apply_edits(graph, [edit.model_dump(by_alias=True) for edit in edits.edits], schema=schema)
     handle = state.temporal.get_workflow_handle(dataset_workflow_id(tenant_id, dataset_id))
     # The workflow checks that `version` is still current and stores the edited graph itself, so two
     # concurrent edits cannot both land on the same version.
@@ -239,8 +228,8 @@ def _update_errors(dataset_id: str) -> Iterator[None]:
         yield
     except WorkflowUpdateFailedError as exc:  # the validator refused it
         cause = exc.cause
-        known = isinstance(cause, ApplicationError) and cause.type in REGISTRY
-        raise ApiError(cause.type if known else "simio_dataset_not_ready", str(cause)) from None
+        code = cause.type if isinstance(cause, ApplicationError) and cause.type in REGISTRY else None
+        raise ApiError(code or "simio_dataset_not_ready", str(cause)) from None
     except (WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError):
         raise ApiError("simio_service_unavailable", "No worker took the request in time; retry it.") from None
     except RPCError as exc:
@@ -249,22 +238,15 @@ def _update_errors(dataset_id: str) -> Iterator[None]:
         raise ApiError("simio_service_unavailable", "The request did not complete; retry it.") from None
 
 
-async def delete_dataset(request: Request) -> Response:
+async def delete_dataset(request: Request, ctx: RequestContext) -> Response:
     """Remove the dataset: 404 to every reader at once, and nothing of it left in storage on return."""
-    principal = await authenticate(request, "datasets:write")
+    principal = ctx.principal
     dataset_id = request.path_params["dataset_id"]
     await live_dataset(request, principal.tenant_id, dataset_id)
     handle = app_state(request).temporal.get_workflow_handle(dataset_workflow_id(principal.tenant_id, dataset_id))
     with _update_errors(dataset_id):
         await asyncio.wait_for(handle.execute_update(DELETE_UPDATE, rpc_timeout=UPDATE_TIMEOUT), UPDATE_SECONDS)
-    await run_in_threadpool(
-        app_state(request).audit.record,
-        f"client:{principal.client_id}",
-        principal.tenant_id,
-        "dataset_deleted",
-        request_id=request_id_var.get(),
-        dataset_id=dataset_id,
-    )
+    await ctx.audit("dataset_deleted", dataset_id=dataset_id)
     return Response(status_code=204)
 
 
@@ -278,7 +260,7 @@ operations = [
         "datasets",
         description="Multipart upload (field `file`: CSV, Parquet, Arrow IPC or SPSS .sav). Starts the dataset job: "
         "clean, discover, fit.",
-        scopes=("datasets:write",),
+        scopes=(Scope.DATASETS_WRITE,),
         body=UploadForm,
         body_kind="multipart",
         status=202,
@@ -304,7 +286,7 @@ operations = [
         "datasets",
         description="Cursor pagination: `limit` (1 to 100, default 20) and the `cursor` from the previous page's "
         "`next_cursor`. Expired and deleted datasets are not listed.",
-        scopes=("datasets:read",),
+        scopes=(Scope.DATASETS_READ,),
         returns=DatasetPage,
         query=PAGE_QUERY,
         errors=("simio_invalid_field", "simio_cursor_not_found"),
@@ -323,7 +305,7 @@ operations = [
         "held-out score, and a falsification test of the graph's implied conditional independences with a "
         '`verdict` ("not falsified" or "falsified: ..."). The README section "What validated means" explains '
         "each number.",
-        scopes=("datasets:read",),
+        scopes=(Scope.DATASETS_READ,),
         returns=Dataset,
         errors=("simio_dataset_not_found",),
     ),
@@ -336,7 +318,7 @@ operations = [
         "datasets",
         description="Directed edges with bootstrap stability, each node's mechanism and fit quality, and warnings "
         "about orientations the data could not decide.",
-        scopes=("datasets:read",),
+        scopes=(Scope.DATASETS_READ,),
         returns=DatasetGraph,
         errors=("simio_dataset_not_found", "simio_dataset_not_ready", "simio_dataset_failed"),
     ),
@@ -350,7 +332,7 @@ operations = [
         description="Edits are checked first (the graph stays acyclic and consistent with the upload's "
         "causal_hints). The model refits through the dataset's workflow; poll its job. Generations name the "
         "model version they sampled from; ones already running keep theirs.",
-        scopes=("datasets:write",),
+        scopes=(Scope.DATASETS_WRITE,),
         body=GraphEditRequest,
         status=202,
         returns=RefitAccepted,
@@ -376,7 +358,7 @@ operations = [
         "datasets",
         description="`retention_hours` counts from the dataset's creation, like the first window (1 to 168): "
         "lengthen or shorten it; the returned dataset shows the new `expires_at`. Recorded in the audit log.",
-        scopes=("datasets:write",),
+        scopes=(Scope.DATASETS_WRITE,),
         body=DatasetUpdate,
         returns=Dataset,
         errors=("simio_invalid_json", "simio_body_too_large", "simio_invalid_field", "simio_dataset_not_found"),
@@ -390,7 +372,7 @@ operations = [
         "datasets",
         description="Returns 204 once storage holds nothing of the dataset. Generations made from it expire on "
         "their own retention windows.",
-        scopes=("datasets:write",),
+        scopes=(Scope.DATASETS_WRITE,),
         status=204,
         errors=("simio_dataset_not_found",),
     ),
@@ -403,7 +385,7 @@ operations = [
         "datasets",
         description="Cleaned column names and types, levels with shares, numeric ranges, and every rename, drop "
         "and collapse. Build conditions from this.",
-        scopes=("datasets:read",),
+        scopes=(Scope.DATASETS_READ,),
         returns=DatasetSchema,
         errors=("simio_dataset_not_found", "simio_dataset_not_ready", "simio_dataset_failed"),
     ),

@@ -5,22 +5,23 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
+from simulacra.api.context import RequestContext
 from simulacra.api.operations import Operation
 
 
-async def openapi_json(request: Request) -> JSONResponse:
+async def openapi_json(request: Request, ctx: RequestContext) -> JSONResponse:
     return JSONResponse(request.app.state.documents.openapi)
 
 
-async def llms_txt(request: Request) -> Response:
+async def llms_txt(request: Request, ctx: RequestContext) -> Response:
     return PlainTextResponse(request.app.state.documents.llms_txt, media_type="text/markdown; charset=utf-8")
 
 
-async def llms_full_txt(request: Request) -> Response:
+async def llms_full_txt(request: Request, ctx: RequestContext) -> Response:
     return PlainTextResponse(request.app.state.documents.llms_full_txt, media_type="text/markdown; charset=utf-8")
 
 
-async def docs_page(request: Request) -> HTMLResponse:
+async def docs_page(request: Request, ctx: RequestContext) -> HTMLResponse:
     return HTMLResponse(request.app.state.documents.docs_html)
 
 

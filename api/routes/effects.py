@@ -14,27 +14,22 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from simulacra.api.auth import authenticate
 from simulacra.api.bodies import validate
+from simulacra.api.context import RequestContext
 from simulacra.api.errors import ApiError
-from simulacra.api.jobs import job_view, live_snapshot
-from simulacra.api.lookups import ready_dataset
+from simulacra.api.ids import seed_for
+from simulacra.api.jobs import job_view
+from simulacra.api.lookups import live_effect, ready_dataset
 from simulacra.api.models import EffectAccepted, EffectRequest
 from simulacra.api.operations import Link, Operation
 from simulacra.api.starts import accepted, initial_memo, start_job, start_once
 from simulacra.api.state import AppState, app_state
 from simulacra.api.views import Effect
 from simulacra.engine.checks.effect_request import parse_effect_request
-from simulacra.engine.checks.errors import EngineInputError
 from simulacra.engine.records import CausalGraph
 from simulacra.infra import layout
-from simulacra.workflows.contracts import (
-    EFFECT_WORKFLOW,
-    EffectInput,
-    dataset_workflow_id,
-    effect_workflow_id,
-    job_id_for,
-)
+from simulacra.infra.scopes import Scope
+from simulacra.workflows.contracts import EFFECT_WORKFLOW, EffectInput, effect_workflow_id, job_id_for
 
 # What the engine reads from the request (retention is the API's business).
 ENGINE_FIELDS = ("treatment", "outcome", "outcome_level", "segment_by", "samples", "seed", "confidence_level")
@@ -51,15 +46,10 @@ async def _start_effect(
         graph = await run_in_threadpool(state.storage.read_document, graph_key, CausalGraph)
     except FileNotFoundError:  # removed by its retention timer a moment ago
         raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.") from None
-    # Without a seed, one follows from the id: a retried request resumes the same estimate.
-    seed = spec.seed if spec.seed is not None else int(effect_id.removeprefix("eff_"), 16) % 2**31
-    try:
-        asked = parse_effect_request(
-            {**spec.model_dump(by_alias=True, include=set(ENGINE_FIELDS)), "seed": seed}, schema, graph
-        ).as_request()
-    except EngineInputError as exc:
-        errors = [{"pointer": exc.pointer, "message": exc.detail}] if exc.pointer else []
-        raise ApiError(exc.code, exc.detail, errors=errors) from None
+    seed = spec.seed if spec.seed is not None else seed_for(effect_id)
+    asked = parse_effect_request(
+        {**spec.model_dump(by_alias=True, include=set(ENGINE_FIELDS)), "seed": seed}, schema, graph
+    ).as_request()
     retention_hours = spec.retention_hours or state.settings.default_retention_hours
     memo = initial_memo(
         state,
@@ -87,9 +77,8 @@ async def _start_effect(
     return accepted(body, body.job_id)
 
 
-async def estimate_effect(request: Request) -> Response:
-    state = app_state(request)
-    principal = await authenticate(request, "generations:write")
+async def estimate_effect(request: Request, ctx: RequestContext) -> Response:
+    state, principal = ctx.state, ctx.principal
     dataset_id = request.path_params["dataset_id"]
     return await start_once(
         request,
@@ -99,15 +88,10 @@ async def estimate_effect(request: Request) -> Response:
     )
 
 
-async def get_effect(request: Request) -> JSONResponse:
-    principal = await authenticate(request, "generations:read")
+async def get_effect(request: Request, ctx: RequestContext) -> JSONResponse:
+    principal = ctx.principal
     tenant_id, effect_id = principal.tenant_id, request.path_params["effect_id"]
-    temporal = app_state(request).temporal
-    snap = await live_snapshot(temporal, effect_workflow_id(tenant_id, effect_id), "effect")
-    # An effect describes its dataset's model: once the dataset is gone, so is the effect.
-    dataset_workflow = None if snap is None else dataset_workflow_id(tenant_id, snap.memo.dataset_id)
-    if dataset_workflow is None or await live_snapshot(temporal, dataset_workflow, "dataset") is None:
-        raise ApiError("simio_effect_not_found", f"No effect {effect_id!r}.")
+    snap = await live_effect(request, tenant_id, effect_id)
     memo = snap.memo
     result = {}
     if snap.status == "ready":
@@ -140,7 +124,7 @@ operations = [
         "a categorical or boolean one the change in the share of `outcome_level`. `segment_by` adds the effect per "
         "level. Returns 202; poll the job, then read the effect (estimate, confidence interval, support, graph "
         "path). Effects bill no rows.",
-        scopes=("generations:write",),
+        scopes=(Scope.GENERATIONS_WRITE,),
         body=EffectRequest,
         status=202,
         returns=EffectAccepted,
@@ -169,7 +153,7 @@ operations = [
         description="While the job runs, the request and its status; once `ready`, `estimate`, `ci_low`/`ci_high` "
         "at `confidence_level`, `method` and `interval_covers` (what the interval accounts for), `arms`, `support`, "
         "`segments` (if asked), `graph_path` and `note`. 404 once the effect or its dataset expired or was deleted.",
-        scopes=("generations:read",),
+        scopes=(Scope.GENERATIONS_READ,),
         returns=Effect,
         errors=("simio_effect_not_found",),
     ),

@@ -5,15 +5,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from datetime import datetime
-from typing import IO
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from simulacra.api.auth import authenticate
 from simulacra.api.bodies import validate
+from simulacra.api.context import RequestContext
 from simulacra.api.errors import ApiError
+from simulacra.api.ids import seed_for
 from simulacra.api.jobs import DOWNLOADABLE
 from simulacra.api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
 from simulacra.api.lookups import generation_job, live_dataset, live_generation, ready_dataset
@@ -23,9 +23,9 @@ from simulacra.api.starts import accepted, initial_memo, start_job, start_once
 from simulacra.api.state import AppState, app_state
 from simulacra.api.views import Generation, JobPage
 from simulacra.engine.checks.conditions import parse_conditions
-from simulacra.engine.checks.errors import EngineInputError
 from simulacra.infra import layout
-from simulacra.infra.signed_urls import LinkCheck
+from simulacra.infra.encryption import DecryptingReader
+from simulacra.infra.scopes import Scope
 from simulacra.infra.usage import ReservationConflict, WindowExceeded
 from simulacra.workflows.contracts import (
     GENERATION_WORKFLOW,
@@ -54,14 +54,9 @@ async def _start_generation(
     dataset, schema = await ready_dataset(request, tenant_id, dataset_id)
     model_version = dataset.memo.model_version or 1
     conditions = spec.conditions.model_dump()
-    try:
-        parse_conditions(conditions, schema)
-    except EngineInputError as exc:
-        errors = [{"pointer": exc.pointer, "message": exc.detail}] if exc.pointer else []
-        raise ApiError(exc.code, exc.detail, errors=errors) from None
+    parse_conditions(conditions, schema)
     retention_hours = spec.retention_hours or state.settings.default_retention_hours
-    # Without a seed, one follows from the id: a retried request resumes the same generation.
-    seed = spec.seed if spec.seed is not None else int(generation_id.removeprefix("gen_"), 16) % 2**31
+    seed = spec.seed if spec.seed is not None else seed_for(generation_id)
     memo = initial_memo(
         state,
         "generation",
@@ -117,9 +112,8 @@ async def _reserve_rows(state: AppState, tenant_id: str, generation_id: str, row
         ) from None
 
 
-async def create_generation(request: Request) -> Response:
-    state = app_state(request)
-    principal = await authenticate(request, "generations:write")
+async def create_generation(request: Request, ctx: RequestContext) -> Response:
+    state, principal = ctx.state, ctx.principal
     dataset_id = request.path_params["dataset_id"]
     return await start_once(
         request,
@@ -131,8 +125,8 @@ async def create_generation(request: Request) -> Response:
     )
 
 
-async def get_generation(request: Request) -> JSONResponse:
-    principal = await authenticate(request, "generations:read")
+async def get_generation(request: Request, ctx: RequestContext) -> JSONResponse:
+    principal = ctx.principal
     snap = await live_generation(request, principal.tenant_id, request.path_params["generation_id"])
     job = generation_job(request, principal.tenant_id, snap)
     memo = snap.memo
@@ -153,8 +147,8 @@ async def get_generation(request: Request) -> JSONResponse:
     return JSONResponse(body.model_dump())
 
 
-async def list_generations(request: Request) -> JSONResponse:
-    principal = await authenticate(request, "generations:read")
+async def list_generations(request: Request, ctx: RequestContext) -> JSONResponse:
+    principal = ctx.principal
     dataset_id = request.path_params["dataset_id"]
     await live_dataset(request, principal.tenant_id, dataset_id)
     scope = f"{principal.tenant_id}|generations|{dataset_id}"
@@ -166,33 +160,16 @@ async def list_generations(request: Request) -> JSONResponse:
     return JSONResponse(JobPage(data=data, next_cursor=next_cursor(request, scope, token)).model_dump())
 
 
-def _chunks(handle: IO[bytes]) -> Iterator[bytes]:
+def _chunks(handle: DecryptingReader) -> Iterator[bytes]:
     with handle:
         while chunk := handle.read(256 * 1024):
             yield chunk
 
 
-# A link issued to another tenant is answered by the generation lookup instead: as a generation this tenant lacks.
-_LINK_REFUSED = {
-    LinkCheck.TAMPERED: ("simio_invalid_signature", "This download link was altered or is incomplete."),
-    LinkCheck.EXPIRED: ("simio_signature_expired", "This download link has expired; fetch the generation again."),
-}
-
-
-async def download_artifact(request: Request) -> Response:
-    state = app_state(request)
-    principal = await authenticate(request, "generations:read")
+async def download_artifact(request: Request, ctx: RequestContext) -> Response:
+    """The router has judged the signed link already (api/signed_links.py)."""
+    state, principal = ctx.state, ctx.principal
     generation_id = request.path_params["generation_id"]
-    verdict = state.signer.check(
-        principal.tenant_id,
-        request.url.path,
-        request.query_params.get("expires"),
-        request.query_params.get("signature"),
-    )
-    if verdict in _LINK_REFUSED:
-        raise ApiError(*_LINK_REFUSED[verdict])
-    if verdict is LinkCheck.OTHER_TENANT:
-        raise ApiError("simio_generation_not_found", f"No generation {generation_id!r}.")
     snap = await live_generation(request, principal.tenant_id, generation_id)
     if snap.status not in DOWNLOADABLE:
         raise ApiError("simio_artifact_not_ready", f"Generation {generation_id!r} is {snap.status}.")
@@ -224,7 +201,7 @@ operations = [
         "generations",
         description="Conditions are interventions by default (do-operator): the set columns are fixed, their "
         "descendants react, their ancestors keep the seed's distribution.",
-        scopes=("generations:write",),
+        scopes=(Scope.GENERATIONS_WRITE,),
         body=GenerationRequest,
         status=202,
         returns=GenerationAccepted,
@@ -254,7 +231,7 @@ operations = [
         "generations",
         description="Cursor pagination as for datasets. Each entry is the generation's job, with `artifact_url` "
         "once its rows are downloadable.",
-        scopes=("generations:read",),
+        scopes=(Scope.GENERATIONS_READ,),
         returns=JobPage,
         query=PAGE_QUERY,
         errors=("simio_invalid_field", "simio_cursor_not_found", "simio_dataset_not_found"),
@@ -266,7 +243,7 @@ operations = [
         get_generation,
         "Get a generation (with its artifact_url once ready)",
         "generations",
-        scopes=("generations:read",),
+        scopes=(Scope.GENERATIONS_READ,),
         returns=Generation,
         errors=("simio_generation_not_found",),
     ),
@@ -283,9 +260,10 @@ operations = [
         "`simio_invalid_signature`, an expired one 403 `simio_signature_expired` (fetch the generation for a fresh "
         "link), and a link issued to another tenant 404 `simio_generation_not_found`, like any generation you lack. "
         "`Content-Length` is the artifact's exact size.",
-        scopes=("generations:read",),
+        scopes=(Scope.GENERATIONS_READ,),
         media_types=("text/csv", "application/vnd.apache.parquet", "application/vnd.apache.arrow.file"),
         attachment=True,
+        signed_link=True,
         query={"expires": "Unix time the link stops working (from artifact_url).", "signature": "From artifact_url."},
         errors=(
             "simio_invalid_signature",

@@ -5,29 +5,32 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from simulacra.api.auth import authenticate
-from simulacra.api.errors import ApiError
-from simulacra.api.jobs import Snapshot, job_view, live_snapshot, snapshot
+from simulacra.api.context import RequestContext
+from simulacra.api.ids import JOB
+from simulacra.api.jobs import Snapshot, job_view, snapshot
 from simulacra.api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
-from simulacra.api.lookups import generation_job
+from simulacra.api.lookups import effect_visible, generation_job
 from simulacra.api.models import Job
 from simulacra.api.operations import Operation
 from simulacra.api.state import app_state
 from simulacra.api.views import JobPage
+from simulacra.infra.scopes import Scope
 from simulacra.infra.tokens import Principal
-from simulacra.workflows.contracts import dataset_workflow_id, workflow_id_for_job
+from simulacra.workflows.contracts import workflow_id_for_job
 
 # The scope that reads each kind of job.
-READ_SCOPE = {"dataset": "datasets:read", "generation": "generations:read", "effect": "generations:read"}
+READ_SCOPE = {"dataset": Scope.DATASETS_READ, "generation": Scope.GENERATIONS_READ, "effect": Scope.GENERATIONS_READ}
+# Any scope that reads some kind of job.
+ANY_READ_SCOPE = tuple(dict.fromkeys(READ_SCOPE.values()))
 
 
-async def get_job(request: Request) -> JSONResponse:
-    principal = await authenticate(request, "datasets:read", "generations:read")
+async def get_job(request: Request, ctx: RequestContext) -> JSONResponse:
+    principal = ctx.principal
     job_id = request.path_params["job_id"]
     workflow_id = workflow_id_for_job(principal.tenant_id, job_id)
     snap = await snapshot(app_state(request).temporal, workflow_id) if workflow_id else None
     if snap is None or not await _visible(request, principal, snap):
-        raise ApiError("simio_job_not_found", f"No job {job_id!r}.")
+        raise JOB.not_found(job_id)
     if snap.memo.kind == "generation" and not snap.gone:
         return JSONResponse(generation_job(request, principal.tenant_id, snap).model_dump())
     return JSONResponse(job_view(snap).model_dump())
@@ -40,12 +43,11 @@ async def _visible(request: Request, principal: Principal, snap: Snapshot) -> bo
         return False
     if kind != "effect" or snap.gone:
         return True
-    dataset = dataset_workflow_id(principal.tenant_id, snap.memo.dataset_id)
-    return await live_snapshot(app_state(request).temporal, dataset, "dataset") is not None
+    return await effect_visible(app_state(request).temporal, principal.tenant_id, snap)
 
 
-async def list_all_jobs(request: Request) -> JSONResponse:
-    principal = await authenticate(request, "datasets:read", "generations:read")
+async def list_all_jobs(request: Request, ctx: RequestContext) -> JSONResponse:
+    principal = ctx.principal
     kinds = tuple(kind for kind, scope in READ_SCOPE.items() if scope in principal.scopes)
     scope = f"{principal.tenant_id}|jobs|{','.join(kinds)}"
     limit, cursor = page_request(request, scope)
@@ -66,7 +68,7 @@ operations = [
         "List jobs (datasets, generations and effects), newest first",
         "jobs",
         description="Cursor pagination as for datasets; only the kinds your token's scopes may read.",
-        scopes=("datasets:read", "generations:read"),
+        scopes=ANY_READ_SCOPE,
         returns=JobPage,
         query=PAGE_QUERY,
         errors=("simio_invalid_field", "simio_cursor_not_found"),
@@ -80,7 +82,7 @@ operations = [
         "jobs",
         description="Answered from Temporal, so it works while no worker runs. Poll every `poll_interval_seconds` "
         "until `status` is ready, partial or failed.",
-        scopes=("datasets:read", "generations:read"),
+        scopes=ANY_READ_SCOPE,
         returns=Job,
         errors=("simio_job_not_found",),
     ),

@@ -8,19 +8,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from simulacra.api.context import RequestContext
 from simulacra.api.errors import REGISTRY, ApiError
+from simulacra.api.ids import ERROR_CODE
 from simulacra.api.operations import Operation
-from simulacra.api.state import app_state
 from simulacra.api.views import Health, Readiness
 
 
-async def healthz(request: Request) -> JSONResponse:
+async def healthz(request: Request, ctx: RequestContext) -> JSONResponse:
     return JSONResponse(Health(status="ok").model_dump())
 
 
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(request: Request, ctx: RequestContext) -> JSONResponse:
     """Ready when Temporal and storage both answer (what a load balancer should route on)."""
-    state = app_state(request)
+    state = ctx.state
     checks = {}
     try:
         await state.temporal.service_client.check_health()
@@ -55,7 +56,7 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
-async def error_index(request: Request) -> Response:
+async def error_index(request: Request, ctx: RequestContext) -> Response:
     entries = [_entry(code) for code in sorted(REGISTRY)]
     if _wants_json(request):
         return JSONResponse({"errors": entries})
@@ -67,10 +68,10 @@ async def error_index(request: Request) -> Response:
     return HTMLResponse(f"<!doctype html><title>Simulacra errors</title><h1>Error codes</h1><ul>{items}</ul>")
 
 
-async def error_page(request: Request) -> Response:
+async def error_page(request: Request, ctx: RequestContext) -> Response:
     code = request.path_params["code"]
     if code not in REGISTRY:
-        raise ApiError("simio_not_found", f"No error code {code!r}.")
+        raise ERROR_CODE.not_found(code)
     entry = _entry(code)
     if _wants_json(request):
         return JSONResponse(entry)

@@ -7,17 +7,17 @@ from datetime import UTC, datetime
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from simulacra.api.auth import anonymous_limit
 from simulacra.api.bodies import fingerprint, read_json, validate
-from simulacra.api.context import request_id_var
+from simulacra.api.context import RequestContext
 from simulacra.api.credential_models import SignupRequest, SignupStatus
-from simulacra.api.errors import ApiError
 from simulacra.api.idempotency import idempotency_key, run_once
+from simulacra.api.ids import SIGNUP
 from simulacra.api.operations import Link, Operation
 from simulacra.api.secrecy import NO_STORE, iso
-from simulacra.api.state import AppState, app_state
+from simulacra.api.state import AppState
 from simulacra.infra.audit import reference
 from simulacra.infra.signups import Signup, SignupNotFound
 
@@ -44,7 +44,7 @@ def _status_view(state: AppState, signup: Signup) -> SignupStatus:
                 token = state.credentials.derived_claim_token("signup", signup.request_id)
     return SignupStatus(
         request_id=signup.request_id,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         company=signup.company,
         created_at=iso(signup.created_at),
         decided_at=_iso(signup.decided_at),
@@ -56,8 +56,8 @@ def _status_view(state: AppState, signup: Signup) -> SignupStatus:
     )
 
 
-async def create_signup(request: Request) -> JSONResponse:
-    state = app_state(request)
+async def create_signup(request: Request, ctx: RequestContext) -> Response:
+    state = ctx.state
     key = idempotency_key(request)
     # Anonymous callers share no idempotency keys: each address has its own.
     keyspace = f"{SIGNUP_KEYSPACE}:{request.client.host if request.client else 'unknown'}"
@@ -67,14 +67,7 @@ async def create_signup(request: Request) -> JSONResponse:
 
     async def submit() -> JSONResponse:
         signup = await run_in_threadpool(state.signups.submit, body.company, body.contact_email, body.contact_name)
-        await run_in_threadpool(
-            state.audit.record,
-            "anonymous",
-            "-",
-            "signup_requested",
-            request_id=request_id_var.get(),
-            signup_ref=reference(signup.request_id),
-        )
+        await ctx.audit("signup_requested", signup_ref=reference(signup.request_id))
         view = _status_view(state, signup)
         return JSONResponse(
             view.model_dump(), status_code=202, headers={**NO_STORE, "Location": f"/v1/signup/{signup.request_id}"}
@@ -84,13 +77,13 @@ async def create_signup(request: Request) -> JSONResponse:
     return await run_once(state.idempotency, keyspace, key, request_fingerprint, submit)
 
 
-async def get_signup(request: Request) -> JSONResponse:
-    state = app_state(request)
+async def get_signup(request: Request, ctx: RequestContext) -> JSONResponse:
+    state = ctx.state
     request_id = request.path_params["request_id"]
     try:
         signup = await run_in_threadpool(state.signups.get, request_id)
     except SignupNotFound:
-        raise ApiError("simio_signup_not_found", "No signup request has this id.") from None
+        raise SIGNUP.not_found(request_id) from None
     view = await run_in_threadpool(_status_view, state, signup)
     return JSONResponse(view.model_dump(), headers=NO_STORE)
 

@@ -6,16 +6,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from simulacra.api.auth import authenticate
+from simulacra.api.context import RequestContext
 from simulacra.api.operations import Operation
-from simulacra.api.state import app_state
 from simulacra.api.views import Usage, UsagePeriod
+from simulacra.infra.scopes import Scope
 from simulacra.infra.usage import FREE_ROWS_PER_PERIOD
 
 
-async def get_usage(request: Request) -> JSONResponse:
-    principal = await authenticate(request, "datasets:read", "generations:read")
-    ledger = app_state(request).usage
+async def get_usage(request: Request, ctx: RequestContext) -> JSONResponse:
+    principal = ctx.principal
+    ledger = ctx.state.usage
     current = await run_in_threadpool(ledger.usage, principal.tenant_id)
     history = await run_in_threadpool(ledger.history, principal.tenant_id)
     body = Usage(
@@ -40,7 +40,7 @@ operations = [
         get_usage,
         "Rows generated this month against the tenant's window",
         "usage",
-        scopes=("datasets:read", "generations:read"),
+        scopes=(Scope.DATASETS_READ, Scope.GENERATIONS_READ),
         returns=Usage,
     ),
 ]

@@ -7,6 +7,7 @@ import requests
 from starlette.testclient import TestClient
 
 from tests.flows import bearer, generate, upload
+from tests.stack import poll_until
 
 SMALL_CSV = b"a,b\n" + b"".join(f"{i % 3},{i % 5}\n".encode() for i in range(40))
 
@@ -69,5 +70,11 @@ def test_concurrent_requests_with_one_key_create_one_dataset(live_api: str, toke
     assert {a.json()["dataset_id"] for a in accepted} == {accepted[0].json()["dataset_id"]}
     in_flight = [a for a in answers if a.status_code == 409]
     assert all(a.json()["code"] == "simio_idempotency_in_flight" and a.headers["retry-after"] for a in in_flight)
-    listed = requests.get(f"{live_api}/v1/datasets", headers=bearer(token), params={"limit": 100}, timeout=30).json()
-    assert sum(d["dataset_id"] == accepted[0].json()["dataset_id"] for d in listed["data"]) == 1
+    dataset_id = accepted[0].json()["dataset_id"]
+
+    def copies_listed() -> int:
+        page = requests.get(f"{live_api}/v1/datasets", headers=bearer(token), params={"limit": 100}, timeout=30)
+        return sum(d["dataset_id"] == dataset_id for d in page.json()["data"])
+
+    # Temporal's list index follows a start by a moment: wait until the dataset is listed, then count it.
+    assert poll_until(copies_listed, bool, timeout=30) == 1

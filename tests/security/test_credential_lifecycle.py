@@ -10,7 +10,8 @@ from starlette.testclient import TestClient
 
 from simulacra.api.app import create_app
 from simulacra.infra.config import Settings
-from simulacra.infra.credentials import ADMIN_SCOPE, CredentialStore
+from simulacra.infra.credentials import CredentialStore
+from simulacra.infra.scopes import Scope
 from tests.flows import bearer
 from tests.security.admin_cli import admin
 
@@ -57,7 +58,7 @@ def test_self_service_signup_to_first_token(client: TestClient, settings: Settin
     approved = client.get(f"/v1/signup/{request_id}").json()
     assert approved["status"] == "approved" and approved["tenant"] == "umbrella-research-ltd"
     claimed = _claim(client, approved["credential_claim_token"])
-    assert claimed.status_code == 201 and ADMIN_SCOPE in claimed.json()["scopes"]
+    assert claimed.status_code == 201 and Scope.ADMIN in claimed.json()["scopes"]
     after = client.get(f"/v1/signup/{request_id}").json()
     assert after["status"] == "claimed" and after["credential_claim_token"] is None
     assert _claim(client, approved["credential_claim_token"]).json()["code"] == "simio_credential_claim_not_found"
@@ -143,9 +144,9 @@ def test_rotation_rate_limit_and_key_reuse(client: TestClient, settings: Setting
 
 
 def test_admin_rotates_and_revokes_within_its_tenant_only(client: TestClient, settings: Settings) -> None:
-    boss = _new_client(client, settings, "initrode", "datasets:read", ADMIN_SCOPE)
+    boss = _new_client(client, settings, "initrode", "datasets:read", Scope.ADMIN)
     worker = _new_client(client, settings, "initrode")
-    stranger = _new_client(client, settings, "vandelay", "datasets:read", ADMIN_SCOPE)
+    stranger = _new_client(client, settings, "vandelay", "datasets:read", Scope.ADMIN)
     assert _rotate(client, boss["token"], client_id=worker["client_id"]).status_code == 201
     crossed = _rotate(client, stranger["token"], client_id=worker["client_id"])
     assert crossed.status_code == 404 and crossed.json()["code"] == "simio_client_not_found"
@@ -165,7 +166,7 @@ def test_admin_rotates_and_revokes_within_its_tenant_only(client: TestClient, se
 
 
 def test_audit_endpoint_pages_filters_and_needs_admin(client: TestClient, settings: Settings) -> None:
-    boss = _new_client(client, settings, "paged", "datasets:read", ADMIN_SCOPE)
+    boss = _new_client(client, settings, "paged", "datasets:read", Scope.ADMIN)
     for _ in range(3):
         _rotate(client, boss["token"])
     first = client.get("/v1/audit", headers=bearer(boss["token"]), params={"limit": 2}).json()

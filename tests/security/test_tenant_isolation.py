@@ -11,7 +11,8 @@ from starlette.testclient import TestClient
 from simulacra.api.app import OPERATIONS
 from simulacra.api.examples import EXAMPLES
 from simulacra.infra.config import Settings
-from simulacra.infra.credentials import ADMIN_SCOPE, DEFAULT_SCOPES, CredentialStore
+from simulacra.infra.credentials import CredentialStore
+from simulacra.infra.scopes import Scope
 from tests.flows import bearer, finished, generate
 
 # Path parameters that are not tenant-scoped: error pages are public, signup ids are the requester's capability.
@@ -20,7 +21,7 @@ PUBLIC_PARAMS = {"code", "request_id"}
 
 def _full_token(client: TestClient, settings: Settings, tenant: str) -> tuple[str, str]:
     store = CredentialStore.for_settings(settings)
-    created, claim = store.create_client(tenant, 3600, (*DEFAULT_SCOPES, ADMIN_SCOPE))
+    created, claim = store.create_client(tenant, 3600, tuple(Scope))
     secret = store.claim(claim).client_secret
     minted = client.post(
         "/oauth/token",

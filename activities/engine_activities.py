@@ -48,7 +48,7 @@ class EngineActivities:
 
     @activity.defn(name=CLEAN)
     async def clean(self, ref: DatasetRef) -> CleanResult:
-        return await self._run(engine_jobs.clean, ref.tenant_id, ref.dataset_id)
+        return await self._run(engine_jobs.clean, ref.tenant_id, ref.dataset_id, ref.upload_key)
 
     @activity.defn(name=DISCOVER)
     async def discover(self, ref: DatasetRef) -> DiscoverResult:

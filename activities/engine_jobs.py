@@ -25,13 +25,20 @@ from simulacra.workflows.contracts import (
 )
 
 
-def clean(settings: Settings, tenant_id: str, dataset_id: str) -> CleanResult:
+def clean(settings: Settings, tenant_id: str, dataset_id: str, upload_key: str | None) -> CleanResult:
+    """Clean the upload where the API staged it, then remove it: nothing reads the raw upload again."""
     storage = open_storage(settings)
-    with storage.local_copy(layout.upload_key(tenant_id, dataset_id)) as source, tempfile.TemporaryDirectory() as tmp:
-        out = str(Path(tmp) / "cleaned.parquet")
-        schema = engine.clean_table(source, out)
-        storage.put_file(out, layout.cleaned_key(tenant_id, dataset_id))
-    storage.write_document(layout.schema_key(tenant_id, dataset_id), schema)
+    source_key = upload_key or layout.upload_key(tenant_id, dataset_id)
+    schema_key = layout.schema_key(tenant_id, dataset_id)
+    if not storage.exists(source_key) and storage.exists(schema_key):
+        schema = storage.read_document(schema_key, CleanedSchema)  # a retry of a clean that had finished
+    else:
+        with storage.local_copy(source_key) as source, tempfile.TemporaryDirectory() as tmp:
+            out = str(Path(tmp) / "cleaned.parquet")
+            schema = engine.clean_table(source, out)
+            storage.put_file(out, layout.cleaned_key(tenant_id, dataset_id))
+        storage.write_document(schema_key, schema)
+        storage.delete_prefix(source_key)
     return CleanResult(row_count=schema.row_count, column_count=len(schema.columns))
 
 

@@ -25,3 +25,6 @@ class StorageActivities:
         else:
             prefix = layout.dataset_prefix(target.tenant_id, target.dataset_id)
         await asyncio.to_thread(self._storage.delete_prefix, prefix)
+        # Only ever the tenant's own staging area, whatever the input says.
+        if target.upload_key and target.upload_key.startswith(layout.staging_key(target.tenant_id, "")):
+            await asyncio.to_thread(self._storage.delete_prefix, target.upload_key)

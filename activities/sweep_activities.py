@@ -16,10 +16,19 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from simulacra.infra import layout
 from simulacra.infra.storage import Storage
-from simulacra.workflows.contracts import SWEEP, SweepResult, dataset_workflow_id, generation_workflow_id
+from simulacra.workflows.contracts import (
+    MAX_RETENTION_HOURS,
+    SWEEP,
+    SweepResult,
+    dataset_workflow_id,
+    generation_workflow_id,
+)
 
 # Anything written this recently may belong to a request still in progress: leave it alone.
 GRACE_SECONDS = 3600
+# A staged upload belongs to no workflow by name, and a queued dataset may wait for its clean step
+# (which removes it) for as long as the longest retention.
+STAGED_GRACE_SECONDS = MAX_RETENTION_HOURS * 3600
 GONE = {"expired", "deleted"}
 
 
@@ -27,6 +36,7 @@ GONE = {"expired", "deleted"}
 class _Resource:
     prefix: str
     workflow_id: str
+    staged: bool = False
 
 
 class SweepActivities:
@@ -38,11 +48,12 @@ class SweepActivities:
     @activity.defn(name=SWEEP)
     async def sweep(self) -> SweepResult:
         removed: list[str] = []
-        cutoff = time.time() - self._grace_seconds
+        now = time.time()
         for tenant_id in await asyncio.to_thread(self._storage.children, "tenants"):
             for resource in await asyncio.to_thread(self._resources, tenant_id):
                 activity.heartbeat(resource.prefix)
                 newest = await asyncio.to_thread(self._storage.newest_write, resource.prefix)
+                cutoff = now - (STAGED_GRACE_SECONDS if resource.staged else self._grace_seconds)
                 if newest is None or newest > cutoff or await self._held(resource.workflow_id):
                     continue
                 await asyncio.to_thread(self._storage.delete_prefix, resource.prefix)
@@ -59,8 +70,7 @@ class SweepActivities:
                 _Resource(layout.generation_prefix(tenant_id, g), generation_workflow_id(tenant_id, g))
                 for g in generations
             ),
-            # Staged uploads belong to no workflow: past the grace period they are orphans.
-            *(_Resource(layout.staging_key(tenant_id, s), "") for s in staged),
+            *(_Resource(layout.staging_key(tenant_id, s), "", staged=True) for s in staged),
         ]
 
     async def _held(self, workflow_id: str) -> bool:

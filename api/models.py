@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Json, field_validator
 
+from simulacra.workflows.contracts import MAX_RETENTION_HOURS
+
 Strict = ConfigDict(extra="forbid")
 
 
@@ -82,7 +84,12 @@ class Conditions(BaseModel):
         return value
 
 
-RetentionHours = Field(default=None, ge=1, le=168, description="Hours until removal (default 24, at most 168).")
+RetentionHours = Field(
+    default=None,
+    ge=1,
+    le=MAX_RETENTION_HOURS,
+    description=f"Hours until removal (default 24, at most {MAX_RETENTION_HOURS}).",
+)
 
 
 HINTS_DESCRIPTION = (
@@ -111,7 +118,9 @@ class UploadForm(BaseModel):
         "bytes, so any filename and part content type (text/csv, application/x-spss-sav, "
         "application/octet-stream, ...) is accepted.",
     )
-    retention_hours: int = Field(default=24, ge=1, le=168, description="Hours until removal (at most 168).")
+    retention_hours: int = Field(
+        default=24, ge=1, le=MAX_RETENTION_HOURS, description=f"Hours until removal (at most {MAX_RETENTION_HOURS})."
+    )
     causal_hints: dict[str, Any] = Field(default_factory=dict, description=HINTS_DESCRIPTION)
 
 
@@ -126,8 +135,9 @@ class DatasetUpdate(BaseModel):
     model_config = Strict
     retention_hours: int = Field(
         ge=1,
-        le=168,
-        description="The new retention, counted from the dataset's creation like the first one (at most 168).",
+        le=MAX_RETENTION_HOURS,
+        description="The new retention, counted from the dataset's creation like the first one "
+        f"(at most {MAX_RETENTION_HOURS}).",
     )
     _numbers = numbers_only("retention_hours")
 
@@ -186,7 +196,10 @@ class EffectRequest(BaseModel):
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1, description="Makes the estimate reproducible.")
     confidence_level: float = Field(default=0.95, ge=0.5, le=0.999)
     retention_hours: int | None = Field(
-        default=None, ge=1, le=168, description="Hours the result is kept (default 24), never past its dataset's."
+        default=None,
+        ge=1,
+        le=MAX_RETENTION_HOURS,
+        description="Hours the result is kept (default 24), never past its dataset's.",
     )
     _numbers = numbers_only("samples", "seed", "confidence_level", "retention_hours")
 

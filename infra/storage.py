@@ -102,12 +102,6 @@ class Storage:
     def read_document(self, key: str, kind: type[Document]) -> Document:
         return kind.model_validate(self.read_json(key))
 
-    def move(self, source_key: str, target_key: str) -> None:
-        """Re-encrypted on the way, since each object is bound to its key: a plain rename would not read back."""
-        with self.open_read(source_key) as src, self.open_write(target_key) as dst:
-            shutil.copyfileobj(src, dst, length=COPY_BUFFER)
-        self.fs.rm(self.path(source_key))
-
     def put_file(self, local_path: str | Path, key: str) -> None:
         with open(local_path, "rb") as src, self.open_write(key) as dst:
             shutil.copyfileobj(src, dst, length=COPY_BUFFER)

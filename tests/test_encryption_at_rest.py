@@ -72,8 +72,10 @@ def test_sentinel_is_downloadable_but_nowhere_in_plaintext_at_rest(
 
     # Each stage's plaintext holds the sentinel (so the walk below is a real test) ...
     storage = open_storage(settings)
+    # The upload was encrypted once as it streamed in, read once by the clean step, and removed.
+    assert not storage.exists(layout.upload_key(TENANT, dataset_id))
+    assert storage.children(f"tenants/{TENANT}/staging") == []
     for key in (
-        layout.upload_key(TENANT, dataset_id),
         layout.cleaned_key(TENANT, dataset_id),
         layout.model_key(TENANT, dataset_id, 1),
         layout.schema_key(TENANT, dataset_id),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from simulacra.infra.config import Settings
 from simulacra.infra.temporal import connect
-from simulacra.workflows.contracts import SWEEP_WORKFLOW, SweepResult
+from simulacra.workflows.contracts import MAX_RETENTION_HOURS, SWEEP_WORKFLOW, SweepResult
 
 
 def _age(path: Path, seconds: float) -> None:
@@ -20,11 +20,11 @@ def _age(path: Path, seconds: float) -> None:
         os.utime(file, (when, when))
 
 
-def _plant(root: Path, relative: str) -> Path:
+def _plant(root: Path, relative: str, age_seconds: float = 2 * 3600) -> Path:
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(b"orphan")
-    _age(target.parent, 2 * 3600)
+    _age(target.parent, age_seconds)
     return target.parent
 
 
@@ -38,7 +38,9 @@ async def _sweep(settings: Settings) -> SweepResult:
 def test_sweep_removes_orphans_only(settings: Settings, worker: object, ready_dataset: str) -> None:
     storage = settings.data_dir / "storage"
     orphan_dataset = _plant(storage, "tenants/acme/datasets/ds_orphan00000000000000/upload")
-    orphan_upload = _plant(storage, "tenants/acme/staging/0123456789abcdef/x")
+    orphan_upload = _plant(storage, "tenants/acme/staging/0123456789abcdef/x", MAX_RETENTION_HOURS * 3600 + 60)
+    # A day old: its dataset may still be queued for the clean step that takes it.
+    queued_upload = _plant(storage, "tenants/acme/staging/00aa00aa00aa00aa/x", 24 * 3600)
     fresh_upload = storage / "tenants/acme/staging/fedcba9876543210"
     fresh_upload.mkdir(parents=True)
     (fresh_upload / "x").write_bytes(b"in progress")
@@ -49,5 +51,6 @@ def test_sweep_removes_orphans_only(settings: Settings, worker: object, ready_da
 
     assert not orphan_dataset.exists() and not orphan_upload.exists()
     assert fresh_upload.exists(), "an upload younger than the grace period may still be in flight"
+    assert queued_upload.exists(), "a staged upload younger than the longest retention may still be queued"
     assert (held / "model-v1.pkl").exists(), "a running workflow still holds its dataset"
     assert "tenants/acme/datasets/ds_orphan00000000000000" in result.removed

@@ -37,6 +37,9 @@ SETTLE_USAGE = "settle_usage"
 SWEEP = "sweep_storage"
 
 ArtifactFormat = Literal["csv", "parquet", "arrow"]
+# The longest a dataset, generation or effect may be kept (retention_hours), and so the longest an
+# upload may wait, staged, for its dataset's clean step.
+MAX_RETENTION_HOURS = 168
 JobKind = Literal["dataset", "generation", "effect"]
 
 
@@ -80,6 +83,9 @@ class DatasetInput(BaseModel):
     dataset_id: str
     filename: str
     expires_at: datetime
+    # Where the API streamed the upload (infra.layout.staging_key): the clean step reads it there, once,
+    # then removes it. None for datasets accepted before uploads stayed staged (theirs is at upload_key).
+    upload_key: str | None = None
 
 
 class DatasetRef(BaseModel):
@@ -88,6 +94,7 @@ class DatasetRef(BaseModel):
     model_version: int = 1
     # An edited graph to store as this model version before fitting it (refits only).
     graph: dict[str, Any] | None = None
+    upload_key: str | None = None  # DatasetInput.upload_key, for the clean step
 
 
 class CleanResult(BaseModel):
@@ -142,6 +149,7 @@ class ExpireInput(BaseModel):
     dataset_id: str
     generation_id: str | None = None
     effect_id: str | None = None
+    upload_key: str | None = None  # a staged upload the clean step has not taken yet (a delete during the build)
 
 
 class UsageSettlement(BaseModel):

@@ -91,8 +91,8 @@ class DatasetWorkflow:
 
     @workflow.run
     async def run(self, job: DatasetInput) -> None:
-        ref = self._ref = DatasetRef(tenant_id=job.tenant_id, dataset_id=job.dataset_id)
-        target = ExpireInput(tenant_id=job.tenant_id, dataset_id=job.dataset_id)
+        ref = self._ref = DatasetRef(tenant_id=job.tenant_id, dataset_id=job.dataset_id, upload_key=job.upload_key)
+        target = ExpireInput(tenant_id=job.tenant_id, dataset_id=job.dataset_id, upload_key=job.upload_key)
         await self._life.run(self._build(ref), job.expires_at, target)
 
     async def _build(self, ref: DatasetRef) -> None:

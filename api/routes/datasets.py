@@ -77,11 +77,11 @@ async def _start_dataset(
         dataset_id=dataset_id,
         filename=upload.filename,
         expires_at=datetime.fromisoformat(str(memo.expires_at)),
+        upload_key=staged,
     )
     if fields.causal_hints:
         # Names are resolved against the cleaned schema during discovery; a bad name fails the job with a pointer.
         await run_in_threadpool(state.storage.write_json, layout.hints_key(tenant_id, dataset_id), fields.causal_hints)
-    await run_in_threadpool(state.storage.move, staged, layout.upload_key(tenant_id, dataset_id))
     await start_job(state, DATASET_WORKFLOW, dataset_workflow_id(tenant_id, dataset_id), job, memo)
     return accepted(
         DatasetAccepted(dataset_id=dataset_id, job_id=job_id_for(dataset_id), status="queued"), job_id_for(dataset_id)
@@ -93,22 +93,26 @@ async def create_dataset(request: Request, ctx: RequestContext) -> Response:
     tenant_id, key = principal.tenant_id, idempotency_key(request)
     staged = layout.staging_key(tenant_id, uuid.uuid4().hex)
     upload = await receive_upload(request, state.storage, staged, state.settings.max_upload_bytes)
+    started = False
+
+    async def start(dataset_id: str, fields: UploadFields) -> JSONResponse:
+        nonlocal started
+        response = await _start_dataset(state, tenant_id, dataset_id, staged, upload, fields)
+        started = True
+        return response
+
     try:
         fields = validate(UploadFields, upload.fields)
         request_fingerprint = fingerprint(
             request, json.dumps({"sha256": upload.sha256, "fields": upload.fields}, sort_keys=True)
         )
         dataset_id = derived_id("ds", tenant_id, key, request_fingerprint)
-        return await run_once(
-            state.idempotency,
-            tenant_id,
-            key,
-            request_fingerprint,
-            lambda: _start_dataset(state, tenant_id, dataset_id, staged, upload, fields),
-        )
+        return await run_once(state.idempotency, tenant_id, key, request_fingerprint, lambda: start(dataset_id, fields))
     finally:
-        # Moved into the dataset when accepted; otherwise (refused, replayed) this copy is not needed.
-        await run_in_threadpool(state.storage.delete_prefix, staged)
+        # A started dataset's clean step reads the staged upload where it is (encrypted once, read once,
+        # then removed); a refused or replayed request's copy is not needed.
+        if not started:
+            await run_in_threadpool(state.storage.delete_prefix, staged)
 
 
 async def list_datasets(request: Request, ctx: RequestContext) -> JSONResponse:

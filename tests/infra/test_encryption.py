@@ -179,18 +179,6 @@ def test_a_wrapped_key_copied_to_another_tenant_does_not_unwrap(tmp_path: Path) 
         _storage(tmp_path).read_bytes(stolen)
 
 
-def test_move_rebinds_the_object_to_its_new_key(tmp_path: Path) -> None:
-    storage = _storage(tmp_path)
-    staged = "tenants/acme/staging/0123"
-    data = os.urandom(CHUNK_SIZE + 3)
-    storage.write_bytes(staged, data)
-    before = _stored(tmp_path, staged).read_bytes()
-    storage.move(staged, KEY)
-    assert not storage.exists(staged)
-    assert storage.read_bytes(KEY) == data
-    assert _stored(tmp_path).read_bytes() != before  # re-encrypted (fresh salt), not renamed
-
-
 def test_only_tenant_objects_are_stored(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         _storage(tmp_path).write_bytes("loose.json", b"{}")
@@ -255,8 +243,7 @@ def test_memory_backend(tmp_path: Path) -> None:
     root = f"memory://enc-{os.getpid()}-{id(tmp_path)}"
     storage = _storage(root)
     data = os.urandom(2 * CHUNK_SIZE + 5)
-    storage.write_bytes("tenants/acme/staging/up", data)
-    storage.move("tenants/acme/staging/up", KEY)
+    storage.write_bytes(KEY, data)
     assert storage.read_bytes(KEY) == data and storage.open_read(KEY).plaintext_size == len(data)
     with storage.local_copy(KEY) as path:
         assert Path(path).read_bytes() == data

@@ -9,8 +9,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from simulacra.api.errors import ApiError
 from simulacra.api.models import Job, JobError
-from simulacra.api.views import Dataset
-from simulacra.engine.records import ValidationReport
+from simulacra.api.views import Dataset, DatasetValidation
 from simulacra.workflows.contracts import Failure, JobMemo, job_id_for
 
 _CLOSED_BADLY = {
@@ -90,7 +89,7 @@ def _error(failure: Failure | None) -> JobError | None:
     return JobError(code=failure.error_code, message=failure.error_message) if failure else None
 
 
-def dataset_view(snap: Snapshot, validation: ValidationReport | None = None) -> Dataset:
+def dataset_view(snap: Snapshot, validation: DatasetValidation | None = None) -> Dataset:
     """The dataset; ``validation`` is its current model version's report, read from storage by the caller."""
     memo = snap.memo
     return Dataset(

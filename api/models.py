@@ -72,7 +72,7 @@ class Conditions(BaseModel):
         description="Column -> level -> share, for categorical, ordinal and boolean columns (levels as in the schema).",
     )
     numeric: dict[str, NumericRange] = Field(default_factory=dict)
-    # Checked against the dataset's schema by engine.conditions, which also says what is not supported yet.
+    # Checked against the dataset's schema by engine.checks.conditions, which also says what is not supported yet.
     mode: Literal["intervene", "condition"] = "intervene"
 
     @field_validator("categorical", mode="before")

@@ -1,7 +1,7 @@
 """Per-tenant rate limits: a token bucket per tenant in each API process.
 
 In-process on purpose: limits protect this process; with N API processes a tenant gets N times
-the rate, which the README states. The numbers ride on every authenticated response as
+the rate, which docs/api-guide.md states. The numbers ride on every authenticated response as
 RateLimit-* headers (IETF draft) through a context variable the request middleware reads.
 """
 

@@ -10,8 +10,16 @@ from simulacra.api.models import Conditions, Job, JobError, Treatment, Treatment
 from simulacra.engine.records import CausalGraph, CleanedSchema, FitReport, NodeFitReport, ValidationReport
 from simulacra.engine.records.graph import Edge, FromTo, wire_name
 
-# Engine documents may grow fields before this file does: let them through rather than drop them.
+# The generation report and the effect result are still dicts from the engine: let fields it adds
+# through rather than drop them (the schema, graph and reports are typed in engine/records).
 Open = ConfigDict(extra="allow")
+
+
+class DatasetValidation(ValidationReport):
+    """What "validated" means: held-out fidelity, per-node fit and a graph falsification test
+    (docs/causal-model.md), for the dataset's current model version."""
+
+    model_version: int = Field(description="The model version the report is about.")
 
 
 class Dataset(BaseModel):
@@ -30,7 +38,7 @@ class Dataset(BaseModel):
     error: JobError | None = None
     model_version: int | None = Field(default=None, description="The model generations use now.")
     refit_error: JobError | None = Field(default=None, description="Why the last graph edit's refit failed, if it did.")
-    validation: ValidationReport | None = Field(
+    validation: DatasetValidation | None = Field(
         default=None,
         description="The validation report of the current model_version; null until the dataset is ready, and in "
         "lists (read the dataset itself).",

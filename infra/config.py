@@ -25,7 +25,7 @@ class Settings:
     host: str = setting("127.0.0.1", "API bind address")
     port: int = setting(8000, "API port")
     public_url: str | None = setting(
-        None, "base of `token_url`, the token issuer and artifact URLs", "`http://HOST:PORT`"
+        None, "base of `token_url`, the token issuer and artifact URLs", "`http://HOST:PORT` (https with TLS)"
     )
     # None means "start the embedded Temporal dev server" (simulacra dev only).
     temporal_address: str | None = setting(

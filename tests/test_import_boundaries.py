@@ -11,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("dowhy", "causallearn", "sklearn", "pandas", "duckdb", "numpy")
+PURE = ("simulacra.engine.checks", "simulacra.engine.records")
 # What each layer may import of the others (a prefix of `simulacra.<layer>...`).
 ALLOWED = {
     "api": ("infra", "workflows.contracts", "engine.checks", "engine.records"),
@@ -58,10 +59,17 @@ def test_api_process_loads_no_science_and_only_the_engines_pure_part() -> None:
     loaded = _loaded_after("import simulacra.api.app")
     assert [m for m in loaded if m.split(".")[0] in HEAVY] == []
     engine = [m for m in loaded if m.startswith("simulacra.engine.")]
-    assert engine and all(m.startswith(("simulacra.engine.checks", "simulacra.engine.records")) for m in engine)
+    assert engine and all(m.startswith(PURE) for m in engine), engine
+
+
+def test_the_engines_pure_part_loads_no_science() -> None:
+    loaded = _loaded_after("import simulacra.engine.checks, simulacra.engine.records")
+    assert [m for m in loaded if m.split(".")[0] in HEAVY] == []
+    assert [m for m in loaded if m.startswith("simulacra.") and not m.startswith(PURE)] == ["simulacra.engine"]
 
 
 def test_workflows_import_only_workflow_safe_modules() -> None:
-    loaded = _loaded_after("import simulacra.workflows.dataset, simulacra.workflows.generation")
+    workflows = ", ".join(f"simulacra.workflows.{name}" for name in ("dataset", "generation", "effects", "sweep"))
+    loaded = _loaded_after(f"import {workflows}")
     ours = {m.split(".")[1] for m in loaded if m.startswith("simulacra.") and m.count(".") >= 1}
     assert ours == {"workflows"}

@@ -198,12 +198,12 @@ class JobMemo(BaseModel):
     status: str = "queued"
     stage: str = "queued"
     progress: float = 0.0
-    created_at: str | None = None
-    updated_at: str | None = None
+    created_at: str
+    updated_at: str
     ready_at: str | None = None
     removed_at: str | None = None
-    retention_hours: int | None = None
-    expires_at: str | None = None
+    retention_hours: int
+    expires_at: str
     error_code: str | None = None
     error_message: str | None = None
     # Datasets

@@ -45,7 +45,7 @@ async def _target_client(state: AppState, principal: Principal, client_id: str |
         raise ApiError("simio_insufficient_scope", "Rotating another client of your tenant needs the `admin` scope.")
     client = await run_in_threadpool(state.credentials.find_client, principal.tenant_id, target)
     if client is None:
-        raise ApiError("simio_client_not_found", f"No client {target!r} in your tenant.")
+        raise CLIENT.not_found(target)
     return client
 
 

@@ -20,6 +20,7 @@ from simulacra.api.bodies import fingerprint, read_json, validate
 from simulacra.api.context import RequestContext
 from simulacra.api.errors import REGISTRY, ApiError
 from simulacra.api.idempotency import idempotency_key, run_once
+from simulacra.api.ids import DATASET
 from simulacra.api.jobs import dataset_view
 from simulacra.api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
 from simulacra.api.lookups import live_dataset, ready_dataset
@@ -35,9 +36,9 @@ from simulacra.api.operations import Link, Operation
 from simulacra.api.starts import accepted, initial_memo, start_job
 from simulacra.api.state import AppState, app_state
 from simulacra.api.upload import ReceivedUpload, receive_upload
-from simulacra.api.views import Dataset, DatasetGraph, DatasetPage, DatasetSchema
+from simulacra.api.views import Dataset, DatasetGraph, DatasetPage, DatasetSchema, DatasetValidation
 from simulacra.engine.checks.graph_edits import edit_graph as apply_edits
-from simulacra.engine.records import CausalGraph, FitReport, ValidationReport
+from simulacra.engine.records import CausalGraph, FitReport
 from simulacra.infra import layout
 from simulacra.infra.scopes import Scope
 from simulacra.workflows.contracts import (
@@ -76,7 +77,7 @@ async def _start_dataset(
         tenant_id=tenant_id,
         dataset_id=dataset_id,
         filename=upload.filename,
-        expires_at=datetime.fromisoformat(str(memo.expires_at)),
+        expires_at=datetime.fromisoformat(memo.expires_at),
         upload_key=staged,
     )
     if fields.causal_hints:
@@ -131,7 +132,7 @@ async def _dataset_response(request: Request, tenant_id: str, dataset_id: str) -
         key = layout.validation_key(tenant_id, dataset_id, snap.memo.model_version)
         # A model fitted before validation reports existed, or removed by retention a moment ago, has none.
         with contextlib.suppress(FileNotFoundError):
-            validation = await run_in_threadpool(app_state(request).storage.read_document, key, ValidationReport)
+            validation = await run_in_threadpool(app_state(request).storage.read_document, key, DatasetValidation)
     return JSONResponse(dataset_view(snap, validation).model_dump())
 
 
@@ -146,7 +147,7 @@ async def update_dataset(request: Request, ctx: RequestContext) -> JSONResponse:
     dataset_id = request.path_params["dataset_id"]
     update = validate(DatasetUpdate, await read_json(request))
     snap = await live_dataset(request, principal.tenant_id, dataset_id)
-    created = datetime.fromisoformat(str(snap.memo.created_at))
+    created = datetime.fromisoformat(snap.memo.created_at)
     expires_at = created + timedelta(seconds=update.retention_hours * state.settings.retention_hour_seconds)
     if expires_at <= datetime.now(expires_at.tzinfo):
         raise ApiError(
@@ -188,7 +189,7 @@ async def get_graph(request: Request, ctx: RequestContext) -> JSONResponse:
         fit_key = layout.fit_report_key(principal.tenant_id, dataset_id, version)
         fit = await run_in_threadpool(storage.read_document, fit_key, FitReport)
     except FileNotFoundError:  # removed by its retention timer a moment ago
-        raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.") from None
+        raise DATASET.not_found(dataset_id) from None
     return JSONResponse(DatasetGraph.of(dataset_id, version, graph, fit).model_dump(mode="json", by_alias=True))
 
 
@@ -238,7 +239,7 @@ def _update_errors(dataset_id: str) -> Iterator[None]:
         raise ApiError("simio_service_unavailable", "No worker took the request in time; retry it.") from None
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:  # it expired between our look and the update
-            raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.") from None
+            raise DATASET.not_found(dataset_id) from None
         raise ApiError("simio_service_unavailable", "The request did not complete; retry it.") from None
 
 
@@ -307,8 +308,8 @@ operations = [
         "seed rows, at most 2,000, scored against them beside a real-vs-real reference), each column's mechanism "
         "with its "
         "held-out score, and a falsification test of the graph's implied conditional independences with a "
-        '`verdict` ("not falsified" or "falsified: ..."). The README section "What validated means" explains '
-        "each number.",
+        '`verdict` ("not falsified" or "falsified: ..."). The docs page "The causal model", section '
+        '"What validated means", explains each number.',
         scopes=(Scope.DATASETS_READ,),
         returns=Dataset,
         errors=("simio_dataset_not_found",),

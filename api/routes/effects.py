@@ -1,6 +1,6 @@
 """Effects: the average causal effect of an intervention, estimated by a worker from the dataset's model.
 
-The request is checked here against the schema and graph (engine.effect_request, pure Python);
+The request is checked here against the schema and graph (engine.checks.effect_request, pure Python);
 the estimate runs in the worker's engine processes, like a generation. An effect describes its
 dataset's model, so it is stored under the dataset and answers 404 once the dataset is gone.
 """
@@ -16,8 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from simulacra.api.bodies import validate
 from simulacra.api.context import RequestContext
-from simulacra.api.errors import ApiError
-from simulacra.api.ids import seed_for
+from simulacra.api.ids import DATASET, seed_for
 from simulacra.api.jobs import job_view
 from simulacra.api.lookups import live_effect, ready_dataset
 from simulacra.api.models import EffectAccepted, EffectRequest
@@ -45,7 +44,7 @@ async def _start_effect(
         graph_key = layout.graph_key(tenant_id, dataset_id, model_version)
         graph = await run_in_threadpool(state.storage.read_document, graph_key, CausalGraph)
     except FileNotFoundError:  # removed by its retention timer a moment ago
-        raise ApiError("simio_dataset_not_found", f"No dataset {dataset_id!r}.") from None
+        raise DATASET.not_found(dataset_id) from None
     seed = spec.seed if spec.seed is not None else seed_for(effect_id)
     asked = parse_effect_request(
         {**spec.model_dump(by_alias=True, include=set(ENGINE_FIELDS)), "seed": seed}, schema, graph
@@ -62,7 +61,7 @@ async def _start_effect(
         request=asked,
     )
     # Never outlive the dataset whose model it describes.
-    expires_at = min(datetime.fromisoformat(str(memo.expires_at)), datetime.fromisoformat(str(dataset.memo.expires_at)))
+    expires_at = min(datetime.fromisoformat(memo.expires_at), datetime.fromisoformat(dataset.memo.expires_at))
     memo.expires_at = expires_at.isoformat()
     job = EffectInput(
         tenant_id=tenant_id,

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from simulacra.api.bodies import validate
 from simulacra.api.context import RequestContext
 from simulacra.api.errors import ApiError
-from simulacra.api.ids import seed_for
+from simulacra.api.ids import GENERATION, seed_for
 from simulacra.api.jobs import DOWNLOADABLE
 from simulacra.api.listing import PAGE_QUERY, list_jobs, next_cursor, page_request
 from simulacra.api.lookups import generation_job, live_dataset, live_generation, ready_dataset
@@ -79,7 +79,7 @@ async def _start_generation(
         format=spec.format,
         seed=seed,
         model_version=model_version,
-        expires_at=datetime.fromisoformat(str(memo.expires_at)),
+        expires_at=datetime.fromisoformat(memo.expires_at),
     )
     await _reserve_rows(state, tenant_id, generation_id, spec.row_count)
     try:
@@ -178,7 +178,7 @@ async def download_artifact(request: Request, ctx: RequestContext) -> Response:
     try:
         handle = await run_in_threadpool(state.storage.open_read, key)
     except FileNotFoundError:  # removed by its retention timer a moment ago
-        raise ApiError("simio_generation_not_found", f"No generation {generation_id!r}.") from None
+        raise GENERATION.not_found(generation_id) from None
     return StreamingResponse(
         _chunks(handle),
         media_type=MEDIA_TYPES[fmt],

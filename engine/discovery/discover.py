@@ -27,7 +27,7 @@ BINS = 5
 
 @dataclass(frozen=True)
 class Choices:
-    """The knobs of discovery; the defaults were chosen by bench/discovery_choices.py (README,
+    """The knobs of discovery; the defaults were chosen by bench/discovery_choices.py (docs/benchmarks.md,
     "Choosing the discovery default", SHD and effect paths on five known models).
 
     - test "gsq": the G-test (likelihood ratio) kept more true edges than chi-square on the trackers

@@ -1,6 +1,6 @@
 """Each node's mechanism, chosen among type-aware candidates by a cheap held-out score.
 
-Candidates (engine.mechanisms), by the child's type:
+Candidates (engine.model.mechanisms), by the child's type:
 - category or boolean: multinomial logistic (default); when every parent is a category with enough
   rows per combination, a frequency table (a Bayesian network's CPT); gradient boosting;
 - number with at most MAX_DISCRETE_VALUES distinct values (Likert, 0-10, household size): linear

@@ -55,8 +55,8 @@ class DroppedColumn(BaseModel):
 class CleanedSchema(BaseModel):
     row_count: int
     columns: list[SchemaColumn]
-    dropped: list[DroppedColumn] = Field(default_factory=list)
-    renamed: dict[str, str] = Field(default_factory=dict, description="Every raw header -> its cleaned name.")
+    dropped: list[DroppedColumn]
+    renamed: dict[str, str] = Field(description="Every raw header -> its cleaned name.")
     collapsed_levels: dict[str, list[str]] = Field(default_factory=dict)
 
     @property

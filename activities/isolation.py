@@ -9,7 +9,11 @@ memory back when a process is recycled.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -19,6 +23,19 @@ from temporalio import activity
 
 T = TypeVar("T")
 HEARTBEAT_EVERY_SECONDS = 10.0
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int) -> None:
+    """Pool initializer: an engine process never outlives the worker that started it.
+
+    A worker killed with SIGKILL runs no cleanup, and its engine processes would go on burning CPU
+    and memory; the kernel's parent-death signal ends them with it instead.
+    """
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the worker died before the signal was armed
+        os._exit(1)
 
 
 class EngineProcessDied(Exception):
@@ -36,6 +53,8 @@ class EnginePool:
             max_workers=self._processes,
             mp_context=multiprocessing.get_context("spawn"),
             max_tasks_per_child=50,
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
         )
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:

@@ -28,8 +28,16 @@ def validate(model: type[M], data: Any) -> M:
         raise ApiError("simio_invalid_field", detail, errors=errors) from None
 
 
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";")[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
 async def read_json(request: Request) -> Any:
-    """The decoded body, read no further than MAX_JSON_BYTES."""
+    """The decoded body, read no further than MAX_JSON_BYTES; a body labelled as anything but JSON is refused."""
+    content_type = request.headers.get("content-type")
+    if content_type is not None and not _is_json(content_type):
+        raise ApiError("simio_unsupported_content_type", "Send this body as JSON, with Content-Type: application/json.")
     raw = bytearray()
     async for chunk in request.stream():
         raw += chunk

@@ -155,8 +155,8 @@ REGISTRY: dict[str, ErrorSpec] = {
         415,
         "Unsupported content type",
         False,
-        "Uploads must be `multipart/form-data` with the table in a field named `file`.",
-        "Send the file as multipart form data (for example `curl -F file=@table.csv`).",
+        "The body's Content-Type is not the one the operation takes: uploads are `multipart/form-data` with the table in a field named `file`; every other body is JSON.",
+        "Send uploads as multipart form data (`curl -F file=@table.csv`) and other bodies with `Content-Type: application/json` (`curl -H 'Content-Type: application/json' -d '{...}'`).",
     ),
     "simio_upload_invalid": ErrorSpec(
         400,

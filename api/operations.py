@@ -97,6 +97,8 @@ class Operation:
             codes += AUTH_ERRORS
         if self.needs_idempotency_key:
             codes += IDEMPOTENCY_ERRORS
+        if self.body is not None and self.body_kind == "json":
+            codes.append("simio_unsupported_content_type")
         return tuple(dict.fromkeys([*codes, *ALWAYS_ERRORS]))
 
 

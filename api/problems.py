@@ -8,6 +8,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from temporalio.service import RPCError
 
 from simulacra.api.context import request_id_var
 from simulacra.api.errors import REGISTRY, ApiError
@@ -38,6 +39,8 @@ def problem_response(
     }
     # Set here too: a response from the outermost error middleware never passes the request-id middleware.
     headers = {**(headers or {}), "X-Request-Id": request_id_var.get()}
+    if spec.status == 503:
+        headers.setdefault("Retry-After", "1")
     return Response(json.dumps(body), status_code=spec.status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -53,6 +56,13 @@ async def engine_input_error(request: Request, exc: Exception) -> Response:
         return await unexpected_error(request, exc)
     errors = [{"pointer": exc.pointer, "message": exc.detail}] if exc.pointer else []
     return problem_response(request, exc.code, exc.detail, errors=errors)
+
+
+async def temporal_unavailable(request: Request, exc: Exception) -> Response:
+    """A Temporal call that failed outright (its NOT_FOUNDs are answered where they are made): retry soon."""
+    assert isinstance(exc, RPCError)
+    log.warning("temporal_unavailable", path=request.url.path, status=exc.status.name)
+    return problem_response(request, "simio_service_unavailable", "The job store (Temporal) did not answer; retry.")
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -72,6 +82,7 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
 exception_handlers = {
     ApiError: api_error,
     EngineInputError: engine_input_error,
+    RPCError: temporal_unavailable,
     HTTPException: http_error,
     Exception: unexpected_error,
 }

@@ -144,8 +144,12 @@ async def receive_upload(request: Request, storage: Storage, key: str, max_bytes
                 await flush()
             parser.finalize()
             await flush()
-        except FormParserError as exc:
-            raise ApiError("simio_upload_invalid", f"Malformed multipart body: {exc}") from None
+        except FormParserError:  # the parser's own wording names its internals: say what to send instead
+            raise ApiError(
+                "simio_upload_invalid",
+                "Malformed multipart body: send multipart/form-data whose parts are delimited by the boundary "
+                "given in Content-Type, with the table in a `file` part.",
+            ) from None
         if not receiver.file_seen or receiver.result.size == 0:
             raise ApiError("simio_upload_invalid", "The multipart body has no non-empty `file` part.")
     receiver.result.sha256 = receiver.digest.hexdigest()

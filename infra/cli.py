@@ -102,7 +102,7 @@ async def _run_worker(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = _settings(args)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if args.command == "admin":
         return run_admin(args, settings)
     if args.command == "api":

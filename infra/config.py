@@ -79,7 +79,10 @@ class Settings:
     )
     engine_processes: int = setting(2, "engine processes per worker")
     rate_limit_per_minute: int = setting(600, "authenticated requests per tenant per minute, per API process")
-    log_level: str = setting("info", "JSON logs on stderr, each request line with its `request_id`")
+    log_level: str = setting("info", "logs on stderr, each request line with its `request_id`")
+    log_format: str = setting(
+        "json", "`json` (an object a line) or `console` (readable lines; `simulacra dev` on a terminal)"
+    )
 
     @property
     def resolved_temporal_address(self) -> str:

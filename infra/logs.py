@@ -1,4 +1,5 @@
-"""Structured JSON logs; request id and tenant ride along via contextvars."""
+"""Structured logs, JSON by default (readable lines on a developer's terminal); request id and tenant ride
+along via contextvars."""
 
 from __future__ import annotations
 
@@ -8,12 +9,23 @@ import sys
 import structlog
 import structlog.tracebacks
 from structlog.typing import Processor
+from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 
 # Locals would put request bodies, tokens and tenants' values into the logs: never show them.
 _TRACEBACKS = structlog.processors.ExceptionRenderer(structlog.tracebacks.ExceptionDictTransformer(show_locals=False))
 
 
-def configure_logging(level: str = "info") -> None:
+FORMATS = ("json", "console")
+
+
+def configure_logging(level: str = "info", fmt: str = "json") -> None:
+    if fmt not in FORMATS:
+        raise SystemExit(f"SIMULACRA_LOG_FORMAT must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    render: Processor = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
+    )
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
         numeric = logging.INFO
@@ -23,16 +35,16 @@ def configure_logging(level: str = "info") -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     structlog.configure(
-        processors=[*shared, _TRACEBACKS, structlog.processors.JSONRenderer()],
+        processors=[*shared, _TRACEBACKS, render] if fmt == "json" else [*shared, render],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=True,
     )
-    # Third-party stdlib logging (uvicorn, temporalio) goes out as JSON too.
+    # Third-party stdlib logging (uvicorn, temporalio) goes out in the same format.
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            processor=structlog.processors.JSONRenderer(),
+            processor=render,
             foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
         )
     )
@@ -44,6 +56,11 @@ def configure_logging(level: str = "info") -> None:
         logging.getLogger(name).propagate = True
     # Access lines would duplicate our own request log, which carries the request id.
     logging.getLogger("uvicorn.access").disabled = True
+    # The Temporal SDK's core writes its own coloured lines to stderr; through Python logging they come out
+    # in the format above instead. Set before any client or worker exists, which make the default runtime.
+    forwarding = LogForwardingConfig(logger=logging.getLogger("temporalio.core"))
+    telemetry = TelemetryConfig(logging=LoggingConfig(filter=TelemetryFilter("WARN", "ERROR"), forwarding=forwarding))
+    Runtime.set_default(Runtime(telemetry=telemetry), error_if_already_set=False)
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -1,13 +1,16 @@
 """`simulacra dev`: one command supervising the embedded Temporal, a worker and the API.
 
 Each runs as its own child process (the worker and the API exactly as `simulacra worker`
-and `simulacra api` run when scaled out). Ctrl-C stops them in reverse order.
+and `simulacra api` run when scaled out). A child that dies is restarted with backoff while the
+others keep serving (jobs are durable in Temporal, so a restarted worker picks up where the dead
+one stopped); only a crash loop ends the stack. Ctrl-C stops them in reverse order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import ssl
@@ -18,12 +21,17 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 
 from simulacra.infra.config import Settings
 from simulacra.infra.devserver import DevServerOptions, start_dev_server, stop_process
 from simulacra.infra.temporal import connect
 
 READY_TIMEOUT_SECONDS = 90.0
+# Restarts wait 1, 2, 4 ... seconds, at most RESTART_MAX_DELAY; more than CRASH_LOOP_RESTARTS restarts of one
+# child within CRASH_LOOP_SECONDS is a crash loop, which a restart will not fix.
+RESTART_FIRST_DELAY, RESTART_MAX_DELAY = 1.0, 30.0
+CRASH_LOOP_RESTARTS, CRASH_LOOP_SECONDS = 5, 120.0
 
 
 class StartupFailed(Exception):
@@ -89,6 +97,9 @@ def _child_env(settings: Settings) -> dict[str, str]:
             **({"SIMULACRA_TLS_KEYFILE": settings.tls_keyfile} if settings.tls_keyfile else {}),
         }
     )
+    # A person is watching this terminal: readable lines, unless they asked for JSON.
+    if sys.stderr.isatty():
+        env.setdefault("SIMULACRA_LOG_FORMAT", "console")
     return env
 
 
@@ -102,18 +113,64 @@ def _spawn(command: str, settings: Settings) -> subprocess.Popen[bytes]:
     )
 
 
+def _simulacra_command() -> str:
+    """`simulacra` as the user can type it here: bare when on PATH, else the virtualenv's script."""
+    script = Path(sys.executable).with_name("simulacra")
+    if shutil.which("simulacra") == str(script):
+        return "simulacra"
+    if not script.exists():
+        return f"{sys.executable} -m simulacra.infra.cli"
+    relative = os.path.relpath(script)
+    return str(script) if relative.startswith("..") else relative
+
+
 def _banner(settings: Settings, embedded: bool) -> str:
     ui = f"http://127.0.0.1:{settings.temporal_ui_port}" if embedded else "(your Temporal's own UI)"
+    admin = f"{_simulacra_command()} admin"
+    data_dir = "" if settings.data_dir == Path(".simulacra").resolve() else f" --data-dir {settings.data_dir}"
     return (
         f"\nSimulacra is running.\n"
         f"  API          {settings.base_url}   (health: {settings.base_url}/healthz)\n"
         f"  Temporal UI  {ui}\n"
         f"  Temporal     {settings.resolved_temporal_address}  namespace {settings.temporal_namespace}\n"
         f"  Data dir     {settings.data_dir}\n"
-        f"Get credentials:  simulacra admin create-client --tenant acme --json"
-        f"{'' if str(settings.data_dir) == '.simulacra' else f' --data-dir {settings.data_dir}'}\n"
+        f"Get credentials:  {admin} create-client --tenant acme --json{data_dir}\n"
+        f"Each tenant may generate {settings.default_rows_per_period:,} rows a month; for more:\n"
+        f"                  {admin} set-row-window --tenant acme --rows 1000000{data_dir}\n"
         f"Stop with Ctrl-C.\n"
     )
+
+
+class SupervisedChild:
+    """A supervised child process and its recent restarts."""
+
+    def __init__(self, name: str, start: Callable[[], subprocess.Popen[bytes]]) -> None:
+        self.name = name
+        self.start = start
+        self.process = start()
+        self.restarts: list[float] = []
+        self.restart_at: float | None = None
+
+    def check(self, now: float) -> None:
+        """Restart the process if it died and its backoff has passed; raise StartupFailed on a crash loop."""
+        if self.restart_at is None:
+            code = self.process.poll()
+            if code is None:
+                return
+            self.restarts = [t for t in self.restarts if now - t < CRASH_LOOP_SECONDS]
+            if len(self.restarts) >= CRASH_LOOP_RESTARTS:
+                raise StartupFailed(
+                    f"{self.name} exited with code {code}, its {len(self.restarts) + 1}th exit within "
+                    f"{CRASH_LOOP_SECONDS:.0f} s: giving up (its output above says why)"
+                )
+            delay = min(RESTART_FIRST_DELAY * 2 ** len(self.restarts), RESTART_MAX_DELAY)
+            print(f"simulacra dev: {self.name} exited with code {code}; restarting in {delay:.0f} s", file=sys.stderr)
+            self.restart_at = now + delay
+        elif now >= self.restart_at:
+            self.restart_at = None
+            self.restarts.append(now)
+            self.process = self.start()
+            print(f"simulacra dev: {self.name} restarted (pid {self.process.pid})", file=sys.stderr, flush=True)
 
 
 def run_dev(settings: Settings) -> int:
@@ -122,7 +179,7 @@ def run_dev(settings: Settings) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+    children: list[SupervisedChild] = []
     embedded = settings.temporal_address is None
     try:
         _ensure_free(settings.host, settings.port, "API")
@@ -131,32 +188,30 @@ def run_dev(settings: Settings) -> int:
             _ensure_free("127.0.0.1", settings.temporal_ui_port, "Temporal UI")
             from simulacra.workflows.contracts import SEARCH_ATTRIBUTES
 
-            temporal = start_dev_server(
-                DevServerOptions(
-                    db_file=settings.data_dir / "temporal.sqlite",
-                    port=settings.temporal_port,
-                    ui_port=settings.temporal_ui_port,
-                    namespace=settings.temporal_namespace,
-                    search_attributes=SEARCH_ATTRIBUTES,
-                    log_file=settings.data_dir / "temporal.log",
-                )
+            options = DevServerOptions(
+                db_file=settings.data_dir / "temporal.sqlite",
+                port=settings.temporal_port,
+                ui_port=settings.temporal_ui_port,
+                namespace=settings.temporal_namespace,
+                search_attributes=SEARCH_ATTRIBUTES,
+                log_file=settings.data_dir / "temporal.log",
             )
-            children.append(("temporal", temporal))
+            temporal = SupervisedChild("temporal", lambda: start_dev_server(options))
+            children.append(temporal)
             _wait_until(
                 lambda: _temporal_answers(settings),
-                temporal,
+                temporal.process,
                 f"Temporal dev server (log: {settings.data_dir / 'temporal.log'})",
                 stop,
             )
-        children.append(("worker", _spawn("worker", settings)))
-        api = _spawn("api", settings)
-        children.append(("api", api))
-        _wait_until(lambda: _api_answers(settings), api, "API", stop)
+        children.append(SupervisedChild("worker", lambda: _spawn("worker", settings)))
+        api = SupervisedChild("api", lambda: _spawn("api", settings))
+        children.append(api)
+        _wait_until(lambda: _api_answers(settings), api.process, "API", stop)
         print(_banner(settings, embedded), flush=True)
         while not stop.wait(0.5):
-            for name, process in children:
-                if process.poll() is not None:
-                    raise StartupFailed(f"{name} exited with code {process.returncode}")
+            for child in children:
+                child.check(time.monotonic())
         return 0
     except Interrupted:
         return 0
@@ -164,5 +219,5 @@ def run_dev(settings: Settings) -> int:
         print(f"simulacra dev: {exc}", file=sys.stderr)
         return 1
     finally:
-        for _, process in reversed(children):
-            stop_process(process)
+        for child in reversed(children):
+            stop_process(child.process)

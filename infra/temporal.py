@@ -10,15 +10,23 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSe
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError
+from temporalio.service import RetryConfig, RPCError
+
+# The API answers people: while Temporal is unreachable it says so at once (503, retry) rather than
+# retrying each call for the SDK's default 10 s. Workers keep the default patience.
+FAIL_FAST = RetryConfig(initial_interval_millis=100, max_interval_millis=400, max_elapsed_time_millis=1000)
 
 
-async def connect(address: str, namespace: str, *, wait_seconds: float = 0.0) -> Client:
+async def connect(
+    address: str, namespace: str, *, wait_seconds: float = 0.0, retry: RetryConfig | None = None
+) -> Client:
     """Connect, retrying for up to wait_seconds while the server comes up."""
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            return await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter)
+            return await Client.connect(
+                address, namespace=namespace, data_converter=pydantic_data_converter, retry_config=retry
+            )
         except RuntimeError:
             if time.monotonic() >= deadline:
                 raise

@@ -19,7 +19,14 @@ def before_call(context: schemathesis.HookContext, case: schemathesis.Case, kwar
     key = (case.headers or {}).get("Idempotency-Key")
     if key is not None and VALID_KEY.match(str(key)):
         case.headers["Idempotency-Key"] = uuid.uuid4().hex
-    # Schemathesis drops a JSON-encoded multipart field whose generated value is not an object (it sends no part
-    # at all, then reports the request as accepted). Send such values as the JSON text a client would.
-    if isinstance(case.body, dict) and not isinstance(case.body.get("causal_hints", {}), dict | str | None):
-        case.body["causal_hints"] = json.dumps(case.body["causal_hints"])
+    # A multipart form has no arrays or objects: schemathesis sends an empty array as no part at all (and a
+    # JSON-encoded field whose value is not an object likewise), then reports the request as accepted.
+    # Send such values as the JSON text a client would, so the server sees what was generated.
+    if isinstance(case.body, dict) and "file" in case.body:
+        for name, value in case.body.items():
+            # causal_hints is itself a JSON-encoded field: schemathesis encodes objects, not other values.
+            structured = (
+                not isinstance(value, dict | str | None) if name == "causal_hints" else isinstance(value, list | dict)
+            )
+            if name != "file" and structured:
+                case.body[name] = json.dumps(value)

@@ -124,6 +124,31 @@ def test_unusable_upload_fails_its_job_and_blocks_generation(client: TestClient,
     assert refused.status_code == 409 and refused.json()["code"] == "simio_dataset_failed"
 
 
+def test_a_garbage_upload_fails_in_our_words(client: TestClient, token: str, worker: object) -> None:
+    accepted = upload(client, token, bytes(range(256)) * 40, "garbage.csv")
+    job = finished(client, token, accepted.json()["job_id"], worker)
+    assert job["status"] == "failed" and job["error"]["code"] == "simio_upload_invalid"
+    message = job["error"]["message"]
+    assert "/" not in message.replace("/form-data", "") and "Error" not in message, message  # no path, no library
+    broken = client.post(
+        "/v1/datasets",
+        headers={**bearer(token, "k-broken"), "Content-Type": "multipart/form-data; boundary=xyz"},
+        content=b"--xyz\r\nno colon here\r\n\r\nab\r\n--xyz--",
+    )
+    assert broken.status_code == 400 and broken.json()["code"] == "simio_upload_invalid"
+    assert "character" not in broken.json()["detail"]  # the parser's "invalid character 32 in header at 9"
+
+
+def test_a_json_body_sent_as_another_type_answers_415(client: TestClient, token: str, ready_dataset: str) -> None:
+    refused = client.post(
+        f"/v1/datasets/{ready_dataset}/generations",
+        headers={**bearer(token, "k-form"), "Content-Type": "application/x-www-form-urlencoded"},
+        content=b'{"row_count": 10}',
+    )
+    assert refused.status_code == 415 and refused.json()["code"] == "simio_unsupported_content_type"
+    assert "application/json" in refused.json()["detail"]
+
+
 def test_upload_limits_and_content_type(client: TestClient, token: str) -> None:
     not_multipart = client.post(
         "/v1/datasets", headers={**bearer(token, "k-json"), "Content-Type": "text/csv"}, content=b"a,b\n1,2\n"

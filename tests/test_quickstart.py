@@ -4,59 +4,22 @@ from __future__ import annotations
 
 import json
 import re
-import signal
+import shlex
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
-import pytest
 import requests
 
-from tests.stack import free_port
+from tests.dev_stack import cli, dev_ports, start_dev, stop_dev, wait_for_banner
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "simulacra.infra.cli", *args]
-
-
-@pytest.fixture()
-def dev_ports() -> dict[str, int]:
-    return {"port": free_port(), "temporal": free_port(), "ui": free_port()}
-
-
-def _start_dev(data_dir: Path, ports: dict[str, int], log: Path) -> subprocess.Popen[str]:
-    command = _cli(
-        "dev",
-        "--data-dir",
-        str(data_dir),
-        "--port",
-        str(ports["port"]),
-        "--temporal-port",
-        str(ports["temporal"]),
-        "--ui-port",
-        str(ports["ui"]),
-    )
-    # Run from outside the checkout: the installed package must work wherever the user stands.
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=open(log, "ab"), text=True, cwd=log.parent)
-
-
-def _wait_for_banner(process: subprocess.Popen[str]) -> str:
-    """Read stdout until the banner's last line: the supervisor prints it once everything answers."""
-    seen = []
-    assert process.stdout is not None
-    for line in process.stdout:
-        seen.append(line)
-        if line.startswith("Stop with Ctrl-C"):
-            return "".join(seen)
-    raise AssertionError(f"simulacra dev exited ({process.wait()}) before it was ready: {''.join(seen)}")
-
-
 def _claim_token(data_dir: Path) -> str:
     output = subprocess.run(
-        _cli("admin", "create-client", "--tenant", "acme", "--json", "--data-dir", str(data_dir)),
+        cli("admin", "create-client", "--tenant", "acme", "--json", "--data-dir", str(data_dir)),
         capture_output=True,
         text=True,
         check=True,
@@ -67,20 +30,25 @@ def _claim_token(data_dir: Path) -> str:
     return created["credential_claim_token"]
 
 
-def _stop(process: subprocess.Popen[str]) -> int:
-    process.send_signal(signal.SIGINT)
-    return process.wait(timeout=60)
+def _run_shown(command: str, cwd: Path) -> str:
+    return subprocess.run(shlex.split(command), capture_output=True, text=True, check=True, cwd=cwd, env={}).stdout
 
 
-def test_quickstart_against_simulacra_dev_and_restart(tmp_path: Path, dev_ports: dict[str, int]) -> None:
-    data_dir, base = tmp_path / "data", f"http://127.0.0.1:{dev_ports['port']}"
-    process = _start_dev(data_dir, dev_ports, tmp_path / "dev.log")
+def test_quickstart_against_simulacra_dev_and_restart(tmp_path: Path) -> None:
+    ports = dev_ports()
+    data_dir, base = tmp_path / "data", f"http://127.0.0.1:{ports['port']}"
+    process = start_dev(data_dir, ports, tmp_path / "dev.log")
     try:
-        banner = _wait_for_banner(process)
-        assert base in banner and f"http://127.0.0.1:{dev_ports['ui']}" in banner
+        banner = wait_for_banner(process)
+        assert base in banner and f"http://127.0.0.1:{ports['ui']}" in banner
+        # The banner's commands work as printed, from wherever the user stands (no venv on PATH).
+        shown = {line.split(" admin ")[1].split()[0]: line for line in banner.splitlines() if " admin " in line}
+        created = _run_shown(shown["create-client"].split(":", 1)[1], tmp_path)
+        assert json.loads(created)["tenant"] == "acme"
+        _run_shown(shown["set-row-window"], tmp_path)
         env = {
             "SIMULACRA_URL": base,
-            "SIMULACRA_CLAIM_TOKEN": _claim_token(data_dir),
+            "SIMULACRA_CLAIM_TOKEN": json.loads(created)["credential_claim_token"],
             "QUICKSTART_OUT": str(tmp_path / "generated.csv"),
             "PATH": "",
         }
@@ -98,12 +66,12 @@ def test_quickstart_against_simulacra_dev_and_restart(tmp_path: Path, dev_ports:
         assert "distinct prices: ['5.49']" in run.stdout
         dataset_id = re.search(r"as (ds_[0-9a-f]+)", run.stdout).group(1)
     finally:
-        assert _stop(process) == 0
+        assert stop_dev(process) == 0
 
     # Running it again resumes with the same data: the dataset is still there and ready.
-    restarted = _start_dev(data_dir, dev_ports, tmp_path / "dev2.log")
+    restarted = start_dev(data_dir, ports, tmp_path / "dev2.log")
     try:
-        _wait_for_banner(restarted)
+        wait_for_banner(restarted)
         claimed = requests.post(
             f"{base}/v1/credential-claims",
             json={"credential_claim_token": _claim_token(data_dir)},
@@ -124,4 +92,4 @@ def test_quickstart_against_simulacra_dev_and_restart(tmp_path: Path, dev_ports:
         ).json()
         assert dataset["status"] == "ready", dataset
     finally:
-        assert _stop(restarted) == 0
+        assert stop_dev(restarted) == 0

@@ -28,6 +28,13 @@ PYTHON_NONE = "None"
 # single-byte encoding spreadsheets on European desktops still write. UTF-16 is told by its BOM.
 ENCODINGS = ("utf-8", "latin-1")
 MAGIC = {b"PAR1": "parquet", b"ARROW1": "arrow", b"$FL2": "spss", b"$FL3": "spss"}
+UNREADABLE = {
+    "csv": "the file is not a readable table: send delimited text (comma, semicolon, tab or pipe) in UTF-8, "
+    "UTF-16 with a byte-order mark or Latin-1, or a Parquet, Arrow IPC or SPSS file",
+    "parquet": "the file starts like Parquet but cannot be read as a table: it may be truncated or damaged",
+    "arrow": "the file starts like an Arrow IPC file but cannot be read as a table: it may be truncated or damaged",
+    "spss": "the file starts like an SPSS .sav file but cannot be read: it may be truncated or damaged",
+}
 
 
 @dataclass(frozen=True)
@@ -45,11 +52,8 @@ class SourceColumn:
 
 def upload_format(path: str) -> str:
     """Which reader the file needs: parquet, arrow, spss, or csv for anything else (tried as text)."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(6)
-    except OSError as exc:
-        raise EngineInputError("simio_upload_invalid", f"cannot open the upload: {exc}") from exc
+    with open(path, "rb") as handle:  # an OSError here is the server's fault, retried, not the upload's
+        head = handle.read(6)
     return next((kind for magic, kind in MAGIC.items() if head.startswith(magic)), "csv")
 
 
@@ -77,8 +81,8 @@ def read_upload(path: str) -> list[SourceColumn]:
         else:
             table, headers = _read_csv(con, path)
     except (duckdb.Error, pa.ArrowInvalid, UnicodeError) as exc:
-        first_line = str(exc).splitlines()[0]
-        raise EngineInputError("simio_upload_invalid", f"the file is not a readable table ({first_line})") from exc
+        # Our words, not the library's: its message names the server's temporary files.
+        raise EngineInputError("simio_upload_invalid", UNREADABLE[kind]) from exc
     finally:
         con.close()
     # DuckDB de-duplicates repeated headers (Q1, Q1_1); the schema names what the file said.

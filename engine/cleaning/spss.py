@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyreadstat
 
 from simulacra.engine.checks.errors import EngineInputError
-from simulacra.engine.cleaning.reading import SourceColumn
+from simulacra.engine.cleaning.reading import UNREADABLE, SourceColumn
 from simulacra.engine.cleaning.scales import scale_order
 
 ORDERED_MEASURES = ("ordinal", "scale")
@@ -26,7 +26,7 @@ def read_sav(path: str) -> list[SourceColumn]:
     try:
         frame, meta = pyreadstat.read_sav(path)
     except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
-        raise EngineInputError("simio_upload_invalid", f"the SPSS file is not readable ({exc})") from exc
+        raise EngineInputError("simio_upload_invalid", UNREADABLE["spss"]) from exc
     columns = []
     for name in meta.column_names:
         labels = meta.variable_value_labels.get(name) or {}

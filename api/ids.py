@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from simulacra.api.errors import ApiError
 from simulacra.api.examples import DS, EFF, GEN
+from simulacra.workflows.contracts import DERIVED_ID_DIGITS
 
-# workflows.contracts.derived_id: a prefix and the first 20 hex digits of a SHA-256.
-_DERIVED = "[0-9a-f]{20}"
+# workflows.contracts.derived_id: a prefix and the first hex digits of a SHA-256.
+_DERIVED = f"[0-9a-f]{{{DERIVED_ID_DIGITS}}}"
 
 
 @dataclass(frozen=True)

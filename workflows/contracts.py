@@ -43,11 +43,14 @@ MAX_RETENTION_HOURS = 168
 JobKind = Literal["dataset", "generation", "effect"]
 
 
+DERIVED_ID_DIGITS = 20  # hex digits of the request's SHA-256 in a resource id (api/ids.py publishes the pattern)
+
+
 def derived_id(prefix: str, tenant_id: str, idempotency_key: str, fingerprint: str) -> str:
     """Resource ids follow from the request, so a retry of an accepted request (even one whose
     first answer was lost) names the same resource, and the workflow start is idempotent."""
     digest = hashlib.sha256(f"{tenant_id}\n{idempotency_key}\n{fingerprint}".encode()).hexdigest()
-    return f"{prefix}_{digest[:20]}"
+    return f"{prefix}_{digest[:DERIVED_ID_DIGITS]}"
 
 
 def dataset_workflow_id(tenant_id: str, dataset_id: str) -> str:

@@ -59,8 +59,11 @@ class GenerationWorkflow:
             return
         # Bill before telling the client the rows are ready: what was made is what is counted.
         await self._settle_once(job, result.rows_generated)
+        self._publish_made(job, result)
+
+    def _publish_made(self, job: GenerationInput, result: GenerationResult) -> None:
         complete = result.conditions_met and result.rows_generated == job.row_count
-        publish(
+        self._life.publish(
             "ready" if complete else "partial",
             "ready",
             1.0,
@@ -79,14 +82,7 @@ class GenerationWorkflow:
             publish("running", "sampling", 0.0)
             result = await engine_step(GENERATE, job, GenerationResult)
             await self._settle(job, result.rows_generated)
-            complete = result.conditions_met and result.rows_generated == job.row_count
-            publish(
-                "ready" if complete else "partial",
-                "ready",
-                1.0,
-                rows_generated=result.rows_generated,
-                ready_at=workflow.now().isoformat(),
-            )
+            self._publish_made(job, result)
         except ActivityError as exc:
             await self._settle(job, 0)
             publish("failed", "failed", 1.0, **error_fields(exc))

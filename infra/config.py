@@ -69,6 +69,11 @@ class Settings:
     tls_keyfile: str | None = setting(None, "PEM private key of the certificate", "unset")
     artifact_url_ttl_seconds: int = setting(900, "how long an `artifact_url` works")
     max_upload_bytes: int = setting(200 * 1024 * 1024, "upload cap (413 `simio_file_too_large`)", "200 MiB")
+    max_table_rows: int = setting(2_000_000, "most rows a seed table may decode to (`simio_table_too_large`)")
+    max_table_columns: int = setting(300, "most columns a seed table may have (`simio_too_many_columns`)")
+    max_table_cells: int = setting(
+        50_000_000, "most cells (rows x columns) a seed table may decode to (`simio_table_too_large`)"
+    )
     max_generation_rows: int = setting(1_000_000, "largest `row_count`")
     default_rows_per_period: int = setting(
         20_000, "generated rows per tenant per month unless the operator sets the tenant's own window"

@@ -17,7 +17,7 @@ from temporalio.client import (
 from temporalio.worker import Worker
 
 from simulacra.activities.engine_activities import EngineActivities
-from simulacra.activities.isolation import EnginePool, memory_limit_bytes
+from simulacra.activities.isolation import HEARTBEAT_EVERY_SECONDS, EnginePool, memory_limit_bytes
 from simulacra.activities.storage_activities import StorageActivities
 from simulacra.activities.sweep_activities import SweepActivities
 from simulacra.activities.usage_activities import UsageActivities
@@ -59,6 +59,9 @@ async def running_worker(client: Client, settings: Settings) -> AsyncIterator[Wo
             sweep.sweep,
         ],
         max_concurrent_activities=max(2, settings.engine_processes * 2),
+        # Send each heartbeat as it comes (the SDK would hold them for 80% of the timeout): a busy machine
+        # then has most of the timeout as slack before a live worker's attempt is taken for lost.
+        max_heartbeat_throttle_interval=timedelta(seconds=HEARTBEAT_EVERY_SECONDS),
     )
     try:
         async with worker:

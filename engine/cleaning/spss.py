@@ -28,7 +28,7 @@ def read_sav(path: str, limits: TableLimits | None = None) -> list[SourceColumn]
         if limits:
             # The header declares the shape (rows may be unknown: -1); compressed data can be far larger.
             _, declared = pyreadstat.read_sav(path, metadataonly=True)
-            limits.check(max(declared.number_rows or 0, 0), declared.number_columns)
+            limits.check(max(declared.number_rows or 0, 0), declared.number_columns or 0)
         frame, meta = pyreadstat.read_sav(path)
     except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
         raise EngineInputError("simio_upload_invalid", UNREADABLE["spss"]) from exc

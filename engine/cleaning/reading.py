@@ -106,6 +106,12 @@ def _read(path: str, kind: str, limits: TableLimits | None) -> list[SourceColumn
     except (duckdb.Error, pa.ArrowInvalid, UnicodeError) as exc:
         # Our words, not the library's: its message names the server's temporary files.
         raise EngineInputError("simio_upload_invalid", UNREADABLE[kind]) from exc
+    except OSError as exc:
+        # pyarrow reports a damaged Arrow footer as OSError (its ArrowIOError). upload_format has just opened
+        # and read this local file, so for these readers it is the content at fault, not the disk.
+        if kind not in ("parquet", "arrow"):
+            raise
+        raise EngineInputError("simio_upload_invalid", UNREADABLE[kind]) from exc
     finally:
         con.close()
     # DuckDB de-duplicates repeated headers (Q1, Q1_1); the schema names what the file said.

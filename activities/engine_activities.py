@@ -10,6 +10,7 @@ from temporalio.exceptions import ApplicationError
 
 from simulacra.activities import effect_jobs, engine_jobs
 from simulacra.activities.isolation import EnginePool
+from simulacra.activities.metrics import ROWS_GENERATED, EngineMeter
 from simulacra.engine.checks.errors import EngineInputError
 from simulacra.engine.records import CausalGraph
 from simulacra.infra.config import Settings
@@ -39,30 +40,36 @@ class EngineActivities:
         # Settings, not a Storage: each pool process opens storage with its own key provider.
         self._settings = settings
         self._pool = pool
+        self._meter = EngineMeter(settings.engine_processes)
 
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        try:
-            return await self._pool.run(fn, self._settings, *args)
-        except EngineInputError as exc:
-            raise ApplicationError(exc.detail, type=exc.code, non_retryable=True) from None
+    async def _run(self, stage: str, fn: Callable[..., T], *args: Any) -> T:
+        with self._meter.stage(stage):
+            try:
+                return await self._pool.run(fn, self._settings, *args)
+            except EngineInputError as exc:
+                raise ApplicationError(exc.detail, type=exc.code, non_retryable=True) from None
 
     @activity.defn(name=CLEAN)
     async def clean(self, ref: DatasetRef) -> CleanResult:
-        return await self._run(engine_jobs.clean, ref.tenant_id, ref.dataset_id, ref.upload_key)
+        return await self._run("clean", engine_jobs.clean, ref.tenant_id, ref.dataset_id, ref.upload_key)
 
     @activity.defn(name=DISCOVER)
     async def discover(self, ref: DatasetRef) -> DiscoverResult:
-        return await self._run(engine_jobs.discover, ref.tenant_id, ref.dataset_id, MODEL_SEED)
+        return await self._run("discover", engine_jobs.discover, ref.tenant_id, ref.dataset_id, MODEL_SEED)
 
     @activity.defn(name=FIT)
     async def fit(self, ref: DatasetRef) -> FitResult:
         edited = None if ref.graph is None else CausalGraph.model_validate(ref.graph)
-        return await self._run(engine_jobs.fit, ref.tenant_id, ref.dataset_id, ref.model_version, edited, MODEL_SEED)
+        return await self._run(
+            "fit", engine_jobs.fit, ref.tenant_id, ref.dataset_id, ref.model_version, edited, MODEL_SEED
+        )
 
     @activity.defn(name=GENERATE)
     async def generate(self, job: GenerationInput) -> GenerationResult:
-        return await self._run(engine_jobs.generate, job)
+        result = await self._run("generate", engine_jobs.generate, job)
+        ROWS_GENERATED.inc(result.rows_generated)
+        return result
 
     @activity.defn(name=ESTIMATE_EFFECT)
     async def estimate_effect(self, job: EffectInput) -> EffectResult:
-        return await self._run(effect_jobs.estimate, job)
+        return await self._run("estimate", effect_jobs.estimate, job)

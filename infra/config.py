@@ -90,6 +90,16 @@ class Settings:
         "3/4 of the machine's memory split among the engine processes, at least 4096",
     )
     rate_limit_per_minute: int = setting(600, "authenticated requests per tenant per minute, per API process")
+    metrics_host: str = setting(
+        "127.0.0.1", "bind address of the Prometheus `/metrics` listeners (loopback: expose them deliberately)"
+    )
+    api_metrics_port: int = setting(9464, "the API process's `/metrics` port, apart from the API's own; 0 turns it off")
+    worker_metrics_port: int = setting(
+        9465, "the worker's `/metrics` port (jobs, stages, engine processes); 0 turns it off"
+    )
+    worker_sdk_metrics_port: int = setting(
+        9466, "the worker's Temporal SDK metrics (its runtime's Prometheus exporter); 0 turns it off"
+    )
     log_level: str = setting("info", "logs on stderr, each request line with its `request_id`")
     log_format: str = setting(
         "json", "`json` (an object a line) or `console` (readable lines; `simulacra dev` on a terminal)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -15,7 +16,14 @@ def cli(*args: str) -> list[str]:
 
 
 def dev_ports() -> dict[str, int]:
-    return {"port": free_port(), "temporal": free_port(), "ui": free_port()}
+    return {
+        "port": free_port(),
+        "temporal": free_port(),
+        "ui": free_port(),
+        "api_metrics": free_port(),
+        "worker_metrics": free_port(),
+        "worker_sdk_metrics": free_port(),
+    }
 
 
 def start_dev(data_dir: Path, ports: dict[str, int], log: Path) -> subprocess.Popen[str]:
@@ -30,8 +38,10 @@ def start_dev(data_dir: Path, ports: dict[str, int], log: Path) -> subprocess.Po
         "--ui-port",
         str(ports["ui"]),
     )
+    metrics = ("api_metrics", "worker_metrics", "worker_sdk_metrics")
+    env = os.environ | {f"SIMULACRA_{name.upper()}_PORT": str(ports[name]) for name in metrics}
     # Run from outside the checkout: the installed package must work wherever the user stands.
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=open(log, "ab"), text=True, cwd=log.parent)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=open(log, "ab"), text=True, cwd=log.parent, env=env)
 
 
 def wait_for_banner(process: subprocess.Popen[str]) -> str:

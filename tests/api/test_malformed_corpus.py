@@ -25,11 +25,7 @@ from tests.flows import bearer, upload
 from tests.security import forge
 from tests.stack import TERMINAL
 
-ENTRIES = load_entries("files.json", "bodies.json", "headers_and_tokens.json", "ids_and_links.json")
-# Entries for limits that land in another change: kept apart, and run only once their code exists.
-BOMBS = load_entries("bombs.json")
-ACTIVE = [e for e in ENTRIES + BOMBS if "pending" not in e]
-PENDING = [e for e in ENTRIES + BOMBS if "pending" in e]
+ACTIVE = load_entries("files.json", "bodies.json", "headers_and_tokens.json", "ids_and_links.json", "bombs.json")
 MIN_ENTRIES = 150
 # Words that only a library or a stack trace would put in a client's text.
 LEAKS = (
@@ -145,7 +141,7 @@ def answers(client: TestClient, stack: Stack, token: str, worker: Any) -> dict[s
 
 
 def test_the_corpus_is_large_and_consistent() -> None:
-    every = ENTRIES + BOMBS
+    every = ACTIVE
     assert len(every) >= MIN_ENTRIES, len(every)
     ids = [entry["id"] for entry in every]
     assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
@@ -186,19 +182,3 @@ def test_no_answer_leaks_paths_or_library_wording(settings: Settings, answers: d
             if hits:
                 found.append((name, hits, text[:300]))
     assert not found, found
-
-
-@pytest.mark.parametrize(
-    "entry",
-    [pytest.param(e, marks=pytest.mark.xfail(strict=True, reason=e["pending"])) for e in PENDING],
-    ids=[entry["id"] for entry in PENDING],
-)
-def test_pending_entry(entry: dict[str, Any], client: TestClient, stack: Stack, token: str, worker: Any) -> None:
-    expect = entry["expect"]
-    code = expect["job"]["code"] if "job" in expect else expect["code"]
-    # Until the code exists the entry cannot pass: sending a bomb to a server without its limit only burns memory.
-    assert code in REGISTRY, f"{code} is not registered yet"
-    answer = _send(client, entry, stack)
-    if "job" in expect and answer.status == 202:
-        answer.job = _poll_together(client, token, {entry["id"]: answer.json["job_id"]}, worker)[entry["id"]]
-    _check(entry, answer)

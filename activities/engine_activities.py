@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import structlog
+from opentelemetry import trace
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -14,6 +15,7 @@ from simulacra.activities.isolation import EngineFault, EngineOutOfMemory, Engin
 from simulacra.engine.checks.errors import EngineInputError
 from simulacra.engine.records import CausalGraph
 from simulacra.infra.config import Settings
+from simulacra.infra.tracing import STAGE
 from simulacra.workflows.contracts import (
     CLEAN,
     DISCOVER,
@@ -39,6 +41,8 @@ DEATHS_BEFORE_GIVING_UP = 3
 MEMORY_EXCEEDED = "simio_engine_memory_exceeded"
 # Not a simio_* code: the job fails as simio_internal and the client learns nothing more.
 ENGINE_FAULT = "EngineFault"
+# The stage each engine activity's span is named after.
+STAGES = {CLEAN: "clean", DISCOVER: "discover", FIT: "fit", GENERATE: "generate", ESTIMATE_EFFECT: "estimate"}
 _MEMORY_ADVICE = (
     "Upload fewer columns (wide batteries of ratings cost the most) or fewer rows, or ask your operator "
     "to raise SIMULACRA_ENGINE_MEMORY_LIMIT_MB."
@@ -49,13 +53,21 @@ class EngineActivities:
     """Sorts what an engine job raised into the job's faults, which fail at once with their code,
     and the machine's (a lost worker or engine process, I/O), which Temporal retries."""
 
-    def __init__(self, settings: Settings, pool: EnginePool) -> None:
+    def __init__(self, settings: Settings, pool: EnginePool, tracer: trace.Tracer | None = None) -> None:
         # Settings, not a Storage: each pool process opens storage with its own key provider.
         self._settings = settings
         self._pool = pool
         self._deaths: dict[tuple[str | None, str], int] = {}
+        self._tracer = tracer or trace.NoOpTracer()
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        kind = activity.info().activity_type
+        stage = STAGES.get(kind, kind)
+        # The span covers the wait on the pool too: a busy pool shows as a long engine span under its activity.
+        with self._tracer.start_as_current_span(f"RunEngine:{stage}", attributes={STAGE: stage}):
+            return await self._sorted(fn, *args)
+
+    async def _sorted(self, fn: Callable[..., T], *args: Any) -> T:
         info = activity.info()
         job = (info.workflow_id, info.activity_id)
         deaths = self._deaths.pop(job, 0)  # kept only while a lost engine process is being retried

@@ -12,6 +12,8 @@ from simulacra.api.context import request_id_var
 from simulacra.api.secrecy import loggable_path
 from simulacra.infra.tracing import Tracing, request_context
 
+_TRACE_CONTEXT_HEADERS = (b"traceparent", b"tracestate")
+
 
 class TracingMiddleware:
     """Pure ASGI, inside RequestContextMiddleware: the request id is set by the time a request gets here."""
@@ -24,7 +26,11 @@ class TracingMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        headers = {
+            name.decode("latin-1"): value.decode("latin-1")
+            for name, value in scope["headers"]
+            if name in _TRACE_CONTEXT_HEADERS
+        }
         # Attached, not only passed as the span's parent: the baggage must reach the Temporal client's spans too.
         token = context.attach(request_context(request_id_var.get(), headers))
         try:

@@ -45,6 +45,9 @@ GENERATION_SPANS = {
     ("simulacra-worker", "RunActivity:generate_rows"),
     ("simulacra-worker", "RunEngine:generate"),
 }
+# The generation's caller sends its own trace context, and baggage that tries to name the request.
+CALLER_TRACE, CALLER_SPAN = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+CALLER_HEADERS = {"traceparent": f"00-{CALLER_TRACE}-{CALLER_SPAN}-01", "baggage": f"{REQUEST_ID}=forged"}
 # Export in a tenth of a second instead of the SDK's five, so the test waits on spans, not on the batch timer.
 FAST_EXPORT = {"OTEL_BSP_SCHEDULE_DELAY": "100"}
 
@@ -84,7 +87,7 @@ def traced(
                 assert finished(client, token, accepted.json()["job_id"], worker)["status"] == "ready"
                 generation = client.post(
                     f"/v1/datasets/{accepted.json()['dataset_id']}/generations",
-                    headers=bearer(token, uuid.uuid4().hex),
+                    headers={**bearer(token, uuid.uuid4().hex), **CALLER_HEADERS},
                     json={"row_count": 200},
                 )
                 assert generation.status_code == 202, generation.text
@@ -112,14 +115,19 @@ def trace_of(receiver: Receiver, operation_id: str, request_id: str, expected: s
 
 
 @pytest.mark.parametrize(
-    ("operation_id", "request_id_of", "expected", "stages"),
+    ("operation_id", "request_id_of", "expected", "stages", "caller_span"),
     [
-        ("createDataset", "upload_request_id", UPLOAD_SPANS, {"clean", "discover", "fit"}),
-        ("createGeneration", "generation_request_id", GENERATION_SPANS, {"generate"}),
+        ("createDataset", "upload_request_id", UPLOAD_SPANS, {"clean", "discover", "fit"}, ""),
+        ("createGeneration", "generation_request_id", GENERATION_SPANS, {"generate"}, CALLER_SPAN),
     ],
 )
 def test_one_trace_runs_from_the_request_to_the_engine_with_its_request_id_on_every_span(
-    traced: TracedRun, operation_id: str, request_id_of: str, expected: set[tuple[str, str]], stages: set[str]
+    traced: TracedRun,
+    operation_id: str,
+    request_id_of: str,
+    expected: set[tuple[str, str]],
+    stages: set[str],
+    caller_span: str,
 ) -> None:
     request_id = getattr(traced, request_id_of)
     spans = trace_of(traced.receiver, operation_id, request_id, expected)
@@ -130,7 +138,9 @@ def test_one_trace_runs_from_the_request_to_the_engine_with_its_request_id_on_ev
     by_id = {s.span_id: s for s in spans}
     server = next(s for s in spans if s.name == operation_id)
     assert server.attributes["http.response.status_code"] == 202
-    assert server.parent_id == ""
+    # A caller's traceparent is followed (its trace goes on here); its baggage is not (the request id is ours).
+    assert server.parent_id == caller_span
+    assert (spans[0].trace_id == CALLER_TRACE) == bool(caller_span)
     engine = [s for s in spans if s.name.startswith("RunEngine:")]
     assert {s.attributes[STAGE] for s in engine} == stages
     for span in engine:  # each engine run hangs under the activity that waited on it

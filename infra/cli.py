@@ -67,11 +67,25 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def check_storage(settings: Settings) -> None:
+    """Stop at start, naming the setting, when the configured store cannot be used."""
+    from simulacra.infra.storage import StorageUnreachable, open_storage
+
+    url = settings.resolved_storage_url
+    try:
+        open_storage(settings).check_reachable()
+    except ImportError as exc:  # fsspec names the package a URL's scheme needs (s3fs for s3://)
+        raise SystemExit(f"{env_var('storage_url')}={url}: {exc} (for s3://, pip install 'simulacra[s3]')") from None
+    except StorageUnreachable as exc:
+        raise SystemExit(f"{env_var('storage_url')}={url}: the store cannot be used: {exc}") from None
+
+
 def run_api(settings: Settings) -> int:
     import uvicorn
 
     from simulacra.api.app import create_app
 
+    check_storage(settings)
     serve_metrics(settings.metrics_host, settings.api_metrics_port, env_var("api_metrics_port"))
 
     uvicorn.run(
@@ -92,6 +106,7 @@ async def _run_worker(settings: Settings) -> None:
     from simulacra.infra.temporal import connect, ensure_search_attributes
     from simulacra.workflows.contracts import SEARCH_ATTRIBUTES
 
+    check_storage(settings)
     serve_metrics(settings.metrics_host, settings.worker_metrics_port, env_var("worker_metrics_port"))
     client = await connect(settings.resolved_temporal_address, settings.temporal_namespace, wait_seconds=60)
     await ensure_search_attributes(client, SEARCH_ATTRIBUTES)

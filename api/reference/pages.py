@@ -103,7 +103,11 @@ def build_reference(operations: list[Operation], openapi: dict[str, Any], base_u
     tags: dict[str, list[Entry]] = defaultdict(list)
     for item in entries:
         tags[item.op.tag].append(item)
-    schemas = {name: book.fields({"$ref": f"#/components/schemas/{name}"}) for name in sorted(book.schemas)}
+    # A schema's own table lists its top-level fields; the nested ones have their own schemas, linked.
+    schemas = {
+        name: [f for f in book.fields({"$ref": f"#/components/schemas/{name}"}) if f.depth == 0]
+        for name in sorted(book.schemas)
+    }
     examples = {name: book.example(schema) for name, schema in book.schemas.items()}
     quickstarts = [(label, lang, (HERE / "quickstart" / name).read_text()) for label, lang, name in QUICKSTARTS]
     pages = error_pages(operations, base_url)

@@ -11,10 +11,12 @@ from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
 from simulacra.api import credential_models, models, views
+from simulacra.api.agent_docs import RULES
 from simulacra.api.app import OPERATIONS
 from simulacra.api.errors import JOB_FAILURE_CODES, REGISTRY
 from simulacra.api.examples import EXAMPLES
 from simulacra.api.models import UploadFields
+from simulacra.api.reference.pages import rule_sections
 
 EXAMPLE_FILES = Path(__file__).resolve().parents[2] / "examples"
 # Renaming any of these breaks generated clients: change this list only with a deprecation plan.
@@ -143,6 +145,12 @@ def test_docs_page_shows_the_quickstarts_the_tests_run(client: TestClient) -> No
     page = html.unescape(client.get("/__docs__/").text)
     for name in ("quickstart.py", "quickstart.sh", "quickstart.ts"):
         assert (EXAMPLE_FILES / name).read_text() in page
+
+
+def test_every_rule_for_agents_is_a_section_of_the_guide() -> None:
+    titles = [section.title for section in rule_sections()]
+    assert len(titles) == len(re.findall(r"^- ", RULES, re.MULTILINE))
+    assert {"Idempotency", "Retries", "Jobs", "Scopes"} <= set(titles)
 
 
 def test_docs_page_renders_markdown(client: TestClient) -> None:

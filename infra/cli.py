@@ -1,7 +1,8 @@
 """`simulacra`: the command line, and the composition root that starts the API, the worker or both.
 
 Heavy modules are imported inside each command so `simulacra admin` and `simulacra api`
-never load the engine.
+never load the engine. The client commands (login, datasets, generate, effects, jobs) live with the
+client, in simulacra.api.client.commands.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import signal
 import sys
 from pathlib import Path
 
+from simulacra.api.client.commands import COMMANDS as CLIENT_COMMANDS
+from simulacra.api.client.commands import add_client_commands, run_client
 from simulacra.infra.admin import add_admin_commands, run_admin
 from simulacra.infra.config import Settings, env_var, load_settings
 from simulacra.infra.logs import configure_logging
@@ -46,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="run a Temporal worker (workflows + engine activities)")
     _common(worker)
     add_admin_commands(commands)
+    add_client_commands(commands)
     return parser
 
 
@@ -112,6 +116,8 @@ def _temporal_metrics(command: str, settings: Settings) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in CLIENT_COMMANDS:  # a client of any server: the server's settings play no part
+        return run_client(args)
     settings = _settings(args)
     configure_logging(settings.log_level, settings.log_format, _temporal_metrics(args.command, settings))
     if args.command == "admin":

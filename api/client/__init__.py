@@ -1,0 +1,26 @@
+"""A typed Python client for the Simulacra API (docs/client.md). It imports nothing of the server."""
+
+from simulacra.api.client.client import Client, new_idempotency_key
+from simulacra.api.client.errors import (
+    ClientError,
+    JobTimeout,
+    RequestTimeout,
+    ServerError,
+    SimulacraError,
+    Unreachable,
+)
+from simulacra.api.client.models import Accepted, Credentials, Job
+
+__all__ = [
+    "Accepted",
+    "Client",
+    "ClientError",
+    "Credentials",
+    "Job",
+    "JobTimeout",
+    "RequestTimeout",
+    "ServerError",
+    "SimulacraError",
+    "Unreachable",
+    "new_idempotency_key",
+]

@@ -1,0 +1,310 @@
+"""`Client`: the Simulacra HTTP API from Python, with the habits every integrator otherwise rewrites.
+
+Tokens are minted from client credentials and renewed before they expire; every POST carries an
+Idempotency-Key made once per call and reused by each retry of it, so a retry never does the work
+twice; retryable answers (429, 5xx, `retryable: true`) and lost connections are retried with jittered
+backoff that honours `Retry-After`; jobs are polled the same way; artifacts stream to a file; every
+problem answer is raised as a `SimulacraError` carrying its code, detail, fix and request id.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+
+from simulacra.api.client.backoff import Backoff, retry_after
+from simulacra.api.client.errors import (
+    JobTimeout,
+    RequestTimeout,
+    SimulacraError,
+    Unreachable,
+    error_from,
+    problem_of,
+)
+from simulacra.api.client.models import Accepted, Credentials, Job
+from simulacra.api.client.tokens import TokenSource
+
+ProgressCallback = Callable[[Job], None]
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+def _retryable(response: httpx.Response, problem: Mapping[str, Any]) -> bool:
+    return bool(problem.get("retryable")) or response.status_code in (429, 502, 503, 504)
+
+
+class Client:
+    """A session with one Simulacra server. Give it `credentials` (claimed, or a client id and secret), or a
+    ready-made bearer `token`; pass `http` to reuse an `httpx.Client` (for instance Starlette's TestClient)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials | None = None,
+        *,
+        token: str | None = None,
+        http: httpx.Client | None = None,
+        timeout: float = 60.0,
+        max_attempts: int = 5,
+        max_retry_wait: float = 120.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._owns_http = http is None
+        self._http = http if http is not None else httpx.Client(timeout=timeout)
+        self._timeout = timeout
+        self._max_attempts = max_attempts
+        self._max_retry_wait = max_retry_wait
+        self._clock = clock
+        self._static_token = token
+        self._fixes: dict[str, str | None] = {}
+        self.tokens = TokenSource(credentials, self._mint, clock) if credentials is not None else None
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    # -- credentials ------------------------------------------------------------------------------------------
+
+    def claim(self, claim_token: str) -> Credentials:
+        """Redeem a one-time claim token. A retry reuses the call's key, so a lost answer is replayed, not lost."""
+        response = self.request(
+            "POST", "/v1/credential-claims", json={"credential_claim_token": claim_token}, authenticated=False
+        )
+        return Credentials.model_validate(response.json())
+
+    def use(self, credentials: Credentials) -> None:
+        """Authenticate the following calls with these credentials."""
+        self.tokens = TokenSource(credentials, self._mint, self._clock)
+
+    def token_url(self) -> str:
+        """The token endpoint the server advertises (its own issuer, or the external one it trusts)."""
+        return str(self._json("GET", "/.well-known/openid-configuration", authenticated=False)["token_endpoint"])
+
+    def _mint(self, token_url: str, form: dict[str, str]) -> httpx.Response:
+        return self.request("POST", token_url, data=form, authenticated=False, idempotent=False)
+
+    # -- datasets, generations, effects, jobs -------------------------------------------------------------------
+
+    def upload_dataset(
+        self,
+        file: Path | str,
+        *,
+        retention_hours: int | None = None,
+        causal_hints: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Accepted:
+        path = Path(file)
+        fields: dict[str, str] = {}
+        if retention_hours is not None:
+            fields["retention_hours"] = str(retention_hours)
+        if causal_hints is not None:
+            fields["causal_hints"] = json.dumps(causal_hints)
+        with path.open("rb") as handle:  # streamed by httpx in chunks, rewound for each attempt
+            response = self.request(
+                "POST",
+                "/v1/datasets",
+                data=fields,
+                files={"file": (path.name, handle, "application/octet-stream")},
+                idempotency_key=idempotency_key,
+            )
+        return Accepted.model_validate(response.json())
+
+    def dataset(self, dataset_id: str) -> dict[str, Any]:
+        return self._json("GET", f"/v1/datasets/{dataset_id}")
+
+    def schema(self, dataset_id: str) -> dict[str, Any]:
+        return self._json("GET", f"/v1/datasets/{dataset_id}/schema")
+
+    def generate(
+        self,
+        dataset_id: str,
+        row_count: int,
+        conditions: Mapping[str, Any] | None = None,
+        *,
+        format: str = "csv",
+        seed: int | None = None,
+        retention_hours: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Accepted:
+        body: dict[str, Any] = {"row_count": row_count, "conditions": dict(conditions or {}), "format": format}
+        body |= {k: v for k, v in (("seed", seed), ("retention_hours", retention_hours)) if v is not None}
+        response = self.request(
+            "POST", f"/v1/datasets/{dataset_id}/generations", json=body, idempotency_key=idempotency_key
+        )
+        return Accepted.model_validate(response.json())
+
+    def generation(self, generation_id: str) -> dict[str, Any]:
+        return self._json("GET", f"/v1/generations/{generation_id}")
+
+    def estimate_effect(
+        self, dataset_id: str, request: Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> Accepted:
+        """`request` is the body of `estimateEffect`: treatment {column, from, to}, outcome, and the optional
+        outcome_level, segment_by, samples, seed, confidence_level, retention_hours."""
+        response = self.request(
+            "POST", f"/v1/datasets/{dataset_id}/effects", json=dict(request), idempotency_key=idempotency_key
+        )
+        return Accepted.model_validate(response.json())
+
+    def effect(self, effect_id: str) -> dict[str, Any]:
+        return self._json("GET", f"/v1/effects/{effect_id}")
+
+    def job(self, job_id: str) -> Job:
+        return Job.model_validate(self._json("GET", f"/v1/jobs/{job_id}"))
+
+    def wait_for_job(self, job_id: str, *, timeout: float = 900.0, on_progress: ProgressCallback | None = None) -> Job:
+        """Poll until the job is ready, partial or failed (returned, not raised: a failed job carries its error).
+        Polls start at the server's `poll_interval_seconds` and back off with jitter to 5 s; `JobTimeout` when
+        `timeout` seconds pass first (the job goes on running)."""
+        deadline = self._clock() + timeout
+        backoff: Backoff | None = None
+        while True:
+            response = self.request("GET", f"/v1/jobs/{job_id}")
+            job = Job.model_validate(response.json())
+            if on_progress is not None:
+                on_progress(job)
+            if job.done:
+                return job
+            left = deadline - self._clock()
+            if left <= 0:
+                raise JobTimeout(job_id, timeout, job.as_dict())
+            backoff = backoff or Backoff(base=job.poll_interval_seconds, factor=1.5, cap=5.0)
+            time.sleep(min(left, backoff.next_delay(retry_after(response))))
+
+    def download(self, url: str, destination: Path | str) -> int:
+        """Stream an artifact (an `artifact_url`) to a file, through a temporary file so a broken transfer never
+        leaves a truncated one; the bearer token goes with the signed URL. Returns the bytes written."""
+        target = Path(destination)
+        partial = target.with_name(f".{target.name}.part")
+        backoff = Backoff()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with self._http.stream("GET", self._url(url), headers=self._auth(), timeout=self._timeout) as answer:
+                    if answer.status_code >= 400:
+                        answer.read()
+                        self._raise_or_wait(answer, attempt, backoff)
+                        continue
+                    written = 0
+                    with partial.open("wb") as out:
+                        for chunk in answer.iter_bytes():
+                            written += out.write(chunk)
+                partial.replace(target)
+                return written
+            except httpx.TransportError as exc:
+                self._wait_after_transport_error(exc, attempt, backoff)
+
+    # -- the one request path -----------------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        files: Mapping[str, tuple[str, IO[bytes], str]] | None = None,
+        params: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        authenticated: bool = True,
+        idempotent: bool | None = None,
+    ) -> httpx.Response:
+        """Send one logical call, retrying what is retryable; raise `SimulacraError` for a problem answer."""
+        headers: dict[str, str] = {}
+        if idempotent if idempotent is not None else method == "POST":
+            headers["Idempotency-Key"] = idempotency_key or new_idempotency_key()
+        backoff = Backoff()
+        renewed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            for part in (files or {}).values():
+                part[1].seek(0)
+            if authenticated:
+                headers |= self._auth()
+            try:
+                response = self._http.request(
+                    method,
+                    self._url(path),
+                    headers=headers,
+                    json=json,
+                    data=data,
+                    files=files,
+                    params=params,
+                    timeout=self._timeout,
+                )
+            except httpx.TransportError as exc:
+                self._wait_after_transport_error(exc, attempt, backoff)
+                continue
+            if response.status_code < 400:
+                return response
+            if response.status_code == 401 and authenticated and self.tokens is not None and not renewed:
+                # A token the server no longer takes (signing key rolled, revoked early): mint once more.
+                self.tokens.discard()
+                renewed = True
+                attempt -= 1
+                continue
+            self._raise_or_wait(response, attempt, backoff)
+
+    def _raise_or_wait(self, response: httpx.Response, attempt: int, backoff: Backoff) -> None:
+        problem = problem_of(response)
+        wait = backoff.next_delay(retry_after(response))
+        if not _retryable(response, problem) or attempt >= self._max_attempts or wait > self._max_retry_wait:
+            raise error_from(response, problem, self._fix(problem))
+        time.sleep(wait)
+
+    def _wait_after_transport_error(self, exc: httpx.TransportError, attempt: int, backoff: Backoff) -> None:
+        if attempt >= self._max_attempts:
+            if isinstance(exc, httpx.TimeoutException):
+                raise RequestTimeout(f"no answer from {self.base_url} within {self._timeout:.0f} s") from exc
+            raise Unreachable(f"cannot reach {self.base_url}: {exc}") from exc
+        time.sleep(backoff.next_delay())
+
+    def _fix(self, problem: Mapping[str, Any]) -> str | None:
+        """The fix text: from the problem body if the server put it there, else from the code's error page."""
+        if isinstance(problem.get("fix"), str):
+            return str(problem["fix"])
+        code = str(problem["code"])
+        if code == "simio_http_error":
+            return None
+        if code not in self._fixes:
+            try:
+                page = self._http.get(
+                    f"{self.base_url}/errors/{code}", headers={"Accept": "application/json"}, timeout=self._timeout
+                )
+                self._fixes[code] = page.json().get("fix") if page.status_code == 200 else None
+            except (httpx.HTTPError, ValueError):
+                self._fixes[code] = None
+        return self._fixes[code]
+
+    def _auth(self) -> dict[str, str]:
+        if self.tokens is not None:
+            return {"Authorization": f"Bearer {self.tokens.token()}"}
+        if self._static_token is not None:
+            return {"Authorization": f"Bearer {self._static_token}"}
+        return {}
+
+    def _url(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
+
+    def _json(self, method: str, path: str, *, authenticated: bool = True) -> dict[str, Any]:
+        body = self.request(method, path, authenticated=authenticated).json()
+        if not isinstance(body, dict):
+            raise SimulacraError(200, "simio_http_error", "Unexpected body", f"{path} did not answer a JSON object.")
+        return body

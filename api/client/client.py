@@ -81,7 +81,8 @@ class Client:
     # -- credentials ------------------------------------------------------------------------------------------
 
     def claim(self, claim_token: str) -> Credentials:
-        """Redeem a one-time claim token. A retry reuses the call's key, so a lost answer is replayed, not lost."""
+        """Redeem a one-time claim token. The server never replays a claim (that would mean storing the secret):
+        if its answer is lost in transit, the retry is refused and a new claim token is needed."""
         response = self.request(
             "POST", "/v1/credential-claims", json={"credential_claim_token": claim_token}, authenticated=False
         )

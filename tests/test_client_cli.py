@@ -56,6 +56,29 @@ def test_a_claim_token_logs_in_once(env: dict[str, str], live_api: str) -> None:
     assert again.returncode == 2 and "simio_credential_claim_not_found" in again.stderr
 
 
+def test_an_existing_client_logs_in_by_id_or_runs_from_the_environment(
+    env: dict[str, str], live_api: str, tmp_path: Path
+) -> None:
+    stored = json.loads((Path(env["XDG_CONFIG_HOME"]) / "simulacra" / "credentials.json").read_text())
+    by_id = {**env, "SIMULACRA_CLIENT_SECRET": stored["client_secret"]}
+    other = tmp_path / "elsewhere.json"
+    login = simulacra(
+        "login", "--url", live_api, "--client-id", stored["client_id"], "--credentials", str(other), env=by_id
+    )
+    assert login.returncode == 0, login.stderr
+    assert json.loads(other.read_text())["token_url"] == stored["token_url"]
+    wrong = {**by_id, "SIMULACRA_CLIENT_SECRET": "not-the-secret"}
+    refused = simulacra(
+        "login", "--url", live_api, "--client-id", stored["client_id"], "--credentials", str(other), env=wrong
+    )
+    assert refused.returncode == 2 and "simio_invalid_client" in refused.stderr
+    no_file = {**by_id, "SIMULACRA_CLIENT_ID": stored["client_id"], "XDG_CONFIG_HOME": str(tmp_path / "none")}
+    listed = simulacra(
+        "jobs", "watch", "job_0123456789abcdef0123456789abcdef", "--url", live_api, "--json", env=no_file
+    )
+    assert listed.returncode == 2 and json.loads(listed.stdout)["error"]["code"] == "simio_job_not_found"
+
+
 def test_upload_without_json_shows_the_stage(env: dict[str, str], worker: object) -> None:
     upload = simulacra("datasets", "upload", str(EXAMPLES / "tracker_q3.csv"), "--wait", env=env)
     assert upload.returncode == 0, upload.stderr

@@ -1,6 +1,6 @@
 """A typed Python client for the Simulacra API (docs/client.md). It imports nothing of the server."""
 
-from simulacra.api.client.client import Client, new_idempotency_key
+from simulacra.api.client.client import Client
 from simulacra.api.client.errors import (
     ClientError,
     JobTimeout,
@@ -10,6 +10,7 @@ from simulacra.api.client.errors import (
     Unreachable,
 )
 from simulacra.api.client.models import Accepted, Credentials, Job
+from simulacra.api.client.session import new_idempotency_key
 
 __all__ = [
     "Accepted",

@@ -8,9 +8,7 @@ at `--timeout`, or no answer in time). `--json` prints one JSON object on stdout
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,17 +16,13 @@ from typing import Any
 from simulacra.api.client import arguments
 from simulacra.api.client.client import Client
 from simulacra.api.client.errors import ClientError, SimulacraError, Unreachable
-from simulacra.api.client.models import Credentials, Job
+from simulacra.api.client.login import DEFAULT_URL, UsageError, client_for, login
+from simulacra.api.client.models import Job
+from simulacra.api.client.output import print_result
 from simulacra.api.client.progress import JobBar
-from simulacra.api.client.settings_file import credentials_file, load, save
 
-DEFAULT_URL = "http://127.0.0.1:8000"
 COMMANDS = ("login", "datasets", "generate", "effects", "jobs")
 EXIT_FAILED_JOB, EXIT_CLIENT, EXIT_SERVER, EXIT_TIMEOUT = 1, 2, 3, 4
-
-
-class UsageError(Exception):
-    """The command cannot run as given (no credentials, no claim token): exit 2 like a refused request."""
 
 
 def _output(parser: argparse.ArgumentParser) -> None:
@@ -96,8 +90,8 @@ def add_client_commands(commands: Any) -> None:
 def run_client(args: argparse.Namespace) -> int:
     try:
         if args.command == "login":
-            return _login(args)
-        with _client(args) as client:
+            return login(args)
+        with client_for(args) as client:
             handler = {
                 ("datasets", "upload"): _upload,
                 ("datasets", "schema"): _schema,
@@ -137,57 +131,6 @@ def _fail(args: argparse.Namespace, message: str, error: dict[str, Any]) -> None
         print(json.dumps({"error": error}))
 
 
-def _url(args: argparse.Namespace, stored: str | None = None) -> str:
-    return str(args.url or stored or os.environ.get("SIMULACRA_URL") or DEFAULT_URL).rstrip("/")
-
-
-def _client(args: argparse.Namespace) -> Client:
-    """Credentials from $SIMULACRA_CLIENT_ID/$SIMULACRA_CLIENT_SECRET (scripts, CI), else the login file."""
-    if os.environ.get("SIMULACRA_CLIENT_ID") and os.environ.get("SIMULACRA_CLIENT_SECRET"):
-        client = Client(_url(args))
-        client.use(
-            Credentials(
-                client_id=os.environ["SIMULACRA_CLIENT_ID"],
-                client_secret=os.environ["SIMULACRA_CLIENT_SECRET"],
-                token_url=client.token_url(),
-            )
-        )
-        return client
-    path = credentials_file(args.credentials)
-    if not path.exists():
-        raise UsageError(f"no credentials at {path}: run `simulacra login` first")
-    url, credentials = load(path)
-    return Client(_url(args, url), credentials)
-
-
-def _login(args: argparse.Namespace) -> int:
-    url = _url(args)
-    claim_token = args.claim_token or os.environ.get("SIMULACRA_CLAIM_TOKEN")
-    with Client(url) as client:
-        if claim_token:
-            credentials = client.claim(claim_token)
-        elif args.client_id:
-            secret = os.environ.get("SIMULACRA_CLIENT_SECRET") or getpass.getpass(f"secret of {args.client_id}: ")
-            credentials = Credentials(
-                client_id=args.client_id, client_secret=secret, token_url=client.token_url(), audience=args.audience
-            )
-        else:
-            raise UsageError("give --claim-token (or $SIMULACRA_CLAIM_TOKEN) or --client-id")
-        client.use(credentials)
-        assert client.tokens is not None
-        client.tokens.token()  # proves the credentials work before they are stored
-    path = credentials_file(args.credentials)
-    save(path, url, credentials)
-    shown = {
-        "url": url,
-        "client_id": credentials.client_id,
-        "tenant": credentials.tenant,
-        "credentials_file": str(path),
-    }
-    _print(args, shown, f"logged in to {url} as {credentials.client_id}; credentials in {path} (mode 0600)")
-    return 0
-
-
 def _wait(client: Client, args: argparse.Namespace, job_id: str, label: str) -> Job:
     with JobBar(label, enabled=not args.json) as bar:
         return client.wait_for_job(job_id, timeout=args.timeout, on_progress=bar.update)
@@ -196,7 +139,7 @@ def _wait(client: Client, args: argparse.Namespace, job_id: str, label: str) -> 
 def _finished(args: argparse.Namespace, job: Job, extra: dict[str, Any] | None = None) -> int:
     result = {**job.as_dict(), **(extra or {})}
     failure = f": {job.error.code}: {job.error.message}" if job.error else ""
-    _print(args, result, f"job {job.job_id} {job.status}{failure}")
+    print_result(args, result, f"job {job.job_id} {job.status}{failure}")
     return 0 if job.succeeded else EXIT_FAILED_JOB
 
 
@@ -205,7 +148,7 @@ def _upload(client: Client, args: argparse.Namespace) -> int:
     if not args.json:
         print(f"uploaded {args.file.name} as {accepted.dataset_id} (job {accepted.job_id})")
     if not args.wait:
-        _print(args, accepted.model_dump(), None)
+        print_result(args, accepted.model_dump(), None)
         return 0
     return _finished(args, _wait(client, args, accepted.job_id, f"dataset {accepted.dataset_id}"))
 
@@ -213,7 +156,7 @@ def _upload(client: Client, args: argparse.Namespace) -> int:
 def _schema(client: Client, args: argparse.Namespace) -> int:
     schema = client.schema(args.dataset_id)
     lines = [f"{c['name']:<28} {c['type']:<12} {c.get('source_name', '')}" for c in schema.get("columns", [])]
-    _print(args, schema, "\n".join(lines))
+    print_result(args, schema, "\n".join(lines))
     return 0
 
 
@@ -221,7 +164,7 @@ def _generate(client: Client, args: argparse.Namespace) -> int:
     conditions = arguments.conditions_of(args.set, args.mode)
     accepted = client.generate(args.dataset_id, args.rows, conditions, format=args.format, seed=args.seed)
     if args.no_wait:
-        _print(args, accepted.model_dump(), f"generation {accepted.generation_id} (job {accepted.job_id})")
+        print_result(args, accepted.model_dump(), f"generation {accepted.generation_id} (job {accepted.job_id})")
         return 0
     job = _wait(client, args, accepted.job_id, f"generation {accepted.generation_id}")
     extra: dict[str, Any] = {}
@@ -241,7 +184,7 @@ def _effects(client: Client, args: argparse.Namespace) -> int:
     if not job.succeeded:
         return _finished(args, job)
     effect = client.effect(str(accepted.effect_id))
-    _print(args, effect, _effect_summary(effect))
+    print_result(args, effect, _effect_summary(effect))
     return 0
 
 
@@ -257,10 +200,3 @@ def _effect_summary(effect: dict[str, Any]) -> str:
 
 def _watch(client: Client, args: argparse.Namespace) -> int:
     return _finished(args, _wait(client, args, args.job_id, f"job {args.job_id}"))
-
-
-def _print(args: argparse.Namespace, data: dict[str, Any], text: str | None) -> None:
-    if args.json:
-        print(json.dumps(data))
-    elif text:
-        print(text)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import structlog
+from opentelemetry import trace
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -21,6 +22,7 @@ from simulacra.activities.metrics import ROWS_GENERATED, EngineMeter
 from simulacra.engine.checks.errors import EngineInputError
 from simulacra.engine.records import CausalGraph
 from simulacra.infra.config import Settings
+from simulacra.infra.tracing import STAGE
 from simulacra.workflows.contracts import (
     CLEAN,
     DISCOVER,
@@ -55,14 +57,20 @@ class EngineActivities:
     """Sorts what an engine job raised into the job's faults, which fail at once with their code,
     and the machine's (a lost worker or engine process, I/O), which Temporal retries."""
 
-    def __init__(self, settings: Settings, pool: EnginePool) -> None:
+    def __init__(self, settings: Settings, pool: EnginePool, tracer: trace.Tracer | None = None) -> None:
         # Settings, not a Storage: each pool process opens storage with its own key provider.
         self._settings = settings
         self._pool = pool
         self._deaths: dict[tuple[str | None, str], int] = {}
         self._meter = EngineMeter(settings.engine_processes)
+        self._tracer = tracer or trace.NoOpTracer()
 
     async def _run(self, stage: str, fn: Callable[..., T], *args: Any) -> T:
+        # The span covers the wait on the pool too: a busy pool shows as a long engine span under its activity.
+        with self._tracer.start_as_current_span(f"RunEngine:{stage}", attributes={STAGE: stage}):
+            return await self._sorted(stage, fn, *args)
+
+    async def _sorted(self, stage: str, fn: Callable[..., T], *args: Any) -> T:
         info = activity.info()
         job = (info.workflow_id, info.activity_id)
         deaths = self._deaths.pop(job, 0)  # kept only while a lost engine process is being retried

@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+from opentelemetry import trace
 from temporalio.client import (
     Client,
     Schedule,
@@ -35,12 +36,15 @@ SWEEP_EVERY = timedelta(hours=1)
 
 
 @contextlib.asynccontextmanager
-async def running_worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
-    """A started worker; leaving the block drains it and stops the engine processes."""
+async def running_worker(
+    client: Client, settings: Settings, tracer: trace.Tracer | None = None
+) -> AsyncIterator[Worker]:
+    """A started worker; leaving the block drains it and stops the engine processes. Workflow and activity spans
+    come from the client's interceptors; `tracer` makes the engine's (infra/tracing.py)."""
     limit = memory_limit_bytes(settings.engine_memory_limit_mb, settings.engine_processes)
     pool = EnginePool(settings.engine_processes, memory_limit_bytes=limit)
     storage = open_storage(settings)
-    engine = EngineActivities(settings, pool)
+    engine = EngineActivities(settings, pool, tracer)
     expiry = StorageActivities(storage)
     sweep = SweepActivities(client, storage)
     usage = UsageActivities(UsageLedger(ControlDB(settings.resolved_control_db)))

@@ -94,17 +94,29 @@ def run_api(settings: Settings) -> int:
 async def _run_worker(settings: Settings) -> None:
     from simulacra.activities.worker import running_worker
     from simulacra.infra.temporal import connect, ensure_search_attributes
+    from simulacra.infra.tracing import start_tracing
     from simulacra.workflows.contracts import SEARCH_ATTRIBUTES
 
     serve_metrics(settings.metrics_host, settings.worker_metrics_port, env_var("worker_metrics_port"))
-    client = await connect(settings.resolved_temporal_address, settings.temporal_namespace, wait_seconds=60)
+    tracing = start_tracing(settings, "simulacra-worker")
+    client = await connect(
+        settings.resolved_temporal_address,
+        settings.temporal_namespace,
+        wait_seconds=60,
+        interceptors=tracing.interceptors,
+    )
     await ensure_search_attributes(client, SEARCH_ATTRIBUTES)
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
-    async with running_worker(client, settings):
-        print(json.dumps({"event": "worker_started", "task_queue": settings.task_queue}), file=sys.stderr, flush=True)
-        await stop.wait()
+    try:
+        async with running_worker(client, settings, tracing.tracer):
+            print(
+                json.dumps({"event": "worker_started", "task_queue": settings.task_queue}), file=sys.stderr, flush=True
+            )
+            await stop.wait()
+    finally:
+        tracing.shutdown()
 
 
 def _temporal_metrics(command: str, settings: Settings) -> str | None:

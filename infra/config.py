@@ -104,6 +104,11 @@ class Settings:
     log_format: str = setting(
         "json", "`json` (an object a line) or `console` (readable lines; `simulacra dev` on a terminal)"
     )
+    otlp_endpoint: str | None = setting(
+        None,
+        "OTLP/HTTP collector base URL (e.g. `http://127.0.0.1:4318`): traces are exported to its `/v1/traces`",
+        "unset (no tracing)",
+    )
 
     @property
     def resolved_temporal_address(self) -> str:

@@ -78,6 +78,12 @@ RULES = """## Rules
   then shows a one-time `credential_claim_token` (72 hours by default) for `POST /v1/credential-claims`. The client
   secret is shown once: store it. To rotate, `POST /v1/credential-rotations` and claim the new token; the old
   secret works one more hour by default.
+- Clients: in Python, `simulacra.api.client.Client` (in the `simulacra` package) mints and renews tokens, sends an
+  Idempotency-Key per call (the same on its retries), retries after `Retry-After`, polls jobs, streams downloads
+  and raises problems as `SimulacraError` (code, detail, fix, request_id). At a terminal: `simulacra login`,
+  `simulacra datasets upload FILE --wait`, `simulacra generate ID --rows N --set segment=genz_switcher:0.3 --out
+  rows.csv`, `simulacra effects ID --treatment price:4.99:5.49 --outcome purchase_intent`, `simulacra jobs watch
+  ID`; `--json` for scripts; exit 2 refused, 3 server error, 4 timeout.
 - Scopes: a token carries those its client was granted (ask for fewer with `scope` at the token URL); an
   operation refused for want of one answers 403 `simio_insufficient_scope`.
 """ + "".join(f"  - `{scope}`: {scope.description}\n" for scope in Scope)

@@ -1,7 +1,8 @@
 """`simulacra`: the command line, and the composition root that starts the API, the worker or both.
 
 Heavy modules are imported inside each command so `simulacra admin` and `simulacra api`
-never load the engine.
+never load the engine. The client commands (login, datasets, generate, effects, jobs) live with the
+client, in simulacra.api.client.commands.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from simulacra.api.client.commands import COMMANDS as CLIENT_COMMANDS
+from simulacra.api.client.commands import add_client_commands, run_client
 from simulacra.infra.admin import add_admin_commands, run_admin
 from simulacra.infra.config import Settings, env_var, load_settings
 from simulacra.infra.logs import configure_logging
@@ -52,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="run a Temporal worker (workflows + engine activities)")
     _common(worker)
     add_admin_commands(commands)
+    add_client_commands(commands)
     return parser
 
 
@@ -173,6 +177,8 @@ def check_temporal_settings(settings: Settings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in CLIENT_COMMANDS:  # a client of any server: the server's settings play no part
+        return run_client(args)
     settings = _settings(args)
     if args.command in ("api", "worker", "dev"):
         check_temporal_settings(settings)

@@ -50,6 +50,16 @@ def test_layer_imports_only_what_it_may(layer: str) -> None:
     assert sorted(crossing) == []
 
 
+def test_the_client_imports_only_itself() -> None:
+    crossing = {
+        f"{path.relative_to(ROOT)} -> {name}"
+        for path in (ROOT / "api" / "client").rglob("*.py")
+        for name in _imports(path)
+        if not name.startswith("api.client")
+    }
+    assert sorted(crossing) == []
+
+
 def _loaded_after(statement: str) -> list[str]:
     probe = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
     return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()

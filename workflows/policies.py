@@ -24,7 +24,8 @@ ENGINE_RETRY = RetryPolicy(
 ENGINE_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 ENGINE_ATTEMPT_TIMEOUT = timedelta(minutes=30)
 ENGINE_DEADLINE = timedelta(hours=6)
-IO_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=5))
+IO_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5))
+IO_ATTEMPT_TIMEOUT = timedelta(seconds=30)
 
 
 async def engine_step(activity: str, arg: Any, result_type: type[T]) -> T:
@@ -44,5 +45,10 @@ async def engine_step(activity: str, arg: Any, result_type: type[T]) -> T:
 
 
 async def io_step(activity: str, arg: Any) -> None:
-    """Short I/O (deleting artifacts, settling usage): idempotent, so retried until it succeeds."""
-    await workflow.execute_activity(activity, arg, start_to_close_timeout=timedelta(minutes=5), retry_policy=IO_RETRY)
+    """Short I/O (deleting artifacts, settling usage): idempotent, so retried until it succeeds.
+
+    No heartbeat: a lost worker is noticed when IO_ATTEMPT_TIMEOUT runs out, so it is kept short (a
+    5-minute timeout made a worker lost while settling usage cost the job 5 minutes: bench/chaos.py).
+    A step that needs longer, a removal of many objects, goes on where it stopped on the next attempt.
+    """
+    await workflow.execute_activity(activity, arg, start_to_close_timeout=IO_ATTEMPT_TIMEOUT, retry_policy=IO_RETRY)

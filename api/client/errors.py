@@ -68,6 +68,10 @@ class JobTimeout(TimeoutError):
         self.last = last
 
 
+# Not a simio_* code: those are the server's (its /errors pages); this one marks an answer without a problem body.
+NOT_A_PROBLEM = "http_error"
+
+
 def problem_of(response: httpx.Response) -> dict[str, Any]:
     """The problem body, or one made from the status when a proxy answered with something else."""
     try:
@@ -78,7 +82,7 @@ def problem_of(response: httpx.Response) -> dict[str, Any]:
         return body
     status = response.status_code
     return {
-        "code": "simio_http_error",
+        "code": NOT_A_PROBLEM,
         "title": response.reason_phrase or "HTTP error",
         "detail": f"HTTP {status} from {response.request.url.host} without a problem body.",
         "retryable": status in (429, 502, 503, 504),

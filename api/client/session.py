@@ -18,7 +18,14 @@ from typing import IO, Any, Self
 import httpx
 
 from simulacra.api.client.backoff import Backoff, retry_after
-from simulacra.api.client.errors import RequestTimeout, SimulacraError, Unreachable, error_from, problem_of
+from simulacra.api.client.errors import (
+    NOT_A_PROBLEM,
+    RequestTimeout,
+    SimulacraError,
+    Unreachable,
+    error_from,
+    problem_of,
+)
 from simulacra.api.client.models import Credentials
 from simulacra.api.client.tokens import TokenSource
 
@@ -171,7 +178,7 @@ class Session:
         if isinstance(problem.get("fix"), str):
             return str(problem["fix"])
         code = str(problem["code"])
-        if code == "simio_http_error":
+        if code == NOT_A_PROBLEM:
             return None
         if code not in self._fixes:
             try:
@@ -196,5 +203,5 @@ class Session:
     def _json(self, method: str, path: str, *, authenticated: bool = True) -> dict[str, Any]:
         body = self.request(method, path, authenticated=authenticated).json()
         if not isinstance(body, dict):
-            raise SimulacraError(200, "simio_http_error", "Unexpected body", f"{path} did not answer a JSON object.")
+            raise SimulacraError(200, NOT_A_PROBLEM, "Unexpected body", f"{path} did not answer a JSON object.")
         return body

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from simulacra.activities import effect_jobs, engine_jobs
-from simulacra.activities.isolation import EnginePool
+from simulacra.activities.isolation import EngineFault, EngineOutOfMemory, EnginePool, EngineProcessDied
 from simulacra.engine.checks.errors import EngineInputError
 from simulacra.engine.records import CausalGraph
 from simulacra.infra.config import Settings
@@ -30,21 +31,59 @@ from simulacra.workflows.contracts import (
 )
 
 T = TypeVar("T")
+log = structlog.get_logger("simulacra.engine")
 # Structure and fit are deterministic per dataset; the generation seed comes from the request.
 MODEL_SEED = 0
+# An engine process killed this often on one job is not bad luck: the kernel ends it for want of memory.
+DEATHS_BEFORE_GIVING_UP = 3
+MEMORY_EXCEEDED = "simio_engine_memory_exceeded"
+# Not a simio_* code: the job fails as simio_internal and the client learns nothing more.
+ENGINE_FAULT = "EngineFault"
+_MEMORY_ADVICE = (
+    "Upload fewer columns (wide batteries of ratings cost the most) or fewer rows, or ask your operator "
+    "to raise SIMULACRA_ENGINE_MEMORY_LIMIT_MB."
+)
 
 
 class EngineActivities:
+    """Sorts what an engine job raised into the job's faults, which fail at once with their code,
+    and the machine's (a lost worker or engine process, I/O), which Temporal retries."""
+
     def __init__(self, settings: Settings, pool: EnginePool) -> None:
         # Settings, not a Storage: each pool process opens storage with its own key provider.
         self._settings = settings
         self._pool = pool
+        self._deaths: dict[tuple[str | None, str], int] = {}
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        info = activity.info()
+        job = (info.workflow_id, info.activity_id)
+        deaths = self._deaths.pop(job, 0)  # kept only while a lost engine process is being retried
         try:
             return await self._pool.run(fn, self._settings, *args)
+        except EngineProcessDied:
+            deaths += 1
+            if deaths < DEATHS_BEFORE_GIVING_UP:
+                self._deaths[job] = deaths
+                raise
+            raise ApplicationError(
+                f"The engine process was killed {deaths} times while working on this job, most likely for "
+                "want of memory. " + _MEMORY_ADVICE,
+                type=MEMORY_EXCEEDED,
+                non_retryable=True,
+            ) from None
         except EngineInputError as exc:
             raise ApplicationError(exc.detail, type=exc.code, non_retryable=True) from None
+        except EngineOutOfMemory:
+            raise ApplicationError(self._memory_message(), type=MEMORY_EXCEEDED, non_retryable=True) from None
+        except EngineFault as exc:
+            log.error("engine_fault", fault=str(exc), exc_info=exc)
+            raise ApplicationError("the engine failed on this job", type=ENGINE_FAULT, non_retryable=True) from None
+
+    def _memory_message(self) -> str:
+        limit = self._pool.memory_limit_bytes
+        size = f" of {limit // 1024**2} MiB" if limit else ""
+        return f"The job needed more memory than the engine's limit{size}. " + _MEMORY_ADVICE
 
     @activity.defn(name=CLEAN)
     async def clean(self, ref: DatasetRef) -> CleanResult:

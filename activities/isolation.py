@@ -12,40 +12,102 @@ import asyncio
 import ctypes
 import multiprocessing
 import os
+import resource
 import signal
 import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any, TypeVar
 
 from temporalio import activity
 
+from simulacra.engine.checks.errors import EngineInputError
+
 T = TypeVar("T")
-HEARTBEAT_EVERY_SECONDS = 10.0
+# Well inside the activities' heartbeat timeout (workflows.policies), which the SDK throttles to 80% of.
+HEARTBEAT_EVERY_SECONDS = 2.0
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
+AUTO_FLOOR_BYTES = 4 * 1024**3
 
 
-def _die_with_parent(parent: int) -> None:
-    """Pool initializer: an engine process never outlives the worker that started it.
+def _start_engine_process(parent: int, memory_limit_bytes: int | None) -> None:
+    """Pool initializer: an engine process never outlives its worker, nor grows past its memory limit.
 
     A worker killed with SIGKILL runs no cleanup, and its engine processes would go on burning CPU
-    and memory; the kernel's parent-death signal ends them with it instead.
+    and memory; the kernel's parent-death signal ends them with it instead. The address-space limit
+    turns a job that would take the machine's memory into a MemoryError in this process alone.
     """
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the worker died before the signal was armed
         os._exit(1)
+    if memory_limit_bytes is not None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit_bytes, memory_limit_bytes))
 
 
 class EngineProcessDied(Exception):
-    """An engine process was killed (out of memory, say); the attempt is retried on a fresh pool."""
+    """An engine process was killed (by the kernel's OOM killer, say); the pool was replaced."""
+
+
+class EngineOutOfMemory(Exception):
+    """The job needed more memory than the engine process may use: it would need it again on a retry."""
+
+
+class EngineFault(Exception):
+    """The engine raised something other than bad input, memory or I/O: a fault that would repeat.
+
+    Carries the original's class and message for the logs; the traceback travels as its cause.
+    """
+
+
+def _in_engine_process(fn: Callable[..., T], *args: Any) -> T:
+    """Runs in the pool process and sorts what fn raises by whether a retry could help."""
+    try:
+        return fn(*args)
+    except (EngineInputError, OSError):
+        raise  # bad input keeps its code; I/O (storage, disk) may well work on the next attempt
+    except MemoryError:
+        raise EngineOutOfMemory() from None
+    except Exception as exc:
+        raise EngineFault(f"{type(exc).__name__}: {exc}") from exc
+
+
+def machine_memory_bytes() -> int:
+    """Physical memory, or the container's cgroup limit when that is smaller."""
+    physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    try:
+        declared = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+    except OSError:
+        return physical
+    return min(physical, int(declared)) if declared.isdigit() else physical
+
+
+def memory_limit_bytes(limit_mb: int | None, processes: int) -> int | None:
+    """The limit each engine process runs under: the setting, or a share of the machine; 0 turns it off.
+
+    The share is three quarters of the memory split among the engine processes, leaving the rest to
+    the worker, the API and the system, with a floor of AUTO_FLOOR: an engine process reserves about
+    2.5 GB of address space (thread arenas, DuckDB) before it holds any data.
+    """
+    if limit_mb == 0:
+        return None
+    if limit_mb is not None:
+        return limit_mb * 1024 * 1024
+    return max(AUTO_FLOOR_BYTES, machine_memory_bytes() * 3 // 4 // max(1, processes))
 
 
 class EnginePool:
-    def __init__(self, processes: int, heartbeat: Callable[[], None] = activity.heartbeat) -> None:
+    def __init__(
+        self,
+        processes: int,
+        heartbeat: Callable[[], None] = activity.heartbeat,
+        memory_limit_bytes: int | None = None,
+    ) -> None:
         self._processes = processes
         self._heartbeat = heartbeat
+        self.memory_limit_bytes = memory_limit_bytes
         self._executor = self._new_executor()
 
     def _new_executor(self) -> ProcessPoolExecutor:
@@ -53,17 +115,21 @@ class EnginePool:
             max_workers=self._processes,
             mp_context=multiprocessing.get_context("spawn"),
             max_tasks_per_child=50,
-            initializer=_die_with_parent,
-            initargs=(os.getpid(),),
+            initializer=_start_engine_process,
+            initargs=(os.getpid(), self.memory_limit_bytes),
         )
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run fn(*args) in a pool process, heartbeating while it works."""
+        """Run fn(*args) in a pool process, heartbeating while it works.
+
+        Raises what fn raised if it is EngineInputError or OSError, EngineOutOfMemory past the
+        memory limit, EngineFault for anything else fn raised, EngineProcessDied if the process died.
+        """
         executor = self._executor
         try:
-            future = asyncio.wrap_future(executor.submit(fn, *args))
+            future = asyncio.wrap_future(executor.submit(_in_engine_process, fn, *args))
         except BrokenProcessPool:
-            future = asyncio.wrap_future(self._replace(executor).submit(fn, *args))
+            future = asyncio.wrap_future(self._replace(executor).submit(_in_engine_process, fn, *args))
         try:
             while True:
                 self._heartbeat()

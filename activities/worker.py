@@ -17,7 +17,7 @@ from temporalio.client import (
 from temporalio.worker import Worker
 
 from simulacra.activities.engine_activities import EngineActivities
-from simulacra.activities.isolation import EnginePool
+from simulacra.activities.isolation import EnginePool, memory_limit_bytes
 from simulacra.activities.storage_activities import StorageActivities
 from simulacra.activities.sweep_activities import SweepActivities
 from simulacra.activities.usage_activities import UsageActivities
@@ -37,7 +37,8 @@ SWEEP_EVERY = timedelta(hours=1)
 @contextlib.asynccontextmanager
 async def running_worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
     """A started worker; leaving the block drains it and stops the engine processes."""
-    pool = EnginePool(settings.engine_processes)
+    limit = memory_limit_bytes(settings.engine_memory_limit_mb, settings.engine_processes)
+    pool = EnginePool(settings.engine_processes, memory_limit_bytes=limit)
     storage = open_storage(settings)
     engine = EngineActivities(settings, pool)
     expiry = StorageActivities(storage)

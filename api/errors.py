@@ -316,6 +316,16 @@ REGISTRY: dict[str, ErrorSpec] = {
         "A backing service (Temporal or storage) did not answer.",
         "Retry with the same Idempotency-Key after a short wait.",
     ),
+    "simio_engine_memory_exceeded": ErrorSpec(
+        422,
+        "The job needs more memory than the engine may use",
+        False,
+        "Building the model (or generating from it) needed more memory than an engine process is allowed, or the "
+        "system ended the engine process for want of memory several times. Wide batteries of correlated ratings "
+        "cost the most. The job failed at once: retrying the same table would fail the same way.",
+        "Upload fewer columns or rows (drop or merge rating batteries, split a wide survey into several datasets), "
+        "or ask your operator to raise `SIMULACRA_ENGINE_MEMORY_LIMIT_MB`.",
+    ),
     "simio_internal": ErrorSpec(
         500,
         "Internal error",
@@ -341,3 +351,7 @@ class ApiError(Exception):
     @property
     def spec(self) -> ErrorSpec:
         return REGISTRY[self.code]
+
+
+# Codes no request is answered with: they reach the client only as a failed job's `error.code`.
+JOB_FAILURE_CODES = ("simio_engine_memory_exceeded",)

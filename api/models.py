@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Json, field_validator
 
+from simulacra.api.errors import JOB_FAILURE_CODES
 from simulacra.workflows.contracts import MAX_RETENTION_HOURS
 
 Strict = ConfigDict(extra="forbid")
@@ -229,7 +230,10 @@ class RefitAccepted(Accepted):
 
 
 class JobError(BaseModel):
-    code: str
+    code: str = Field(
+        description="Stable simio_* code: one a request could have been answered with (e.g. "
+        "`simio_upload_invalid`), or one only a job fails with: " + ", ".join(f"`{c}`" for c in JOB_FAILURE_CODES)
+    )
     message: str
 
 

@@ -78,6 +78,12 @@ class Settings:
         3600, 'test-only: how many seconds a retention "hour" lasts, so tests can watch expiry'
     )
     engine_processes: int = setting(2, "engine processes per worker")
+    engine_memory_limit_mb: int | None = setting(
+        None,
+        "address-space limit of each engine process, in MiB; a job past it fails with "
+        "`simio_engine_memory_exceeded`; 0 turns it off",
+        "3/4 of the machine's memory split among the engine processes, at least 4096",
+    )
     rate_limit_per_minute: int = setting(600, "authenticated requests per tenant per minute, per API process")
     log_level: str = setting("info", "logs on stderr, each request line with its `request_id`")
     log_format: str = setting(

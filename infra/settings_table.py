@@ -1,12 +1,15 @@
 """The settings table of docs/operations.md, generated from `Settings` and the CLI's flags.
 
-.venv/bin/python -m simulacra.infra.settings_table   # prints the table; tests check the doc holds it
+.venv/bin/python -m simulacra.infra.settings_table           # prints the table; tests check the doc holds it
+.venv/bin/python -m simulacra.infra.settings_table --write   # writes it into docs/operations.md
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
+from pathlib import Path
 
 from simulacra.infra.cli import build_parser
 from simulacra.infra.config import Settings, env_var
@@ -41,5 +44,18 @@ def settings_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+START, END = "<!-- settings table: generated -->\n", "<!-- end of settings table -->"
+
+
+def write_into(page: Path) -> None:
+    """Replace the table between the page's markers with the one generated now."""
+    text = page.read_text()
+    start, end = text.index(START) + len(START), text.index(END)
+    page.write_text(text[:start] + settings_table() + text[end:])
+
+
 if __name__ == "__main__":
-    print(settings_table(), end="")
+    if sys.argv[1:] == ["--write"]:
+        write_into(Path("docs/operations.md"))
+    else:
+        print(settings_table(), end="")

@@ -28,7 +28,7 @@ def test_readme_is_short_and_starts_with_the_two_commands() -> None:
 def test_settings_table_is_the_generated_one() -> None:
     text = (ROOT / "docs" / "operations.md").read_text()
     table = re.search(r"<!-- settings table: generated -->\n(.*?)<!-- end of settings table -->", text, re.S)
-    assert table and table.group(1) == settings_table(), "run: python -m simulacra.infra.settings_table"
+    assert table and table.group(1) == settings_table(), "run: python -m simulacra.infra.settings_table --write"
 
 
 def _subcommands(parser: argparse.ArgumentParser, prefix: str) -> set[str]:

@@ -11,13 +11,19 @@ from temporalio.workflow import ActivityCancellationType
 
 T = TypeVar("T")
 
-# Bad input fails fast with its simio_* code; anything else (I/O, a killed worker) is retried.
+# The job's own faults (bad input, memory past the limit, an engine error that would repeat) fail at
+# once: the activities raise them non-retryable. The machine's faults (a lost worker, a killed engine
+# process, I/O) are retried without a count until ENGINE_DEADLINE; a lost worker is noticed after
+# ENGINE_HEARTBEAT_TIMEOUT, so a crash costs seconds, not a minute.
 ENGINE_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
+    initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
-    maximum_attempts=3,
-    non_retryable_error_types=["simio_upload_invalid", "simio_invalid_field", "simio_dataset_not_found"],
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=0,
 )
+ENGINE_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
+ENGINE_ATTEMPT_TIMEOUT = timedelta(minutes=30)
+ENGINE_DEADLINE = timedelta(hours=6)
 IO_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=5))
 
 
@@ -27,8 +33,9 @@ async def engine_step(activity: str, arg: Any, result_type: type[T]) -> T:
         activity,
         arg,
         result_type=result_type,
-        start_to_close_timeout=timedelta(minutes=30),
-        heartbeat_timeout=timedelta(seconds=60),
+        start_to_close_timeout=ENGINE_ATTEMPT_TIMEOUT,
+        schedule_to_close_timeout=ENGINE_DEADLINE,
+        heartbeat_timeout=ENGINE_HEARTBEAT_TIMEOUT,
         retry_policy=ENGINE_RETRY,
         # On cancel (a delete during the build) wait until the engine process stopped writing.
         cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,

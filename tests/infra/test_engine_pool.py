@@ -9,8 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from simulacra.activities.isolation import EnginePool, EngineProcessDied
+from simulacra.activities.isolation import (
+    AUTO_FLOOR_BYTES,
+    EngineFault,
+    EngineOutOfMemory,
+    EnginePool,
+    EngineProcessDied,
+    machine_memory_bytes,
+    memory_limit_bytes,
+)
+from simulacra.engine.checks.errors import EngineInputError
 from tests.stack import poll_until
+
+GIB = 1024**3
 
 
 def _pid() -> int:
@@ -19,6 +30,46 @@ def _pid() -> int:
 
 def _die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _allocate(gib: int) -> int:
+    return len(bytearray(gib * GIB))
+
+
+def _raise(exc: Exception) -> None:
+    raise exc
+
+
+def test_a_job_past_the_memory_limit_fails_in_its_own_process_and_the_pool_goes_on() -> None:
+    pool = EnginePool(1, heartbeat=lambda: None, memory_limit_bytes=4 * GIB)
+    try:
+        assert asyncio.run(pool.run(_allocate, 1)) == GIB
+        with pytest.raises(EngineOutOfMemory):
+            asyncio.run(pool.run(_allocate, 5))
+        assert asyncio.run(pool.run(_allocate, 1)) == GIB
+    finally:
+        pool.shutdown()
+
+
+def test_engine_errors_are_sorted_by_whether_a_retry_could_help() -> None:
+    pool = EnginePool(1, heartbeat=lambda: None)
+    try:
+        with pytest.raises(EngineInputError):  # the job's fault, with its code
+            asyncio.run(pool.run(_raise, EngineInputError("simio_upload_invalid", "no header row")))
+        with pytest.raises(OSError):  # the machine's: storage or disk may work next time
+            asyncio.run(pool.run(_raise, ConnectionResetError("storage went away")))
+        with pytest.raises(EngineFault, match="ZeroDivisionError: division by zero"):  # would repeat
+            asyncio.run(pool.run(_raise, ZeroDivisionError("division by zero")))
+    finally:
+        pool.shutdown()
+
+
+def test_the_memory_limit_is_the_setting_or_a_share_of_the_machine() -> None:
+    assert memory_limit_bytes(0, 2) is None
+    assert memory_limit_bytes(6144, 2) == 6 * GIB
+    share = memory_limit_bytes(None, 2)
+    assert share == max(AUTO_FLOOR_BYTES, machine_memory_bytes() * 3 // 8)
+    assert memory_limit_bytes(None, 1000) == AUTO_FLOOR_BYTES
 
 
 def test_a_killed_engine_process_does_not_break_later_jobs() -> None:

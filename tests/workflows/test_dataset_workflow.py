@@ -346,8 +346,8 @@ def test_failed_build_publishes_its_code_refuses_refits_and_still_expires(
 ) -> None:
     async def scenario() -> None:
         mocks = Mocks()
-        # Not marked non-retryable by the activity: ENGINE_RETRY lists the type, so it is not retried.
-        mocks.fail(CLEAN, ApplicationError("no header row", type="simio_upload_invalid"))
+        # What activities/engine_activities.py raises for an EngineInputError: not retried.
+        mocks.fail(CLEAN, ApplicationError("no header row", type="simio_upload_invalid", non_retryable=True))
         async with mocked_worker(temporal, task_queue, mocks):
             handle = await start_dataset(temporal, task_queue, expires_in=3600)
             state = await published_until(handle, has(status="failed"))

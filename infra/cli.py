@@ -86,6 +86,7 @@ def run_api(settings: Settings) -> int:
 
 async def _run_worker(settings: Settings) -> None:
     from simulacra.activities.worker import running_worker
+    from simulacra.infra.scratch import worker_scratch
     from simulacra.infra.temporal import connect, ensure_search_attributes
     from simulacra.workflows.contracts import SEARCH_ATTRIBUTES
 
@@ -94,9 +95,12 @@ async def _run_worker(settings: Settings) -> None:
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
-    async with running_worker(client, settings):
-        print(json.dumps({"event": "worker_started", "task_queue": settings.task_queue}), file=sys.stderr, flush=True)
-        await stop.wait()
+    with worker_scratch():
+        async with running_worker(client, settings):
+            print(
+                json.dumps({"event": "worker_started", "task_queue": settings.task_queue}), file=sys.stderr, flush=True
+            )
+            await stop.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from typing import Any
 
 import requests
 
+from simulacra.infra.storage import PARTIAL_SUFFIX
 from tests.stack import TERMINAL, free_port, poll_until
 
 
@@ -30,7 +31,12 @@ def dev_ports() -> dict[str, int]:
     return {"port": free_port(), "temporal": free_port(), "ui": free_port()}
 
 
-def start_dev(data_dir: Path, ports: dict[str, int], log: Path) -> subprocess.Popen[str]:
+def start_dev(data_dir: Path, ports: dict[str, int], log: Path, tmp_dir: Path | None = None) -> subprocess.Popen[str]:
+    """Start `simulacra dev`; with `tmp_dir`, every temporary file of the stack goes there (TMPDIR), to be checked."""
+    env = dict(os.environ)
+    if tmp_dir is not None:
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        env["TMPDIR"] = str(tmp_dir)
     command = cli(
         "dev",
         "--data-dir",
@@ -43,7 +49,7 @@ def start_dev(data_dir: Path, ports: dict[str, int], log: Path) -> subprocess.Po
         str(ports["ui"]),
     )
     # Run from outside the checkout: the installed package must work wherever the user stands.
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=open(log, "ab"), text=True, cwd=log.parent)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=open(log, "ab"), text=True, cwd=log.parent, env=env)
 
 
 def wait_for_banner(process: subprocess.Popen[str]) -> str:
@@ -118,21 +124,20 @@ def stack_processes(data_dir: Path) -> list[str]:
     return found
 
 
-def storage_leftovers(data_dir: Path) -> list[str]:
-    """Files a finished job should not leave: staged uploads, half-written objects, temporary files."""
+def storage_leftovers(data_dir: Path, tmp_dir: Path | None = None) -> list[str]:
+    """Files finished jobs should not leave: staged uploads, half-written objects, temporary files (anything
+    in the stack's TMPDIR)."""
     storage = data_dir / "storage"
-    suspects = [
-        *storage.glob("tenants/*/staging/*"),
-        *storage.rglob("*.partial"),
-        *storage.rglob("*.tmp"),
-        *storage.rglob("tmp*"),
-    ]
-    return sorted({str(path.relative_to(data_dir)) for path in suspects})
+    suspects = [*storage.glob("tenants/*/staging/*"), *storage.rglob(f"*{PARTIAL_SUFFIX}"), *storage.rglob("tmp*")]
+    found = {str(path.relative_to(data_dir)) for path in suspects}
+    if tmp_dir is not None:
+        found |= {str(path) for path in tmp_dir.iterdir()}
+    return sorted(found)
 
 
 def stage_partials(data_dir: Path) -> list[Path]:
     """Uploads the API is streaming into storage right now (written under a `.partial` name until complete)."""
-    return list((data_dir / "storage").glob("tenants/*/staging/*.partial"))
+    return list((data_dir / "storage").glob(f"tenants/*/staging/*{PARTIAL_SUFFIX}"))
 
 
 def in_flight_keys(data_dir: Path) -> list[str]:

@@ -31,9 +31,16 @@ def dev_ports() -> dict[str, int]:
     return {"port": free_port(), "temporal": free_port(), "ui": free_port()}
 
 
-def start_dev(data_dir: Path, ports: dict[str, int], log: Path, tmp_dir: Path | None = None) -> subprocess.Popen[str]:
-    """Start `simulacra dev`; with `tmp_dir`, every temporary file of the stack goes there (TMPDIR), to be checked."""
-    env = dict(os.environ)
+def start_dev(
+    data_dir: Path,
+    ports: dict[str, int],
+    log: Path,
+    tmp_dir: Path | None = None,
+    settings: dict[str, str] | None = None,
+) -> subprocess.Popen[str]:
+    """Start `simulacra dev`; with `tmp_dir`, every temporary file of the stack goes there (TMPDIR), to be
+    checked; `settings` are extra SIMULACRA_* variables."""
+    env = {**os.environ, **(settings or {})}
     if tmp_dir is not None:
         tmp_dir.mkdir(parents=True, exist_ok=True)
         env["TMPDIR"] = str(tmp_dir)

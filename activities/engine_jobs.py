@@ -12,6 +12,7 @@ from typing import Any
 
 from simulacra import engine
 from simulacra.engine import EngineInputError
+from simulacra.engine.cleaning.limits import TableLimits
 from simulacra.engine.records import CausalGraph, CleanedSchema
 from simulacra.infra import layout
 from simulacra.infra.config import Settings
@@ -25,6 +26,15 @@ from simulacra.workflows.contracts import (
 )
 
 
+def table_limits(settings: Settings) -> TableLimits:
+    return TableLimits(
+        rows=settings.max_table_rows,
+        columns=settings.max_table_columns,
+        cells=settings.max_table_cells,
+        text_bytes=settings.max_upload_bytes,
+    )
+
+
 def clean(settings: Settings, tenant_id: str, dataset_id: str, upload_key: str | None) -> CleanResult:
     """Clean the upload where the API staged it, then remove it: nothing reads the raw upload again."""
     storage = open_storage(settings)
@@ -35,7 +45,7 @@ def clean(settings: Settings, tenant_id: str, dataset_id: str, upload_key: str |
     else:
         with storage.local_copy(source_key) as source, tempfile.TemporaryDirectory() as tmp:
             out = str(Path(tmp) / "cleaned.parquet")
-            schema = engine.clean_table(source, out)
+            schema = engine.clean_table(source, out, table_limits(settings))
             storage.put_file(out, layout.cleaned_key(tenant_id, dataset_id))
         storage.write_document(schema_key, schema)
         storage.delete_prefix(source_key)

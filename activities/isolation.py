@@ -51,6 +51,10 @@ class EngineProcessDied(Exception):
     """An engine process was killed (by the kernel's OOM killer, say); the pool was replaced."""
 
 
+# The code a job fails with when it needs more memory than an engine process may use.
+MEMORY_EXCEEDED = "simio_engine_memory_exceeded"
+
+
 class EngineOutOfMemory(Exception):
     """The job needed more memory than the engine process may use: it would need it again on a retry."""
 

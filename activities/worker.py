@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+from opentelemetry import trace
 from temporalio.client import (
     Client,
     Schedule,
@@ -17,7 +18,7 @@ from temporalio.client import (
 from temporalio.worker import Worker
 
 from simulacra.activities.engine_activities import EngineActivities
-from simulacra.activities.isolation import EnginePool, memory_limit_bytes
+from simulacra.activities.isolation import HEARTBEAT_EVERY_SECONDS, EnginePool, memory_limit_bytes
 from simulacra.activities.storage_activities import StorageActivities
 from simulacra.activities.sweep_activities import SweepActivities
 from simulacra.activities.usage_activities import UsageActivities
@@ -35,12 +36,15 @@ SWEEP_EVERY = timedelta(hours=1)
 
 
 @contextlib.asynccontextmanager
-async def running_worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
-    """A started worker; leaving the block drains it and stops the engine processes."""
+async def running_worker(
+    client: Client, settings: Settings, tracer: trace.Tracer | None = None
+) -> AsyncIterator[Worker]:
+    """A started worker; leaving the block drains it and stops the engine processes. Workflow and activity spans
+    come from the client's interceptors; `tracer` makes the engine's (infra/tracing.py)."""
     limit = memory_limit_bytes(settings.engine_memory_limit_mb, settings.engine_processes)
     pool = EnginePool(settings.engine_processes, memory_limit_bytes=limit)
     storage = open_storage(settings)
-    engine = EngineActivities(settings, pool)
+    engine = EngineActivities(settings, pool, tracer)
     expiry = StorageActivities(storage)
     sweep = SweepActivities(client, storage)
     usage = UsageActivities(UsageLedger(ControlDB(settings.resolved_control_db)))
@@ -59,6 +63,9 @@ async def running_worker(client: Client, settings: Settings) -> AsyncIterator[Wo
             sweep.sweep,
         ],
         max_concurrent_activities=max(2, settings.engine_processes * 2),
+        # Send each heartbeat as it comes (the SDK would hold them for 80% of the timeout): a busy machine
+        # then has most of the timeout as slack before a live worker's attempt is taken for lost.
+        max_heartbeat_throttle_interval=timedelta(seconds=HEARTBEAT_EVERY_SECONDS),
     )
     try:
         async with worker:

@@ -31,6 +31,7 @@ from simulacra.api.routes import (
     usage,
 )
 from simulacra.api.state import AppState
+from simulacra.api.tracing import tracing_middleware
 from simulacra.infra.audit import AuditLog
 from simulacra.infra.config import Settings
 from simulacra.infra.controldb import ControlDB
@@ -41,6 +42,7 @@ from simulacra.infra.signups import SignupStore
 from simulacra.infra.storage import open_storage
 from simulacra.infra.temporal import FAIL_FAST, connect
 from simulacra.infra.tokens import Issuer, KeySource, TokenVerifier
+from simulacra.infra.tracing import start_tracing
 from simulacra.infra.usage import UsageLedger
 
 OPERATIONS: list[Operation] = [
@@ -84,6 +86,8 @@ def token_verifier(settings: Settings, issuer: Issuer) -> TokenVerifier:
 
 
 def create_app(settings: Settings) -> Starlette:
+    tracing = start_tracing(settings, "simulacra-api")
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = ControlDB(settings.resolved_control_db)
@@ -92,7 +96,11 @@ def create_app(settings: Settings) -> Starlette:
         app.state.simulacra = AppState(
             settings=settings,
             temporal=await connect(
-                settings.resolved_temporal_address, settings.temporal_namespace, wait_seconds=30, retry=FAIL_FAST
+                settings.resolved_temporal_address,
+                settings.temporal_namespace,
+                wait_seconds=30,
+                retry=FAIL_FAST,
+                interceptors=tracing.interceptors,
             ),
             storage=open_storage(settings),
             credentials=CredentialStore.for_settings(settings, db),
@@ -105,11 +113,14 @@ def create_app(settings: Settings) -> Starlette:
             audit=AuditLog(db),
             limiter=RateLimiter(settings.rate_limit_per_minute),
         )
-        yield
+        try:
+            yield
+        finally:
+            tracing.shutdown()
 
     return Starlette(
         routes=routes_for(OPERATIONS),
-        middleware=middleware,
+        middleware=[*middleware, *tracing_middleware(tracing)],
         exception_handlers=exception_handlers,
         lifespan=lifespan,
     )

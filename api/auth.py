@@ -7,6 +7,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from simulacra.api.errors import ApiError
+from simulacra.api.metrics import count_auth_failure
+from simulacra.api.ratelimit import ANONYMOUS
 from simulacra.api.state import AppState, app_state
 from simulacra.infra.jwks import KeysUnavailable
 from simulacra.infra.scopes import Scope
@@ -19,13 +21,13 @@ def _verify(state: AppState, token: str) -> Principal:
     principal = state.verifier.verify(token)
     # Embedded clients can be revoked: that ends their outstanding tokens too, not only their secret.
     if not state.settings.external_auth and not state.credentials.is_active(principal.client_id):
-        raise InvalidToken("client revoked")
+        raise InvalidToken("client revoked", "revoked")
     return principal
 
 
 def anonymous_limit(request: Request) -> None:
     """Endpoints open to anyone (each refusal is audited, each secret check costs scrypt) get a bucket per address."""
-    app_state(request).limiter.take(f"@anonymous:{request.client.host if request.client else 'unknown'}")
+    app_state(request).limiter.take(f"{ANONYMOUS}{request.client.host if request.client else 'unknown'}")
 
 
 async def authenticate(request: Request, *scopes: Scope) -> Principal:
@@ -33,12 +35,14 @@ async def authenticate(request: Request, *scopes: Scope) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        count_auth_failure("missing_token")
         raise ApiError("simio_unauthorized", "Send `Authorization: Bearer <access_token>`.", headers=_CHALLENGE)
     state = app_state(request)
     try:
         # In a thread: an external issuer's JWKS may need fetching, and revocation is a database read.
         principal = await run_in_threadpool(_verify, state, token.strip())
     except InvalidToken as exc:
+        count_auth_failure(exc.reason)
         raise ApiError("simio_unauthorized", f"Access token rejected: {exc}.", headers=_CHALLENGE) from None
     except KeysUnavailable:
         raise ApiError(
@@ -47,6 +51,7 @@ async def authenticate(request: Request, *scopes: Scope) -> Principal:
     structlog.contextvars.bind_contextvars(tenant_id=principal.tenant_id)
     state.limiter.take(principal.tenant_id)
     if scopes and not set(scopes) & set(principal.scopes):
+        count_auth_failure("insufficient_scope")
         raise ApiError(
             "simio_insufficient_scope",
             f"This operation needs the scope {' or '.join(scopes)}; "

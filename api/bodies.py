@@ -45,7 +45,9 @@ async def read_json(request: Request) -> Any:
             raise ApiError("simio_body_too_large", f"JSON bodies are limited to {MAX_JSON_BYTES} bytes.")
     try:
         return json.loads(raw or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+    except (ValueError, RecursionError):
+        # ValueError covers JSONDecodeError and UnicodeDecodeError, and the int() refusal of a number literal
+        # over Python's 4,300-digit limit, which json.loads lets through as a plain ValueError.
         raise ApiError("simio_invalid_json", "The body is not valid JSON (or nests too deeply).") from None
 
 

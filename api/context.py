@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from simulacra.api.metrics import OPERATION_KEY, observe_request
 from simulacra.api.ratelimit import current_quota
 from simulacra.api.secrecy import loggable_path
 from simulacra.api.state import AppState
@@ -60,12 +61,14 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            elapsed = time.perf_counter() - started
+            observe_request(scope.get(OPERATION_KEY), status, elapsed)
             log.info(
                 "request",
                 method=scope["method"],
                 path=loggable_path(scope["path"]),
                 status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                duration_ms=round(elapsed * 1000, 1),
             )
 
 

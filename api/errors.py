@@ -316,6 +316,24 @@ REGISTRY: dict[str, ErrorSpec] = {
         "A backing service (Temporal or storage) did not answer.",
         "Retry with the same Idempotency-Key after a short wait.",
     ),
+    "simio_too_many_columns": ErrorSpec(
+        422,
+        "The table has too many columns",
+        False,
+        "The seed table has more columns than the service accepts (`SIMULACRA_MAX_TABLE_COLUMNS`, 300 unless "
+        "your operator changed it). The dataset job fails while cleaning, before any model is built.",
+        "Drop the columns the model does not need (respondent ids, open-text answers, timestamps) or split a "
+        "wide survey into several datasets, then upload again.",
+    ),
+    "simio_table_too_large": ErrorSpec(
+        422,
+        "The table decodes to too many rows or cells",
+        False,
+        "The file is small enough to upload but decodes to more rows or cells than the service accepts "
+        "(`SIMULACRA_MAX_TABLE_ROWS`, `SIMULACRA_MAX_TABLE_CELLS`), or a gzip CSV decompresses to more than "
+        "the upload cap. Compressed Parquet, Arrow, SPSS and gzip files can hold far more than their size.",
+        "Upload a random sample of the rows: the model needs far fewer rows than that to learn the structure.",
+    ),
     "simio_engine_memory_exceeded": ErrorSpec(
         422,
         "The job needs more memory than the engine may use",
@@ -354,4 +372,4 @@ class ApiError(Exception):
 
 
 # Codes no request is answered with: they reach the client only as a failed job's `error.code`.
-JOB_FAILURE_CODES = ("simio_engine_memory_exceeded",)
+JOB_FAILURE_CODES = ("simio_too_many_columns", "simio_table_too_large", "simio_engine_memory_exceeded")

@@ -30,7 +30,9 @@ MAC_BYTES = 16
 def page_request(request: Request, scope: str) -> tuple[int, bytes | None]:
     """`limit` (1..100, default 20) and the opaque `cursor` from a previous page's `next_cursor`."""
     raw_limit = request.query_params.get("limit", str(DEFAULT_LIMIT))
-    if not raw_limit.isascii() or not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+    # Length first: int() refuses (ValueError) a string of more than 4,300 digits.
+    too_long = len(raw_limit) > len(str(MAX_LIMIT))
+    if too_long or not raw_limit.isascii() or not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
         raise ApiError(
             "simio_invalid_field",
             f"limit must be an integer from 1 to {MAX_LIMIT}",

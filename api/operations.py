@@ -20,8 +20,10 @@ from starlette.routing import Route
 from simulacra.api.auth import authenticate
 from simulacra.api.context import RequestContext, request_id_var
 from simulacra.api.ids import PATH_IDS, PathId
+from simulacra.api.metrics import OPERATION_KEY
 from simulacra.api.signed_links import require_signed_link
 from simulacra.api.state import app_state
+from simulacra.api.tracing import name_server_span
 from simulacra.infra.scopes import Scope
 
 # Every authenticated operation can answer these; POSTs under /v1 add the idempotency codes.
@@ -118,6 +120,9 @@ def _dispatch(ops: dict[str, Operation]) -> Callable[[Request], Awaitable[Respon
 
 
 async def _run(op: Operation, request: Request) -> Response:
+    # Read back by the request middleware, which counts and times requests by operation, not by raw path.
+    request.scope[OPERATION_KEY] = op.operation_id
+    name_server_span(op.operation_id, op.path)
     # Credentials first: a caller without them learns nothing about the path, not even whether its ids are well-formed.
     caller = await authenticate(request, *op.scopes) if op.authenticated else None
     context = RequestContext(app_state(request), request_id_var.get(), caller)

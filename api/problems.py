@@ -12,6 +12,7 @@ from temporalio.service import RPCError
 
 from simulacra.api.context import request_id_var
 from simulacra.api.errors import REGISTRY, ApiError
+from simulacra.api.metrics import count_problem
 from simulacra.engine.checks.errors import EngineInputError
 from simulacra.infra.logs import get_logger
 
@@ -46,6 +47,7 @@ def problem_response(
 
 async def api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
+    count_problem(exc.code)
     return problem_response(request, exc.code, exc.detail, exc.headers, **exc.extra)
 
 

@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from simulacra.api.errors import ApiError
+from simulacra.api.metrics import count_rate_limited
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class Quota:
         }
 
 
+# The key prefix of the buckets kept per address for endpoints open to anyone.
+ANONYMOUS = "@anonymous:"
 current_quota: ContextVar[Quota | None] = ContextVar("current_quota", default=None)
 
 
@@ -55,6 +58,7 @@ class RateLimiter:
         quota = Quota(self.capacity, int(tokens), full_in)
         current_quota.set(quota)
         if not allowed:
+            count_rate_limited("anonymous" if tenant_id.startswith(ANONYMOUS) else "tenant")
             retry_after = math.ceil((1.0 - tokens) / self.refill_per_second)
             raise ApiError(
                 "simio_rate_limited",

@@ -6,6 +6,7 @@ from starlette.requests import Request
 
 from simulacra.api.errors import ApiError
 from simulacra.api.ids import PathId
+from simulacra.api.metrics import count_signed_url_failure
 from simulacra.infra.signed_urls import LinkCheck, UrlSigner
 
 _REFUSED = {
@@ -20,6 +21,8 @@ def require_signed_link(request: Request, signer: UrlSigner, tenant_id: str, res
     verdict = signer.check(
         tenant_id, request.url.path, request.query_params.get("expires"), request.query_params.get("signature")
     )
+    if verdict is not LinkCheck.VALID:
+        count_signed_url_failure(verdict)
     if verdict in _REFUSED:
         raise ApiError(*_REFUSED[verdict])
     if verdict is LinkCheck.OTHER_TENANT:

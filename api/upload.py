@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from python_multipart.exceptions import FormParserError
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
@@ -116,13 +116,18 @@ class _Receiver:
 async def receive_upload(request: Request, storage: Storage, key: str, max_bytes: int) -> ReceivedUpload:
     """Write the `file` part to `key`; on any failure nothing is left behind under that key."""
     content_type, options = parse_options_header(request.headers.get("content-type", ""))
-    if content_type != b"multipart/form-data" or b"boundary" not in options:
+    if content_type != b"multipart/form-data" or not options.get(b"boundary"):
         raise ApiError("simio_unsupported_content_type", "Send the table as multipart/form-data in a `file` field.")
     declared = request.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > max_bytes + MAX_PARTS * MAX_FIELD_BYTES:
         raise ApiError("simio_file_too_large", f"The upload exceeds the limit of {max_bytes} bytes.")
     receiver = _Receiver(max_bytes)
-    parser = MultipartParser(options[b"boundary"], receiver.callbacks())  # type: ignore[arg-type]
+    # The parser's own header-line limit is ours, so an oversize header is refused for its size (below).
+    parser = MultipartParser(
+        options[b"boundary"],
+        receiver.callbacks(),  # type: ignore[arg-type]
+        max_header_size=MAX_HEADER_BYTES,
+    )
     with contextlib.ExitStack() as stack:
         handle: EncryptingWriter | None = None
 
@@ -144,7 +149,11 @@ async def receive_upload(request: Request, storage: Storage, key: str, max_bytes
                 await flush()
             parser.finalize()
             await flush()
-        except FormParserError:  # the parser's own wording names its internals: say what to send instead
+        except FormParserError as exc:  # the parser's own wording names its internals: say what to send instead
+            if str(exc).startswith("Maximum header"):
+                raise ApiError(
+                    "simio_body_too_large", f"Part headers are limited to {MAX_HEADER_BYTES} bytes."
+                ) from None
             raise ApiError(
                 "simio_upload_invalid",
                 "Malformed multipart body: send multipart/form-data whose parts are delimited by the boundary "
@@ -152,5 +161,12 @@ async def receive_upload(request: Request, storage: Storage, key: str, max_bytes
             ) from None
         if not receiver.file_seen or receiver.result.size == 0:
             raise ApiError("simio_upload_invalid", "The multipart body has no non-empty `file` part.")
+        if parser.state != MultipartState.END:
+            # A body cut short (a dropped connection, a client that stopped writing) would otherwise be taken
+            # as a whole table: only the closing boundary says the file is complete.
+            raise ApiError(
+                "simio_upload_invalid",
+                "The multipart body ended before its closing boundary: the upload is incomplete; send it again.",
+            )
     receiver.result.sha256 = receiver.digest.hexdigest()
     return receiver.result

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import signal
 import subprocess
@@ -110,6 +111,9 @@ def main() -> int:
                 str(free_port()),
             ],
             cwd=work,
+            # Free metrics ports too: a `simulacra dev` of the user's may hold the default ones.
+            env=os.environ
+            | {f"SIMULACRA_{name}_METRICS_PORT": str(free_port()) for name in ("API", "WORKER", "WORKER_SDK")},
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,

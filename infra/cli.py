@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 
 from simulacra.infra.admin import add_admin_commands, run_admin
-from simulacra.infra.config import Settings, load_settings
+from simulacra.infra.config import Settings, env_var, load_settings
 from simulacra.infra.logs import configure_logging
+from simulacra.infra.metrics_listener import serve_metrics
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -71,6 +72,8 @@ def run_api(settings: Settings) -> int:
 
     from simulacra.api.app import create_app
 
+    serve_metrics(settings.metrics_host, settings.api_metrics_port, env_var("api_metrics_port"))
+
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -88,25 +91,45 @@ async def _run_worker(settings: Settings) -> None:
     from simulacra.activities.worker import running_worker
     from simulacra.infra.scratch import worker_scratch
     from simulacra.infra.temporal import connect, ensure_search_attributes
+    from simulacra.infra.tracing import start_tracing
     from simulacra.workflows.contracts import SEARCH_ATTRIBUTES
 
-    client = await connect(settings.resolved_temporal_address, settings.temporal_namespace, wait_seconds=60)
+    serve_metrics(settings.metrics_host, settings.worker_metrics_port, env_var("worker_metrics_port"))
+    tracing = start_tracing(settings, "simulacra-worker")
+    client = await connect(
+        settings.resolved_temporal_address,
+        settings.temporal_namespace,
+        wait_seconds=60,
+        interceptors=tracing.interceptors,
+    )
     await ensure_search_attributes(client, SEARCH_ATTRIBUTES)
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
-    with worker_scratch():
-        async with running_worker(client, settings):
-            print(
-                json.dumps({"event": "worker_started", "task_queue": settings.task_queue}), file=sys.stderr, flush=True
-            )
-            await stop.wait()
+    try:
+        with worker_scratch():
+            async with running_worker(client, settings, tracing.tracer):
+                print(
+                    json.dumps({"event": "worker_started", "task_queue": settings.task_queue}),
+                    file=sys.stderr,
+                    flush=True,
+                )
+                await stop.wait()
+    finally:
+        tracing.shutdown()
+
+
+def _temporal_metrics(command: str, settings: Settings) -> str | None:
+    """Where a worker's Temporal SDK serves its metrics; the other commands serve none of the SDK's."""
+    if command != "worker" or settings.worker_sdk_metrics_port == 0:
+        return None
+    return f"{settings.metrics_host}:{settings.worker_sdk_metrics_port}"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = _settings(args)
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, _temporal_metrics(args.command, settings))
     if args.command == "admin":
         return run_admin(args, settings)
     if args.command == "api":

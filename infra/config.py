@@ -69,6 +69,11 @@ class Settings:
     tls_keyfile: str | None = setting(None, "PEM private key of the certificate", "unset")
     artifact_url_ttl_seconds: int = setting(900, "how long an `artifact_url` works")
     max_upload_bytes: int = setting(200 * 1024 * 1024, "upload cap (413 `simio_file_too_large`)", "200 MiB")
+    max_table_rows: int = setting(2_000_000, "most rows a seed table may decode to (`simio_table_too_large`)")
+    max_table_columns: int = setting(300, "most columns a seed table may have (`simio_too_many_columns`)")
+    max_table_cells: int = setting(
+        50_000_000, "most cells (rows x columns) a seed table may decode to (`simio_table_too_large`)"
+    )
     max_generation_rows: int = setting(1_000_000, "largest `row_count`")
     default_rows_per_period: int = setting(
         20_000, "generated rows per tenant per month unless the operator sets the tenant's own window"
@@ -85,9 +90,24 @@ class Settings:
         "3/4 of the machine's memory split among the engine processes, at least 4096",
     )
     rate_limit_per_minute: int = setting(600, "authenticated requests per tenant per minute, per API process")
+    metrics_host: str = setting(
+        "127.0.0.1", "bind address of the Prometheus `/metrics` listeners (loopback: expose them deliberately)"
+    )
+    api_metrics_port: int = setting(9464, "the API process's `/metrics` port, apart from the API's own; 0 turns it off")
+    worker_metrics_port: int = setting(
+        9465, "the worker's `/metrics` port (jobs, stages, engine processes); 0 turns it off"
+    )
+    worker_sdk_metrics_port: int = setting(
+        9466, "the worker's Temporal SDK metrics (its runtime's Prometheus exporter); 0 turns it off"
+    )
     log_level: str = setting("info", "logs on stderr, each request line with its `request_id`")
     log_format: str = setting(
         "json", "`json` (an object a line) or `console` (readable lines; `simulacra dev` on a terminal)"
+    )
+    otlp_endpoint: str | None = setting(
+        None,
+        "OTLP/HTTP collector base URL (e.g. `http://127.0.0.1:4318`): traces are exported to its `/v1/traces`",
+        "unset (no tracing)",
     )
 
     @property

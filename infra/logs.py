@@ -9,7 +9,14 @@ import sys
 import structlog
 import structlog.tracebacks
 from structlog.typing import Processor
-from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    PrometheusConfig,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
+)
 
 # Locals would put request bodies, tokens and tenants' values into the logs: never show them.
 _TRACEBACKS = structlog.processors.ExceptionRenderer(structlog.tracebacks.ExceptionDictTransformer(show_locals=False))
@@ -18,7 +25,9 @@ _TRACEBACKS = structlog.processors.ExceptionRenderer(structlog.tracebacks.Except
 FORMATS = ("json", "console")
 
 
-def configure_logging(level: str = "info", fmt: str = "json") -> None:
+def configure_logging(level: str = "info", fmt: str = "json", temporal_metrics: str | None = None) -> None:
+    """Logs in `fmt`; `temporal_metrics` (host:port), when given, is where the Temporal SDK's runtime serves
+    its own Prometheus metrics, since a process has one runtime for both."""
     if fmt not in FORMATS:
         raise SystemExit(f"SIMULACRA_LOG_FORMAT must be one of {', '.join(FORMATS)}, not {fmt!r}")
     render: Processor = (
@@ -59,8 +68,17 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
     # The Temporal SDK's core writes its own coloured lines to stderr; through Python logging they come out
     # in the format above instead. Set before any client or worker exists, which make the default runtime.
     forwarding = LogForwardingConfig(logger=logging.getLogger("temporalio.core"))
-    telemetry = TelemetryConfig(logging=LoggingConfig(filter=TelemetryFilter("WARN", "ERROR"), forwarding=forwarding))
-    Runtime.set_default(Runtime(telemetry=telemetry), error_if_already_set=False)
+    telemetry = TelemetryConfig(
+        logging=LoggingConfig(filter=TelemetryFilter("WARN", "ERROR"), forwarding=forwarding),
+        metrics=PrometheusConfig(bind_address=temporal_metrics, durations_as_seconds=True)
+        if temporal_metrics
+        else None,
+    )
+    try:
+        runtime = Runtime(telemetry=telemetry)
+    except ValueError as exc:  # the exporter's port is taken
+        raise SystemExit(f"cannot serve the Temporal SDK's metrics on {temporal_metrics}: {exc}") from None
+    Runtime.set_default(runtime, error_if_already_set=False)
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -23,8 +23,9 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from simulacra.infra.config import Settings
+from simulacra.infra.config import Settings, env_var
 from simulacra.infra.devserver import DevServerOptions, start_dev_server, stop_process
+from simulacra.infra.metrics_listener import metrics_url
 from simulacra.infra.temporal import connect
 
 READY_TIMEOUT_SECONDS = 90.0
@@ -84,6 +85,29 @@ def _ensure_free(host: str, port: int, what: str) -> None:
             ) from None
 
 
+def _metrics_ports(settings: Settings) -> dict[str, int]:
+    return {
+        "api_metrics_port": settings.api_metrics_port,
+        "worker_metrics_port": settings.worker_metrics_port,
+        "worker_sdk_metrics_port": settings.worker_sdk_metrics_port,
+    }
+
+
+def _metrics_lines(settings: Settings) -> str:
+    """One banner line per metrics listener that is on: where Prometheus scrapes what."""
+    shown = {
+        "api_metrics_port": "API",
+        "worker_metrics_port": "worker",
+        "worker_sdk_metrics_port": "worker's Temporal SDK",
+    }
+    urls = [
+        f"{metrics_url(settings.metrics_host, port)}  ({shown[name]})"
+        for name, port in _metrics_ports(settings).items()
+        if port
+    ]
+    return "".join(f"  {'Metrics' if i == 0 else '':<13}{url}\n" for i, url in enumerate(urls))
+
+
 def _child_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -93,6 +117,8 @@ def _child_env(settings: Settings) -> dict[str, str]:
             "SIMULACRA_TEMPORAL_NAMESPACE": settings.temporal_namespace,
             "SIMULACRA_HOST": settings.host,
             "SIMULACRA_PORT": str(settings.port),
+            "SIMULACRA_METRICS_HOST": settings.metrics_host,
+            **{env_var(name): str(port) for name, port in _metrics_ports(settings).items()},
             **({"SIMULACRA_TLS_CERTFILE": settings.tls_certfile} if settings.tls_certfile else {}),
             **({"SIMULACRA_TLS_KEYFILE": settings.tls_keyfile} if settings.tls_keyfile else {}),
         }
@@ -133,6 +159,7 @@ def _banner(settings: Settings, embedded: bool) -> str:
         f"  API          {settings.base_url}   (health: {settings.base_url}/healthz)\n"
         f"  Temporal UI  {ui}\n"
         f"  Temporal     {settings.resolved_temporal_address}  namespace {settings.temporal_namespace}\n"
+        f"{_metrics_lines(settings)}"
         f"  Data dir     {settings.data_dir}\n"
         f"Get credentials:  {admin} create-client --tenant acme --json{data_dir}\n"
         f"Each tenant may generate {settings.default_rows_per_period:,} rows a month; for more:\n"
@@ -183,6 +210,9 @@ def run_dev(settings: Settings) -> int:
     embedded = settings.temporal_address is None
     try:
         _ensure_free(settings.host, settings.port, "API")
+        for name, port in _metrics_ports(settings).items():
+            if port:
+                _ensure_free(settings.metrics_host, port, f"metrics ({env_var(name)})")
         if embedded:
             _ensure_free("127.0.0.1", settings.temporal_port, "Temporal")
             _ensure_free("127.0.0.1", settings.temporal_ui_port, "Temporal UI")

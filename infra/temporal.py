@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
-from temporalio.client import Client
+from temporalio.client import Client, Interceptor
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RetryConfig, RPCError
@@ -18,14 +19,24 @@ FAIL_FAST = RetryConfig(initial_interval_millis=100, max_interval_millis=400, ma
 
 
 async def connect(
-    address: str, namespace: str, *, wait_seconds: float = 0.0, retry: RetryConfig | None = None
+    address: str,
+    namespace: str,
+    *,
+    wait_seconds: float = 0.0,
+    retry: RetryConfig | None = None,
+    interceptors: Sequence[Interceptor] = (),
 ) -> Client:
-    """Connect, retrying for up to wait_seconds while the server comes up."""
+    """Connect, retrying for up to wait_seconds while the server comes up. Interceptors given here apply to the
+    client's calls and to every worker built on it (infra/tracing.py's, when tracing is on)."""
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
             return await Client.connect(
-                address, namespace=namespace, data_converter=pydantic_data_converter, retry_config=retry
+                address,
+                namespace=namespace,
+                data_converter=pydantic_data_converter,
+                retry_config=retry,
+                interceptors=interceptors,
             )
         except RuntimeError:
             if time.monotonic() >= deadline:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from jose import jwt
-from jose.exceptions import JOSEError
+from jose.exceptions import ExpiredSignatureError, JOSEError, JWTClaimsError
 
 from simulacra.infra.credentials import Client
 from simulacra.infra.signing_keys import SigningKeyRing
@@ -29,8 +29,38 @@ TENANT_CLAIM = "https://simulacra.dev/tenant"
 TENANT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
+# Why a token is refused, as operators count it (simulacra_api_auth_failures_total's `reason`): a fixed list.
+TOKEN_REJECTIONS = (
+    "malformed",
+    "algorithm",
+    "unknown_key",
+    "bad_signature",
+    "expired",
+    "wrong_audience",
+    "wrong_issuer",
+    "bad_claims",
+    "no_tenant",
+    "revoked",
+)
+
+
 class InvalidToken(Exception):
-    """Bearer token failed verification; the message is safe to show the client."""
+    """Bearer token failed verification; the message is safe to show the client, the reason is one of
+    TOKEN_REJECTIONS."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _rejection(exc: Exception) -> str:
+    """python-jose says why only in its exception's class and wording."""
+    text = str(exc).lower()
+    if isinstance(exc, ExpiredSignatureError):
+        return "expired"
+    if isinstance(exc, JWTClaimsError):
+        return "wrong_audience" if "audience" in text else "wrong_issuer" if "issuer" in text else "bad_claims"
+    return "bad_signature" if "signature" in text else "bad_claims"
 
 
 @dataclass(frozen=True)
@@ -92,24 +122,24 @@ class TokenVerifier:
         try:
             header = jwt.get_unverified_header(token)
         except JOSEError:
-            raise InvalidToken("malformed token") from None
+            raise InvalidToken("malformed token", "malformed") from None
         if header.get("alg") not in ALGORITHMS:
-            raise InvalidToken(f"algorithm {header.get('alg')!r} is not accepted; tokens must be RS256")
+            raise InvalidToken(f"algorithm {header.get('alg')!r} is not accepted; tokens must be RS256", "algorithm")
         kid = header.get("kid")
         key = self.keys.key_for(kid) if isinstance(kid, str) else None
         if key is None:
-            raise InvalidToken("unknown signing key (kid)")
+            raise InvalidToken("unknown signing key (kid)", "unknown_key")
         try:
             # python-jose accepts `aud` as a string or a list that contains our audience (Auth0 sends both).
             claims = jwt.decode(
                 token, key, algorithms=ALGORITHMS, audience=self.audience, issuer=self.issuer, options=VERIFY_OPTIONS
             )
         except (JOSEError, TypeError, ValueError) as exc:  # python-jose lets odd claim types through as TypeError
-            raise InvalidToken(str(exc) or "token rejected") from None
+            raise InvalidToken(str(exc) or "token rejected", _rejection(exc)) from None
         issued = claims["iat"]
         # python-jose only checks that `iat` converts to a number; a token from the future is forged or mis-clocked.
         if not isinstance(issued, int | float) or isinstance(issued, bool) or issued > time.time() + LEEWAY_SECONDS:
-            raise InvalidToken("token issue time (iat) is invalid or in the future")
+            raise InvalidToken("token issue time (iat) is invalid or in the future", "bad_claims")
         return _principal(claims, self.tenant_claim)
 
 
@@ -119,7 +149,7 @@ def _principal(claims: dict[str, Any], tenant_claim: str) -> Principal:
     client_id = claims.get("azp") or claims.get("client_id")
     # Tenant ids reach storage keys, workflow ids and visibility queries: only the admin CLI's shape passes.
     if not isinstance(tenant, str) or not TENANT_PATTERN.match(tenant) or not isinstance(client_id, str):
-        raise InvalidToken("token carries no valid tenant")
+        raise InvalidToken("token carries no valid tenant", "no_tenant")
     scopes = str(claims.get("scope", "")).split()
     # Auth0 RBAC puts API permissions in `permissions`; either way they are the token's scopes.
     permissions = claims.get("permissions")

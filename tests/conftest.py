@@ -54,12 +54,24 @@ def settings(tmp_path_factory: pytest.TempPathFactory, temporal_address: str) ->
         default_rows_per_period=10**12,  # metering has its own tests, with their own windows
         port=free_port(),
         engine_processes=1,
+        # Off for every process started from these settings (several may run at once); the session's worker
+        # and live API turn theirs on (metrics_ports).
+        api_metrics_port=0,
+        worker_metrics_port=0,
+        worker_sdk_metrics_port=0,
     )
 
 
 @pytest.fixture(scope="session")
-def worker(settings: Settings) -> Iterator[object]:
-    process = start_cli(["worker"], settings_env(settings), settings.data_dir / "worker.log")
+def metrics_ports() -> dict[str, int]:
+    """Where the session's worker and live API serve their metrics."""
+    return {"api_metrics_port": free_port(), "worker_metrics_port": free_port(), "worker_sdk_metrics_port": free_port()}
+
+
+@pytest.fixture(scope="session")
+def worker(settings: Settings, metrics_ports: dict[str, int]) -> Iterator[object]:
+    env = settings_env(settings.with_overrides(**metrics_ports))
+    process = start_cli(["worker"], env, settings.data_dir / "worker.log")
     yield process
     process.terminate()
     process.wait(timeout=30)
@@ -120,10 +132,13 @@ def ready_dataset(client: TestClient, token: str, worker: object, tracker_csv: b
 
 
 @pytest.fixture(scope="session")
-def live_api(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_api(
+    settings: Settings, metrics_ports: dict[str, int], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A real `simulacra api` process over HTTP, sharing the session's data directory, Temporal and worker."""
     # On the session's own port (the in-process test app binds none): same issuer, token_url and links.
-    process = start_cli(["api"], settings_env(settings), tmp_path_factory.mktemp("api") / "api.log")
+    env = settings_env(settings.with_overrides(**metrics_ports))
+    process = start_cli(["api"], env, tmp_path_factory.mktemp("api") / "api.log")
     base = settings.base_url
 
     def answers() -> bool:

@@ -28,7 +28,14 @@ def cli(*args: str) -> list[str]:
 
 
 def dev_ports() -> dict[str, int]:
-    return {"port": free_port(), "temporal": free_port(), "ui": free_port()}
+    return {
+        "port": free_port(),
+        "temporal": free_port(),
+        "ui": free_port(),
+        "api_metrics": free_port(),
+        "worker_metrics": free_port(),
+        "worker_sdk_metrics": free_port(),
+    }
 
 
 def start_dev(
@@ -40,7 +47,8 @@ def start_dev(
 ) -> subprocess.Popen[str]:
     """Start `simulacra dev`; with `tmp_dir`, every temporary file of the stack goes there (TMPDIR), to be
     checked; `settings` are extra SIMULACRA_* variables."""
-    env = {**os.environ, **(settings or {})}
+    metrics = ("api_metrics", "worker_metrics", "worker_sdk_metrics")
+    env = {**os.environ, **{f"SIMULACRA_{name.upper()}_PORT": str(ports[name]) for name in metrics}, **(settings or {})}
     if tmp_dir is not None:
         tmp_dir.mkdir(parents=True, exist_ok=True)
         env["TMPDIR"] = str(tmp_dir)

@@ -34,6 +34,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
             "SIMULACRA_PUBLIC_URL": settings.base_url,
             "SIMULACRA_RATE_LIMIT_PER_MINUTE": str(settings.rate_limit_per_minute),
             "SIMULACRA_DEFAULT_ROWS_PER_PERIOD": str(settings.default_rows_per_period),
+            "SIMULACRA_API_METRICS_PORT": str(settings.api_metrics_port),
+            "SIMULACRA_WORKER_METRICS_PORT": str(settings.worker_metrics_port),
+            "SIMULACRA_WORKER_SDK_METRICS_PORT": str(settings.worker_sdk_metrics_port),
         }
     )
     return env

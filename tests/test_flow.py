@@ -124,6 +124,16 @@ def test_unusable_upload_fails_its_job_and_blocks_generation(client: TestClient,
     assert refused.status_code == 409 and refused.json()["code"] == "simio_dataset_failed"
 
 
+def test_a_table_too_wide_fails_while_cleaning_with_what_to_do(client: TestClient, token: str, worker: object) -> None:
+    columns = 301  # one past the default SIMULACRA_MAX_TABLE_COLUMNS
+    header = ",".join(f"Q{i}" for i in range(columns))
+    body = "\n".join([header, *(",".join(str((r + i) % 5) for i in range(columns)) for r in range(30))])
+    accepted = upload(client, token, body.encode(), "wide.csv")
+    job = finished(client, token, accepted.json()["job_id"], worker)
+    assert job["status"] == "failed" and job["error"]["code"] == "simio_too_many_columns"
+    assert "301 columns; at most 300" in job["error"]["message"] and "Drop the columns" in job["error"]["message"]
+
+
 def test_a_garbage_upload_fails_in_our_words(client: TestClient, token: str, worker: object) -> None:
     accepted = upload(client, token, bytes(range(256)) * 40, "garbage.csv")
     job = finished(client, token, accepted.json()["job_id"], worker)

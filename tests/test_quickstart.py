@@ -41,6 +41,8 @@ def test_quickstart_against_simulacra_dev_and_restart(tmp_path: Path) -> None:
     try:
         banner = wait_for_banner(process)
         assert base in banner and f"http://127.0.0.1:{ports['ui']}" in banner
+        for listener in ("api_metrics", "worker_metrics", "worker_sdk_metrics"):
+            assert f"http://127.0.0.1:{ports[listener]}/metrics" in banner
         # The banner's commands work as printed, from wherever the user stands (no venv on PATH).
         shown = {line.split(" admin ")[1].split()[0]: line for line in banner.splitlines() if " admin " in line}
         created = _run_shown(shown["create-client"].split(":", 1)[1], tmp_path)
@@ -65,6 +67,9 @@ def test_quickstart_against_simulacra_dev_and_restart(tmp_path: Path) -> None:
         assert abs(share - 0.30) <= 0.03
         assert "distinct prices: ['5.49']" in run.stdout
         dataset_id = re.search(r"as (ds_[0-9a-f]+)", run.stdout).group(1)
+        # The operator sees the same rows on the dev worker's metrics listener the banner names.
+        scraped = requests.get(f"http://127.0.0.1:{ports['worker_metrics']}/metrics", timeout=10).text
+        assert "simulacra_worker_rows_generated_total 2000.0" in scraped
     finally:
         assert stop_dev(process) == 0
 

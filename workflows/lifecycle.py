@@ -18,6 +18,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from simulacra.workflows.contracts import EXPIRE, ExpireInput, JobMemo, RetentionChange
+    from simulacra.workflows.job_metrics import job_finished, job_started
     from simulacra.workflows.policies import io_step
     from simulacra.workflows.publish import publish
 
@@ -29,14 +30,17 @@ class Lifecycle:
         self.busy = False  # an update handler is writing the resource's files
         self.ending = False  # retention ran out or a delete came: nothing new may start
         self.expires_at: datetime | None = None
+        self.status, self.error_code = "queued", ""  # the build's last published status, and its failure code
 
     def publish(self, status: str, stage: str, progress: float, **fields: Any) -> None:
         """Publish the build's progress, unless the resource is already on its way out."""
         if not self.deleted and not self.ending:
+            self.status, self.error_code = status, fields.get("error_code", "")
             publish(status, stage, progress, **fields)
 
     async def run(self, build: Awaitable[None], expires_at: datetime, target: ExpireInput) -> None:
         """Build, then hold until expires_at (counted from the request, not from the build's end) or a delete."""
+        job_started()
         task = asyncio.ensure_future(build)
         await workflow.wait_condition(lambda: task.done() or self.deleted)
         if not task.done():
@@ -45,6 +49,7 @@ class Lifecycle:
             await task
         except asyncio.CancelledError:
             pass
+        job_finished("deleted" if self.deleted else self.status, self.error_code)
         self.expires_at = self.expires_at or expires_at
         while not self.deleted and (remaining := (self.expires_at - workflow.now()).total_seconds()) > 0:
             until = self.expires_at

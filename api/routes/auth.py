@@ -16,6 +16,7 @@ from simulacra.api.bodies import read_json, validate
 from simulacra.api.context import RequestContext
 from simulacra.api.errors import ApiError
 from simulacra.api.idempotency import idempotency_key
+from simulacra.api.metrics import count_auth_failure
 from simulacra.api.models import CredentialClaimRequest, CredentialClaimResponse, TokenRequest, TokenResponse
 from simulacra.api.operations import Operation
 from simulacra.api.secrecy import NO_STORE
@@ -25,6 +26,8 @@ from simulacra.infra.scopes import Scope, unknown_scopes
 
 
 def _oauth_error(code: str, error: str, detail: str) -> ApiError:
+    if error in ("invalid_client", "invalid_scope"):
+        count_auth_failure(error)
     # RFC 6749 §5.2 fields ride along in the problem body, so OAuth client libraries understand it too.
     return ApiError(code, detail, error=error, error_description=detail, headers=NO_STORE)
 
@@ -102,6 +105,7 @@ async def claim_credentials(request: Request, ctx: RequestContext) -> JSONRespon
     try:
         claimed = await run_in_threadpool(state.credentials.claim, claim.credential_claim_token)
     except (ClaimRefused, RotationClaimConsumed) as refused:
+        count_auth_failure("claim_refused")
         consumed_rotation = isinstance(refused, RotationClaimConsumed)
         await ctx.audit("credentials_claim", outcome="rotation_replayed" if consumed_rotation else "refused")
         if consumed_rotation:

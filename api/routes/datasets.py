@@ -263,7 +263,9 @@ operations = [
         create_dataset,
         "Upload a seed table",
         "datasets",
-        description="Multipart upload (field `file`: CSV, Parquet, Arrow IPC or SPSS .sav). Starts the dataset job: "
+        description="Multipart upload (field `file`: CSV, gzip CSV, Parquet, Arrow IPC or SPSS .sav; at most "
+        "`SIMULACRA_MAX_TABLE_COLUMNS` columns and `SIMULACRA_MAX_TABLE_ROWS` rows once decoded, else the job "
+        "fails with `simio_too_many_columns` or `simio_table_too_large`). Starts the dataset job: "
         "clean, discover, fit.",
         scopes=(Scope.DATASETS_WRITE,),
         body=UploadForm,

@@ -110,7 +110,7 @@ def _range(bounds: object, pointer: str) -> tuple[float | None, float | None]:
         raise _invalid("a numeric condition takes 'min' and/or 'max'", pointer)
     low, high = bounds.get("min"), bounds.get("max")
     for key, value in (("min", low), ("max", high)):
-        if value is not None and not (_is_number(value) and math.isfinite(value)):
+        if value is not None and not is_finite_number(value):
             raise _invalid(f"{key} must be a finite number", f"{pointer}/{key}")
     if low is not None and high is not None and low > high:
         raise _invalid(f"min {low} is above max {high}", pointer)
@@ -127,6 +127,16 @@ def _mapping(value: object, pointer: str) -> dict[str, Any]:
 
 def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_finite_number(value: object) -> TypeGuard[int | float]:
+    """A number a float can hold: JSON's 1e999 is inf, and an integer literal of 400 digits overflows one."""
+    if not _is_number(value):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _invalid(detail: str, pointer: str) -> EngineInputError:

@@ -7,13 +7,12 @@ in conditions (cleaned names; a raw header gets a hint naming the cleaned column
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 from simulacra.engine.checks.column_types import CATEGORICAL_TYPES, NUMERIC_TYPES
-from simulacra.engine.checks.conditions import schema_column
+from simulacra.engine.checks.conditions import is_finite_number, schema_column
 from simulacra.engine.checks.errors import EngineInputError
 from simulacra.engine.records.graph import CausalGraph
 from simulacra.engine.records.schema import CleanedSchema, SchemaColumn
@@ -142,7 +141,7 @@ def _modelled(schema: CleanedSchema, graph: CausalGraph, name: object, pointer: 
 def _arm(column: SchemaColumn, value: object, pointer: str) -> float | str:
     name = column.name
     if column.type in NUMERIC_TYPES:
-        if not _is_number(value) or not math.isfinite(value):
+        if not is_finite_number(value):
             raise _invalid(f"{name} is {column.type}: give a number", pointer)
         return float(value)
     # Boolean levels are the strings conditions use ("true"/"false"); JSON true/false is accepted too.

@@ -13,6 +13,7 @@ from simulacra.engine.checks.errors import EngineInputError
 from simulacra.engine.cleaning.columns import Verdict, classify
 from simulacra.engine.cleaning.duplicates import duplicate_columns
 from simulacra.engine.cleaning.levels import OTHER, collapse_rare, level_shares
+from simulacra.engine.cleaning.limits import TableLimits
 from simulacra.engine.cleaning.names import unique_names
 from simulacra.engine.cleaning.profile import numeric_summary
 from simulacra.engine.cleaning.reading import SourceColumn, read_upload
@@ -29,9 +30,12 @@ ARROW_TYPES = {
 }
 
 
-def clean_table(source_path: str, parquet_out: str) -> CleanedSchema:
-    """Read, type, rename and prune an uploaded table; write the kept columns to Parquet; return the schema."""
-    source = read_upload(source_path)
+def clean_table(source_path: str, parquet_out: str, limits: TableLimits | None = None) -> CleanedSchema:
+    """Read, type, rename and prune an uploaded table; write the kept columns to Parquet; return the schema.
+
+    Without limits any size is read: the service always passes them (settings max_table_*).
+    """
+    source = read_upload(source_path, limits)
     rows = len(source[0].values) if source else 0
     if rows < MIN_ROWS:
         detail = f"the table has {rows} rows; at least {MIN_ROWS} are needed"

@@ -15,18 +15,25 @@ import pyarrow as pa
 import pyreadstat
 
 from simulacra.engine.checks.errors import EngineInputError
+from simulacra.engine.cleaning.limits import TableLimits
 from simulacra.engine.cleaning.reading import UNREADABLE, SourceColumn
 from simulacra.engine.cleaning.scales import scale_order
 
 ORDERED_MEASURES = ("ordinal", "scale")
 
 
-def read_sav(path: str) -> list[SourceColumn]:
+def read_sav(path: str, limits: TableLimits | None = None) -> list[SourceColumn]:
     """Columns of an SPSS file, labelled codes replaced by their labels."""
     try:
+        if limits:
+            # The header declares the shape (rows may be unknown: -1); compressed data can be far larger.
+            _, declared = pyreadstat.read_sav(path, metadataonly=True)
+            limits.check(max(declared.number_rows or 0, 0), declared.number_columns or 0)
         frame, meta = pyreadstat.read_sav(path)
     except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
         raise EngineInputError("simio_upload_invalid", UNREADABLE["spss"]) from exc
+    if limits:
+        limits.check(len(frame), len(meta.column_names))
     columns = []
     for name in meta.column_names:
         labels = meta.variable_value_labels.get(name) or {}

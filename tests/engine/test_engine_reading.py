@@ -7,6 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from simulacra.engine.checks.errors import EngineInputError
 from simulacra.engine.cleaning.clean import clean_table
 from simulacra.engine.cleaning.reading import read_upload, upload_format
 
@@ -60,3 +61,19 @@ def test_an_ordered_categorical_saved_by_pandas_is_ordinal(tmp_path: Path) -> No
     size, colour = schema.columns[:2]
     assert size.type == "ordinal" and [level.value for level in size.levels or []] == ["S", "M", "L", "XL"]
     assert colour.type == "categorical"
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "fields"),
+    [
+        ("a,b,c\n" + "1,2,3\n" * 30 + "4,5,6,7\n" + "1,2,3\n" * 10, 32, 4),  # one field too many
+        ("a;b;c\n" + "1;2;3\n" * 30 + "4;5\n", 32, 2),  # one too few, semicolons
+        ("a,b,c\n" + '1,"two\nlines",3\n' * 5 + "1,2\n", 12, 2),  # line numbers count quoted line breaks
+    ],
+)
+def test_a_ragged_csv_names_its_first_ragged_line(tmp_path: Path, body: str, line: int, fields: int) -> None:
+    (tmp_path / "upload").write_text(body)
+    with pytest.raises(EngineInputError) as refusal:
+        read_upload(str(tmp_path / "upload"))
+    assert refusal.value.code == "simio_upload_invalid"
+    assert refusal.value.detail.startswith(f"line {line} has {fields} fields where the header has 3")

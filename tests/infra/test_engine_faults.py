@@ -43,22 +43,22 @@ def test_an_engine_process_killed_again_and_again_fails_the_job_with_the_memory_
     env = ActivityEnvironment()
     for _ in range(DEATHS_BEFORE_GIVING_UP - 1):  # retried: a worker's bad luck, not the job's fault
         with pytest.raises(EngineProcessDied):
-            asyncio.run(env.run(activities._run, _die))
+            asyncio.run(env.run(activities._run, "fit", _die))
     with pytest.raises(ApplicationError) as failed:
-        asyncio.run(env.run(activities._run, _die))
+        asyncio.run(env.run(activities._run, "fit", _die))
     assert failed.value.type == "simio_engine_memory_exceeded" and failed.value.non_retryable
     assert f"killed {DEATHS_BEFORE_GIVING_UP} times" in failed.value.message
 
 
 def test_memory_past_the_limit_fails_at_once_and_names_the_limit(activities: EngineActivities) -> None:
     with pytest.raises(ApplicationError) as failed:
-        asyncio.run(ActivityEnvironment().run(activities._run, _allocate, 5))
+        asyncio.run(ActivityEnvironment().run(activities._run, "fit", _allocate, 5))
     assert failed.value.type == "simio_engine_memory_exceeded" and failed.value.non_retryable
     assert "limit of 4096 MiB" in failed.value.message
 
 
 def test_an_engine_error_that_would_repeat_fails_at_once_without_its_wording(activities: EngineActivities) -> None:
     with pytest.raises(ApplicationError) as failed:
-        asyncio.run(ActivityEnvironment().run(activities._run, _divide))
+        asyncio.run(ActivityEnvironment().run(activities._run, "fit", _divide))
     assert failed.value.non_retryable and not (failed.value.type or "").startswith("simio_")
     assert "division" not in failed.value.message

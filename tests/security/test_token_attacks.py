@@ -6,6 +6,7 @@ import time
 
 import pytest
 from jose import jwt
+from prometheus_client import REGISTRY
 from starlette.testclient import TestClient
 
 from simulacra.infra.config import Settings
@@ -20,6 +21,11 @@ PROBE = "/v1/usage"
 @pytest.fixture(scope="module")
 def cid(settings: Settings) -> str:
     return forge.real_client(settings, "acme")
+
+
+def _auth_failures(reason: str) -> float:
+    """The in-process app's counter (this process's registry), as its /metrics listener would serve it."""
+    return REGISTRY.get_sample_value("simulacra_api_auth_failures_total", {"reason": reason}) or 0.0
 
 
 def _refused(client: TestClient, token: str) -> str:
@@ -39,7 +45,9 @@ def test_a_correctly_forged_token_is_accepted_so_the_refusals_below_mean_somethi
 
 def test_alg_none_is_refused(client: TestClient, settings: Settings, cid: str) -> None:
     kid = client.get("/.well-known/jwks.json").json()["keys"][0]["kid"]
+    before = _auth_failures("algorithm")
     assert "algorithm" in _refused(client, forge.unsigned(forge.claims(settings, cid), kid))
+    assert _auth_failures("algorithm") == before + 1
 
 
 def test_hs256_signed_with_the_public_key_is_refused(client: TestClient, settings: Settings, cid: str) -> None:
@@ -50,30 +58,41 @@ def test_hs256_signed_with_the_public_key_is_refused(client: TestClient, setting
 
 
 def test_unknown_kid_is_refused(client: TestClient, settings: Settings, cid: str) -> None:
+    before = _auth_failures("unknown_key")
     assert "kid" in _refused(client, forge.signed(settings, forge.claims(settings, cid), kid="not-our-key"))
+    assert _auth_failures("unknown_key") == before + 1
 
 
 @pytest.mark.parametrize(
-    ("overrides", "why"),
+    ("overrides", "why", "reason"),
     [
-        ({"exp": int(time.time()) - 120}, "expired"),
-        ({"nbf": int(time.time()) + 600}, "not yet valid"),
-        ({"iat": int(time.time()) + 600}, "issued in the future"),
-        ({"iss": "https://evil.example/"}, "wrong issuer"),
-        ({"aud": "https://other-api.example"}, "wrong audience"),
-        ({"aud": ["https://other-api.example", "https://third.example"]}, "audience list without ours"),
-        ({"exp": None}, "no expiry"),
-        ({"iat": None}, "no issue time"),
-        ({"aud": None}, "no audience"),
-        ({"iat": "1700000000"}, "issue time as a string"),
-        ({"iat": [1700000000]}, "issue time as a list"),
-        ({"https://simulacra.dev/tenant": None}, "no tenant"),
-        ({"https://simulacra.dev/tenant": "../acme"}, "tenant that is not a tenant id"),
-        ({"azp": None}, "no client"),
+        ({"exp": int(time.time()) - 120}, "expired", "expired"),
+        ({"nbf": int(time.time()) + 600}, "not yet valid", "bad_claims"),
+        ({"iat": int(time.time()) + 600}, "issued in the future", "bad_claims"),
+        ({"iss": "https://evil.example/"}, "wrong issuer", "wrong_issuer"),
+        ({"aud": "https://other-api.example"}, "wrong audience", "wrong_audience"),
+        (
+            {"aud": ["https://other-api.example", "https://third.example"]},
+            "audience list without ours",
+            "wrong_audience",
+        ),
+        ({"exp": None}, "no expiry", "bad_claims"),
+        ({"iat": None}, "no issue time", "bad_claims"),
+        ({"aud": None}, "no audience", "bad_claims"),
+        ({"iat": "1700000000"}, "issue time as a string", "bad_claims"),
+        ({"iat": [1700000000]}, "issue time as a list", "bad_claims"),
+        ({"https://simulacra.dev/tenant": None}, "no tenant", "no_tenant"),
+        ({"https://simulacra.dev/tenant": "../acme"}, "tenant that is not a tenant id", "no_tenant"),
+        ({"azp": None}, "no client", "no_tenant"),
     ],
 )
-def test_bad_claims_are_refused(client: TestClient, settings: Settings, cid: str, overrides: dict, why: str) -> None:
+def test_bad_claims_are_refused(
+    client: TestClient, settings: Settings, cid: str, overrides: dict, why: str, reason: str
+) -> None:
+    # Counted by reason for operators (simulacra_api_auth_failures_total), never told to the caller.
+    before = _auth_failures(reason)
     _refused(client, forge.signed(settings, forge.claims(settings, cid, **overrides)))
+    assert _auth_failures(reason) == before + 1
 
 
 def test_small_clock_skew_is_tolerated(client: TestClient, settings: Settings, cid: str) -> None:
@@ -83,8 +102,10 @@ def test_small_clock_skew_is_tolerated(client: TestClient, settings: Settings, c
 
 def test_tampered_payload_is_refused(client: TestClient, settings: Settings, cid: str) -> None:
     genuine = forge.signed(settings, forge.claims(settings, cid, tenant="acme"))
+    before = _auth_failures("bad_signature")
     _refused(client, forge.tampered(genuine, forge.claims(settings, cid, tenant="globex")))
     _refused(client, forge.tampered(genuine, forge.claims(settings, cid, scope="datasets:write admin")))
+    assert _auth_failures("bad_signature") == before + 2
 
 
 def test_auth0_profiles_are_both_accepted(client: TestClient, settings: Settings, cid: str) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from temporalio.client import Client, WorkflowHistory
+from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.worker import Replayer
 
 from simulacra.infra.temporal import connect
@@ -34,15 +35,18 @@ def workflow_type(path: Path) -> str:
     return started["workflowType"]["name"]
 
 
-def replayer() -> Replayer:
-    # As the worker runs them: the same workflow classes, sandboxed, and the same converter.
-    return Replayer(workflows=WORKFLOWS, data_converter=CONVERTER)
+def replayer(tracing: bool = False) -> Replayer:
+    # As the worker runs them: the same workflow classes, sandboxed, and the same converter; with tracing on, the
+    # interceptor infra/tracing.py gives the worker (tests/test_traces.py replays traced histories both ways).
+    interceptors = [TracingInterceptor()] if tracing else []
+    return Replayer(workflows=WORKFLOWS, data_converter=CONVERTER, interceptors=interceptors)
 
 
+@pytest.mark.parametrize("tracing", [False, True], ids=["untraced", "traced"])
 @pytest.mark.parametrize("path", RECORDED, ids=lambda path: f"{path.parent.name}/{path.stem}")
-def test_recorded_history_replays_on_the_current_code(run: Run[None], path: Path) -> None:
+def test_recorded_history_replays_on_the_current_code(run: Run[None], path: Path, tracing: bool) -> None:
     async def replay() -> None:
-        await replayer().replay_workflow(load(path))
+        await replayer(tracing).replay_workflow(load(path))
 
     run(replay())
 

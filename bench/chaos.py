@@ -84,7 +84,6 @@ class Chaos:
     def __init__(self, dev: int, data_dir: Path, client: Tenant, rng: random.Random, deadline: float) -> None:
         self.dev, self.data_dir, self.client, self.rng, self.deadline = dev, data_dir, client, rng, deadline
         self.kill_times: dict[str, list[float]] = {}
-        self.keys_retried: list[str] = []
         self.expected_staged = 0  # uploads whose API died holding them: the retention sweep's to remove
 
     def kill(self, marker: str) -> int:
@@ -130,9 +129,13 @@ class Chaos:
                 job.finished_at = time.monotonic()
                 job.rows_generated = state.get("rows_generated") or 0
 
-    def wave(self, phase: Phase, kind: str, size: int, dataset_id: str, rows: int, kill: str | None, window: float):
+    def wave(
+        self, phase: Phase, kind: str, size: int, dataset_id: str, rows: int, kill: str | None, window: float
+    ) -> None:
         jobs = [self.submit(kind, dataset_id, rows) for _ in range(size)]
         phase.jobs += jobs
+        hit: list[Job] = []
+        killed_at = 0.0
         if kill is not None:
             # A seeded random point while the wave runs: after its first job started, within the time an
             # undisturbed wave takes.
@@ -144,11 +147,10 @@ class Chaos:
             self.kill(kill)
             phase.kills += 1
             phase.hit.update(job.job_id for job in hit)
-            self.settle(jobs)
-            if hit and all(job.finished_at is not None for job in hit):
-                phase.recoveries.append(max(job.finished_at for job in hit) - killed_at)  # type: ignore[type-var]
         self.settle(jobs)
-        return jobs
+        finished = [job.finished_at for job in hit if job.finished_at is not None]
+        if hit and len(finished) == len(hit):
+            phase.recoveries.append(max(finished) - killed_at)
 
     def run_kind(self, name: str, kind: str, total: int, size: int, dataset_id: str, rows: int, kill: str) -> Phase:
         phase = Phase(name)
@@ -193,7 +195,6 @@ class Chaos:
             phase.kills += 1
             phase.hit.add(job.job_id)
             phase.jobs.append(job)
-            self.keys_retried.append(key)
             self.settle([job])
             if job.finished_at is not None:
                 phase.recoveries.append(job.finished_at - killed_at)

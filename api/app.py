@@ -40,7 +40,7 @@ from simulacra.infra.jwks import RemoteJwks
 from simulacra.infra.signed_urls import UrlSigner
 from simulacra.infra.signups import SignupStore
 from simulacra.infra.storage import open_storage
-from simulacra.infra.temporal import FAIL_FAST, connect
+from simulacra.infra.temporal import FAIL_FAST, connect_to
 from simulacra.infra.tokens import Issuer, KeySource, TokenVerifier
 from simulacra.infra.tracing import start_tracing
 from simulacra.infra.usage import UsageLedger
@@ -95,13 +95,7 @@ def create_app(settings: Settings) -> Starlette:
         app.state.documents = build_documents(settings.base_url)
         app.state.simulacra = AppState(
             settings=settings,
-            temporal=await connect(
-                settings.resolved_temporal_address,
-                settings.temporal_namespace,
-                wait_seconds=30,
-                retry=FAIL_FAST,
-                interceptors=tracing.interceptors,
-            ),
+            temporal=await connect_to(settings, wait_seconds=30, retry=FAIL_FAST, interceptors=tracing.interceptors),
             storage=open_storage(settings),
             credentials=CredentialStore.for_settings(settings, db),
             signups=SignupStore(db),

@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 from starlette.concurrency import run_in_threadpool
@@ -128,45 +129,65 @@ async def receive_upload(request: Request, storage: Storage, key: str, max_bytes
         receiver.callbacks(),  # type: ignore[arg-type]
         max_header_size=MAX_HEADER_BYTES,
     )
-    with contextlib.ExitStack() as stack:
-        handle: EncryptingWriter | None = None
-
-        async def flush() -> None:
-            nonlocal handle
-            pending = receiver.take_file_bytes()
-            if pending:
-                handle = handle or stack.enter_context(storage.open_write(key))
-                await run_in_threadpool(handle.write, pending)
-
-        received = 0
-        try:
-            async for chunk in request.stream():
-                # Checked on what arrives, so a chunked body without Content-Length is capped too.
-                received += len(chunk)
-                if received > max_bytes + MAX_PARTS * (MAX_FIELD_BYTES + MAX_HEADER_BYTES):
-                    raise ApiError("simio_file_too_large", f"The upload exceeds the limit of {max_bytes} bytes.")
-                parser.write(chunk)
-                await flush()
-            parser.finalize()
-            await flush()
-        except FormParserError as exc:  # the parser's own wording names its internals: say what to send instead
-            if str(exc).startswith("Maximum header"):
-                raise ApiError(
-                    "simio_body_too_large", f"Part headers are limited to {MAX_HEADER_BYTES} bytes."
-                ) from None
-            raise ApiError(
-                "simio_upload_invalid",
-                "Malformed multipart body: send multipart/form-data whose parts are delimited by the boundary "
-                "given in Content-Type, with the table in a `file` part.",
-            ) from None
-        if not receiver.file_seen or receiver.result.size == 0:
-            raise ApiError("simio_upload_invalid", "The multipart body has no non-empty `file` part.")
-        if parser.state != MultipartState.END:
-            # A body cut short (a dropped connection, a client that stopped writing) would otherwise be taken
-            # as a whole table: only the closing boundary says the file is complete.
-            raise ApiError(
-                "simio_upload_invalid",
-                "The multipart body ended before its closing boundary: the upload is incomplete; send it again.",
-            )
+    stack = contextlib.ExitStack()
+    try:
+        await _receive_into(request, storage, key, max_bytes, receiver, parser, stack)
+    except BaseException as exc:
+        # Storage calls block (an object store's are network round trips): closing, which aborts the
+        # partial write here, runs off the event loop like every write, and also when the request was cancelled.
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(stack.__exit__, type(exc), exc, exc.__traceback__)
+        raise
+    await run_in_threadpool(stack.close)
     receiver.result.sha256 = receiver.digest.hexdigest()
     return receiver.result
+
+
+async def _receive_into(
+    request: Request,
+    storage: Storage,
+    key: str,
+    max_bytes: int,
+    receiver: _Receiver,
+    parser: MultipartParser,
+    stack: contextlib.ExitStack,
+) -> None:
+    """Parse the body and write the file part; the stack holds the open write for the caller to close."""
+    handle: EncryptingWriter | None = None
+
+    async def flush() -> None:
+        nonlocal handle
+        pending = receiver.take_file_bytes()
+        if pending:
+            if handle is None:
+                handle = await run_in_threadpool(stack.enter_context, storage.open_write(key))
+            await run_in_threadpool(handle.write, pending)
+
+    received = 0
+    try:
+        async for chunk in request.stream():
+            # Checked on what arrives, so a chunked body without Content-Length is capped too.
+            received += len(chunk)
+            if received > max_bytes + MAX_PARTS * (MAX_FIELD_BYTES + MAX_HEADER_BYTES):
+                raise ApiError("simio_file_too_large", f"The upload exceeds the limit of {max_bytes} bytes.")
+            parser.write(chunk)
+            await flush()
+        parser.finalize()
+        await flush()
+    except FormParserError as exc:  # the parser's own wording names its internals: say what to send instead
+        if str(exc).startswith("Maximum header"):
+            raise ApiError("simio_body_too_large", f"Part headers are limited to {MAX_HEADER_BYTES} bytes.") from None
+        raise ApiError(
+            "simio_upload_invalid",
+            "Malformed multipart body: send multipart/form-data whose parts are delimited by the boundary "
+            "given in Content-Type, with the table in a `file` part.",
+        ) from None
+    if not receiver.file_seen or receiver.result.size == 0:
+        raise ApiError("simio_upload_invalid", "The multipart body has no non-empty `file` part.")
+    if parser.state != MultipartState.END:
+        # A body cut short (a dropped connection, a client that stopped writing) would otherwise be taken
+        # as a whole table: only the closing boundary says the file is complete.
+        raise ApiError(
+            "simio_upload_invalid",
+            "The multipart body ended before its closing boundary: the upload is incomplete; send it again.",
+        )

@@ -12,11 +12,17 @@ import json
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulacra.infra.admin import add_admin_commands, run_admin
 from simulacra.infra.config import Settings, env_var, load_settings
 from simulacra.infra.logs import configure_logging
 from simulacra.infra.metrics_listener import serve_metrics
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from temporalio.client import Client, Interceptor
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -67,11 +73,48 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def check_storage(settings: Settings) -> None:
+    """Stop at start, naming the setting, when the configured store cannot be used."""
+    from simulacra.infra.storage import StorageUnreachable, open_storage
+
+    url = settings.resolved_storage_url
+    try:
+        open_storage(settings).check_reachable()
+    except ImportError as exc:  # fsspec names the package a URL's scheme needs (s3fs for s3://)
+        raise SystemExit(f"{env_var('storage_url')}={url}: {exc} (for s3://, pip install 'simulacra[s3]')") from None
+    except StorageUnreachable as exc:
+        raise SystemExit(f"{env_var('storage_url')}={url}: the store cannot be used: {exc}") from None
+
+
+async def reach_temporal(settings: Settings, wait_seconds: float, interceptors: Sequence[Interceptor] = ()) -> Client:
+    """Connect as configured, or stop with the address and the SDK's reason (refused, a TLS alert, a namespace)."""
+    from simulacra.infra.temporal import connect_to
+    from simulacra.infra.temporal_tls import client_tls
+
+    try:
+        return await connect_to(settings, wait_seconds=wait_seconds, interceptors=interceptors)
+    except RuntimeError as exc:
+        hint = ""
+        if client_tls(settings):
+            hint = (
+                f" With TLS: the server must trust the client certificate of {env_var('temporal_tls_cert')} "
+                f"(a server that requires one closes the connection without it), and {env_var('temporal_tls_ca')} "
+                f"must have signed the server's certificate, for the name in {env_var('temporal_tls_server_name')} "
+                "or the address's host."
+            )
+        raise SystemExit(
+            f"cannot connect to Temporal at {settings.resolved_temporal_address} "
+            f"(namespace {settings.temporal_namespace!r}): {exc}.{hint}"
+        ) from None
+
+
 def run_api(settings: Settings) -> int:
     import uvicorn
 
     from simulacra.api.app import create_app
 
+    check_storage(settings)
+    asyncio.run(reach_temporal(settings, wait_seconds=30))  # here, so a refusal is a message, not the lifespan's trace
     serve_metrics(settings.metrics_host, settings.api_metrics_port, env_var("api_metrics_port"))
 
     uvicorn.run(
@@ -90,18 +133,14 @@ def run_api(settings: Settings) -> int:
 async def _run_worker(settings: Settings) -> None:
     from simulacra.activities.worker import running_worker
     from simulacra.infra.scratch import worker_scratch
-    from simulacra.infra.temporal import connect, ensure_search_attributes
+    from simulacra.infra.temporal import ensure_search_attributes
     from simulacra.infra.tracing import start_tracing
     from simulacra.workflows.contracts import SEARCH_ATTRIBUTES
 
+    check_storage(settings)
     serve_metrics(settings.metrics_host, settings.worker_metrics_port, env_var("worker_metrics_port"))
     tracing = start_tracing(settings, "simulacra-worker")
-    client = await connect(
-        settings.resolved_temporal_address,
-        settings.temporal_namespace,
-        wait_seconds=60,
-        interceptors=tracing.interceptors,
-    )
+    client = await reach_temporal(settings, wait_seconds=60, interceptors=tracing.interceptors)
     await ensure_search_attributes(client, SEARCH_ATTRIBUTES)
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -126,9 +165,21 @@ def _temporal_metrics(command: str, settings: Settings) -> str | None:
     return f"{settings.metrics_host}:{settings.worker_sdk_metrics_port}"
 
 
+def check_temporal_settings(settings: Settings) -> None:
+    """Stop at start, naming the setting, when a TLS file is unreadable, not PEM, or a key not the certificate's."""
+    from simulacra.infra.temporal_tls import TemporalSettingsError, client_tls
+
+    try:
+        client_tls(settings)
+    except TemporalSettingsError as exc:
+        raise SystemExit(f"Temporal connection: {exc}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = _settings(args)
+    if args.command in ("api", "worker", "dev"):
+        check_temporal_settings(settings)
     configure_logging(settings.log_level, settings.log_format, _temporal_metrics(args.command, settings))
     if args.command == "admin":
         return run_admin(args, settings)

@@ -32,6 +32,20 @@ class Settings:
         None, "use an existing Temporal (host:port) instead of starting one", "embedded"
     )
     temporal_namespace: str = setting("default", "Temporal namespace")
+    temporal_tls: bool = setting(
+        False, "connect to Temporal over TLS (on by itself with any `TEMPORAL_TLS_*` setting or an API key)", "off"
+    )
+    temporal_tls_ca: str | None = setting(
+        None, "PEM file of the CA that signed the Temporal server's certificate", "the system's trust roots"
+    )
+    temporal_tls_cert: str | None = setting(None, "PEM client certificate for mTLS to Temporal (with its key)", "unset")
+    temporal_tls_key: str | None = setting(None, "PEM private key of the Temporal client certificate", "unset")
+    temporal_tls_server_name: str | None = setting(
+        None, "name sent as SNI and checked in the server's certificate", "the address's host"
+    )
+    temporal_api_key: str | None = setting(
+        None, "Temporal Cloud API key (sent as a bearer token; turns TLS on)", "unset", secret=True
+    )
     temporal_port: int = setting(DEFAULT_TEMPORAL_PORT, "embedded Temporal gRPC port (`simulacra dev`)")
     temporal_ui_port: int = setting(8233, "embedded Temporal Web UI port (`simulacra dev`)")
     task_queue: str = setting("simulacra", "task queue shared by API and workers")
@@ -169,6 +183,16 @@ SETTING_TYPES: dict[str, type] = {
 }
 
 
+def _boolean(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in _BOOLEANS:
+        raise ValueError(raw)
+    return _BOOLEANS[value]
+
+
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from SIMULACRA_<FIELD> variables (e.g. SIMULACRA_DATA_DIR)."""
     env = os.environ if environ is None else environ
@@ -178,7 +202,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if raw is None or raw == "":
             continue
         try:
-            values[name] = kind(raw)
+            values[name] = _boolean(raw) if kind is bool else kind(raw)
         except ValueError as exc:
             raise SystemExit(f"{env_var(name)}={raw!r} is not a valid {kind.__name__}") from exc
     return Settings(**values)  # type: ignore[arg-type]

@@ -2,12 +2,15 @@
 
 Every object is encrypted at rest (infra/encryption.py) under its tenant's data key (infra/data_keys.py):
 callers read and write plaintext, and nothing else in the code base touches stored bytes.
+Object stores have no directories and no rename: a prefix exists while an object lies under it, and
+a write is published whole when its upload completes (infra/object_store.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import tempfile
 import uuid
@@ -22,6 +25,7 @@ from pydantic import BaseModel
 from simulacra.infra.data_keys import DataKeys
 from simulacra.infra.encryption import DecryptingReader, EncryptingWriter, Header
 from simulacra.infra.key_provider import KeyProvider, load_key_provider
+from simulacra.infra.object_store import BLOCK_BYTES, is_object_store, storage_options
 
 if TYPE_CHECKING:
     from simulacra.infra.config import Settings
@@ -36,8 +40,11 @@ class Storage:
     """Keys are '/'-separated paths under the root URL, objects under `tenants/{tenant}/`; writes are atomic."""
 
     def __init__(self, root_url: str, key_provider: KeyProvider) -> None:
-        self.fs, root = fsspec.core.url_to_fs(root_url)
+        self.fs, root = fsspec.core.url_to_fs(root_url, **storage_options(root_url, os.environ))
         self.root = root.rstrip("/")
+        self.object_store = is_object_store(root_url)
+        # Bounded buffers per stream on an object store; the local filesystem takes its own defaults.
+        self._open_options: dict[str, Any] = {"block_size": BLOCK_BYTES} if self.object_store else {}
         if self.is_local:
             Path(self.root).mkdir(parents=True, exist_ok=True)
         self._keys = DataKeys(self.fs, self.root, key_provider)
@@ -56,7 +63,7 @@ class Storage:
 
     def open_read(self, key: str) -> DecryptingReader:
         """The object's plaintext as a file object; every chunk is authenticated before it is returned."""
-        raw = self.fs.open(self.path(key), "rb")
+        raw = self.fs.open(self.path(key), "rb", **self._open_options)
         try:
             header = Header.read_from(raw)
             return DecryptingReader(raw, self._keys.get(_tenant_of(key), header.key_id), key, header)
@@ -67,16 +74,33 @@ class Storage:
     @contextlib.contextmanager
     def open_write(self, key: str) -> Iterator[EncryptingWriter]:
         """Write atomically: readers never see a half-written object."""
-        final = self.path(key)
         key_id, data_key = self._keys.current(_tenant_of(key))
+        with self._publishing(self.path(key)) as handle:
+            writer = EncryptingWriter(handle, Header(key_id), data_key, key)
+            yield writer
+            writer.finish()
+
+    @contextlib.contextmanager
+    def _publishing(self, final: str) -> Iterator[Any]:
+        """A handle whose bytes appear at `final` only if the block completes, and never in part."""
+        if self.object_store:
+            # The store publishes the object when its upload completes (one PUT, or the multipart upload's
+            # completion): write in place, and abort the upload on failure. No copy, no rename.
+            handle = self.fs.open(final, "wb", **self._open_options)
+            try:
+                yield handle
+            except BaseException:
+                handle.discard()
+                handle.closed = True  # discarded: closing would publish what was buffered
+                raise
+            handle.close()
+            return
         # Unique per writer: two attempts at the same key never share (or delete) each other's bytes.
         partial = f"{final}.{uuid.uuid4().hex}{PARTIAL_SUFFIX}"
         self.fs.makedirs(final.rsplit("/", 1)[0], exist_ok=True)
         try:
             with self.fs.open(partial, "wb") as handle:
-                writer = EncryptingWriter(handle, Header(key_id), data_key, key)
-                yield writer
-                writer.finish()
+                yield handle
             self.fs.mv(partial, final)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -149,8 +173,23 @@ class Storage:
         )
 
     def delete_prefix(self, prefix: str) -> None:
+        """Remove an object, or every object under a prefix (a whole path segment: `ds_1` is not `ds_10`)."""
         with contextlib.suppress(FileNotFoundError):
             self.fs.rm(self.path(prefix.rstrip("/")), recursive=True)
+
+    def check_reachable(self) -> None:
+        """Raise StorageUnreachable unless the store answers: a bucket that is missing or that we may not list."""
+        target = self.root.split("/", 1)[0] if self.object_store else self.root
+        try:
+            found = self.fs.exists(target) and self.fs.isdir(target)
+        except Exception as exc:  # credentials, endpoint or network: the SDK's own words say which
+            raise StorageUnreachable(f"{type(exc).__name__}: {exc}") from exc
+        if not found:
+            raise StorageUnreachable(f"{target!r} does not exist")
+
+
+class StorageUnreachable(Exception):
+    """The configured store does not answer (checked at start, so a process fails with the reason)."""
 
 
 def open_storage(settings: Settings) -> Storage:

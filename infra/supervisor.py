@@ -26,7 +26,7 @@ from pathlib import Path
 from simulacra.infra.config import Settings, env_var
 from simulacra.infra.devserver import DevServerOptions, start_dev_server, stop_process
 from simulacra.infra.metrics_listener import metrics_url
-from simulacra.infra.temporal import connect
+from simulacra.infra.temporal import connect_to
 
 READY_TIMEOUT_SECONDS = 90.0
 # Restarts wait 1, 2, 4 ... seconds, at most RESTART_MAX_DELAY; more than CRASH_LOOP_RESTARTS restarts of one
@@ -57,7 +57,7 @@ def _wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], wha
 
 def _temporal_answers(settings: Settings) -> bool:
     try:
-        asyncio.run(connect(settings.resolved_temporal_address, settings.temporal_namespace))
+        asyncio.run(connect_to(settings))
         return True
     except RuntimeError:
         return False

@@ -11,17 +11,41 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSe
 from temporalio.client import Client, Interceptor
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RetryConfig, RPCError
+from temporalio.service import RetryConfig, RPCError, TLSConfig
+
+from simulacra.infra.config import Settings
+from simulacra.infra.temporal_tls import client_tls
 
 # The API answers people: while Temporal is unreachable it says so at once (503, retry) rather than
 # retrying each call for the SDK's default 10 s. Workers keep the default patience.
 FAIL_FAST = RetryConfig(initial_interval_millis=100, max_interval_millis=400, max_elapsed_time_millis=1000)
 
 
+async def connect_to(
+    settings: Settings,
+    *,
+    wait_seconds: float = 0.0,
+    retry: RetryConfig | None = None,
+    interceptors: Sequence[Interceptor] = (),
+) -> Client:
+    """Connect as configured: the address, namespace, TLS, client certificate and API key of the settings."""
+    return await connect(
+        settings.resolved_temporal_address,
+        settings.temporal_namespace,
+        tls=client_tls(settings),
+        api_key=settings.temporal_api_key,
+        wait_seconds=wait_seconds,
+        retry=retry,
+        interceptors=interceptors,
+    )
+
+
 async def connect(
     address: str,
     namespace: str,
     *,
+    tls: TLSConfig | bool = False,
+    api_key: str | None = None,
     wait_seconds: float = 0.0,
     retry: RetryConfig | None = None,
     interceptors: Sequence[Interceptor] = (),
@@ -36,6 +60,8 @@ async def connect(
                 namespace=namespace,
                 data_converter=pydantic_data_converter,
                 retry_config=retry,
+                tls=tls,
+                api_key=api_key,
                 interceptors=interceptors,
             )
         except RuntimeError:

@@ -17,6 +17,7 @@ from simulacra.infra.credentials import CredentialStore
 from simulacra.infra.devserver import DevServerOptions, start_dev_server, stop_process
 from simulacra.infra.temporal import connect
 from simulacra.workflows.contracts import SEARCH_ATTRIBUTES
+from tests.s3_server import S3Server, running_s3_server
 from tests.stack import free_port, poll_until, settings_env, start_cli
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -42,6 +43,23 @@ def temporal_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield address
     finally:
         stop_process(server)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """moto's S3 server on loopback, started only by the tests that use object storage."""
+    with running_s3_server(tmp_path_factory.mktemp("s3") / "moto.log") as server:
+        yield server
+
+
+@pytest.fixture
+def s3_env(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> S3Server:
+    """This process sees the S3 server through the standard AWS variables, as a deployed one would."""
+    for name, value in s3_server.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return s3_server
 
 
 @pytest.fixture(scope="session")

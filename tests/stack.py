@@ -39,6 +39,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
             "SIMULACRA_WORKER_SDK_METRICS_PORT": str(settings.worker_sdk_metrics_port),
         }
     )
+    if settings.storage_url:
+        env["SIMULACRA_STORAGE_URL"] = settings.storage_url
     return env
 
 

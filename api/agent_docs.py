@@ -1,9 +1,7 @@
-"""/llms.txt, /llms-full.txt and /__docs__/: the same operation records, written for agents and people."""
+"""/llms.txt and /llms-full.txt: the operation records written for agents (api/reference/ writes them for people)."""
 
 from __future__ import annotations
 
-import html
-import json
 from typing import Any
 
 from simulacra.api.errors import REGISTRY
@@ -147,29 +145,3 @@ def llms_full_txt(operations: list[Operation], openapi: dict[str, Any], base_url
         retry = "retryable with the same key" if spec.retryable else "not retryable"
         sections.append(f"- `{code}` ({spec.status}, {retry}): {spec.title}. Cause: {spec.cause} Fix: {spec.fix}")
     return "\n".join(sections) + "\n"
-
-
-def docs_html(operations: list[Operation], openapi: dict[str, Any]) -> str:
-    """A human reference with no scripts and no network: everything is in this one page."""
-    parts = [
-        "<!doctype html><meta charset=utf-8><title>Simulacra API reference</title>",
-        "<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
-        "code,pre{background:#f4f4f4;padding:.1rem .3rem}pre{padding:.6rem;overflow:auto}"
-        "h3{border-top:1px solid #ddd;padding-top:1rem}</style>",
-        f"<h1>Simulacra API reference</h1><p>{html.escape(SUMMARY)}</p>",
-        '<p><a href="/openapi.json">OpenAPI 3.1</a> · <a href="/llms-full.txt">full manual</a> · '
-        '<a href="/errors">error codes</a></p>',
-    ]
-    for op in operations:
-        spec = openapi["paths"][op.path][op.method.lower()]
-        parts.append(
-            f'<h3 id="{op.operation_id}"><code>{op.method} {html.escape(op.path)}</code></h3>'
-            f"<p><b>{html.escape(op.summary)}</b> (<code>{op.operation_id}</code>)</p>"
-            f"<p>{html.escape(op.description)}</p>"
-            f"<p>Scopes: {html.escape(', '.join(op.scopes) or 'none')}</p>"
-        )
-        if "requestBody" in spec:
-            parts.append(f"<pre>{html.escape(json.dumps(spec['requestBody'], indent=2))}</pre>")
-        codes = ", ".join(f'<a href="/errors/{c}"><code>{c}</code></a>' for c in op.all_errors())
-        parts.append(f"<p>Success: {op.status}. Errors: {codes}</p>")
-    return "".join(parts)

@@ -10,13 +10,14 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from simulacra.api.agent_docs import docs_html, llms_full_txt, llms_txt
+from simulacra.api.agent_docs import llms_full_txt, llms_txt
 from simulacra.api.context import RequestContextMiddleware
 from simulacra.api.idempotency import IdempotencyStore
 from simulacra.api.openapi import build_openapi
 from simulacra.api.operations import Operation, routes_for
 from simulacra.api.problems import exception_handlers
 from simulacra.api.ratelimit import RateLimiter
+from simulacra.api.reference import Reference, build_reference
 from simulacra.api.routes import (
     audit,
     auth,
@@ -66,7 +67,7 @@ class Documents:
     openapi: dict[str, Any]
     llms_txt: str
     llms_full_txt: str
-    docs_html: str
+    reference: Reference  # /__docs__/ and the /errors pages
 
 
 def build_documents(base_url: str) -> Documents:
@@ -75,7 +76,7 @@ def build_documents(base_url: str) -> Documents:
         openapi=openapi,
         llms_txt=llms_txt(OPERATIONS, base_url),
         llms_full_txt=llms_full_txt(OPERATIONS, openapi, base_url),
-        docs_html=docs_html(OPERATIONS, openapi),
+        reference=build_reference(OPERATIONS, openapi, base_url),
     )
 
 

@@ -373,3 +373,21 @@ class ApiError(Exception):
 
 # Codes no request is answered with: they reach the client only as a failed job's `error.code`.
 JOB_FAILURE_CODES = ("simio_too_many_columns", "simio_table_too_large", "simio_engine_memory_exceeded")
+
+SUPPORT = "Send support the request_id from the response body (also the X-Request-Id header)."
+
+
+def example_problem(code: str, base_url: str, instance: str) -> dict[str, Any]:
+    """What an answer with this code looks like (OpenAPI's examples and the /errors pages show it)."""
+    spec = REGISTRY[code]
+    return {
+        "type": f"{base_url}/errors/{code}",
+        "title": spec.title,
+        "status": spec.status,
+        "detail": spec.cause,
+        "instance": instance,
+        "code": code,
+        "retryable": spec.retryable,
+        "request_id": "req_0123456789abcdef0123456789abcdef",
+        "doc_url": f"{base_url}/errors/{code}",
+    }

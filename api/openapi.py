@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from simulacra.api.errors import REGISTRY
+from simulacra.api.errors import REGISTRY, example_problem
 from simulacra.api.examples import EXAMPLES
 from simulacra.api.operations import Operation
 from simulacra.api.views import Problem
@@ -78,21 +78,7 @@ def _error_responses(op: Operation, base_url: str) -> dict[str, Any]:
     responses = {}
     for status, codes in sorted(by_status.items()):
         examples = {
-            code: {
-                "summary": REGISTRY[code].title,
-                "value": {
-                    "type": f"{base_url}/errors/{code}",
-                    "title": REGISTRY[code].title,
-                    "status": status,
-                    "detail": REGISTRY[code].cause,
-                    "instance": op.path,
-                    "code": code,
-                    "retryable": REGISTRY[code].retryable,
-                    "request_id": "req_0123456789abcdef0123456789abcdef",
-                    "doc_url": f"{base_url}/errors/{code}",
-                },
-            }
-            for code in codes
+            code: {"summary": REGISTRY[code].title, "value": example_problem(code, base_url, op.path)} for code in codes
         }
         headers = {**_headers(op), **(RETRY_AFTER if any(REGISTRY[c].retryable for c in codes) else {})}
         responses[str(status)] = {

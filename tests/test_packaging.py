@@ -61,3 +61,18 @@ def test_the_wheel_holds_every_module_of_the_layer_folders(tmp_path: Path) -> No
         packaged = {name for name in wheel.namelist() if name.endswith(".py")}
     expected = {f"simulacra/{path.relative_to(ROOT)}" for layer in LAYERS for path in (ROOT / layer).rglob("*.py")}
     assert packaged == expected
+
+
+def test_the_wheel_carries_the_reference_pages_and_quickstarts(tmp_path: Path) -> None:
+    with zipfile.ZipFile(_build_wheel(tmp_path)) as wheel:
+        packaged = set(wheel.namelist())
+        # The quickstarts are links to examples/ in the checkout; the wheel holds their text.
+        curl = wheel.read("simulacra/api/reference/quickstart/curl").decode()
+    reference = ROOT / "api" / "reference"
+    expected = {
+        f"simulacra/{path.relative_to(ROOT)}"
+        for folder in ("templates", "quickstart")
+        for path in (reference / folder).iterdir()
+    }
+    assert expected <= packaged
+    assert curl == (ROOT / "examples" / "quickstart.sh").read_text()

@@ -22,7 +22,7 @@ async def llms_full_txt(request: Request, ctx: RequestContext) -> Response:
 
 
 async def docs_page(request: Request, ctx: RequestContext) -> HTMLResponse:
-    return HTMLResponse(request.app.state.documents.docs_html)
+    return HTMLResponse(request.app.state.documents.reference.docs_html)
 
 
 operations = [

@@ -1,15 +1,13 @@
-"""Health, readiness and the error-code pages generated from the registry."""
+"""Health, readiness and the error-code pages (JSON from the registry, HTML rendered by api/reference/)."""
 
 from __future__ import annotations
-
-import html
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from simulacra.api.context import RequestContext
-from simulacra.api.errors import REGISTRY, ApiError
+from simulacra.api.errors import REGISTRY, SUPPORT, ApiError
 from simulacra.api.ids import ERROR_CODE
 from simulacra.api.operations import Operation
 from simulacra.api.views import Health, Readiness
@@ -48,7 +46,7 @@ def _entry(code: str) -> dict[str, object]:
         "retryable": spec.retryable,
         "cause": spec.cause,
         "fix": spec.fix,
-        "support": "Send support the request_id from the response body (also the X-Request-Id header).",
+        "support": SUPPORT,
     }
 
 
@@ -57,33 +55,18 @@ def _wants_json(request: Request) -> bool:
 
 
 async def error_index(request: Request, ctx: RequestContext) -> Response:
-    entries = [_entry(code) for code in sorted(REGISTRY)]
     if _wants_json(request):
-        return JSONResponse({"errors": entries})
-    items = "".join(
-        f'<li><a href="/errors/{e["code"]}"><code>{e["code"]}</code></a> ({e["status"]}) '
-        f"{html.escape(str(e['title']))}</li>"
-        for e in entries
-    )
-    return HTMLResponse(f"<!doctype html><title>Simulacra errors</title><h1>Error codes</h1><ul>{items}</ul>")
+        return JSONResponse({"errors": [_entry(code) for code in sorted(REGISTRY)]})
+    return HTMLResponse(request.app.state.documents.reference.errors_html)
 
 
 async def error_page(request: Request, ctx: RequestContext) -> Response:
     code = request.path_params["code"]
     if code not in REGISTRY:
         raise ERROR_CODE.not_found(code)
-    entry = _entry(code)
     if _wants_json(request):
-        return JSONResponse(entry)
-    retry = "Yes: retry with the same Idempotency-Key." if entry["retryable"] else "No: fix the request first."
-    page = (
-        f"<!doctype html><title>{code}</title><h1><code>{code}</code></h1>"
-        f"<p>HTTP {entry['status']}: {html.escape(str(entry['title']))}</p>"
-        f"<h2>Cause</h2><p>{html.escape(str(entry['cause']))}</p>"
-        f"<h2>Fix</h2><p>{html.escape(str(entry['fix']))}</p>"
-        f"<h2>Retry</h2><p>{retry}</p><h2>Support</h2><p>{entry['support']}</p>"
-    )
-    return HTMLResponse(page)
+        return JSONResponse(_entry(code))
+    return HTMLResponse(request.app.state.documents.reference.error_html[code])
 
 
 operations = [

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
+from pathlib import Path
 
 from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
 from simulacra.api import credential_models, models, views
+from simulacra.api.agent_docs import RULES
 from simulacra.api.app import OPERATIONS
 from simulacra.api.errors import JOB_FAILURE_CODES, REGISTRY
 from simulacra.api.examples import EXAMPLES
 from simulacra.api.models import UploadFields
+from simulacra.api.reference.pages import rule_sections
 
+EXAMPLE_FILES = Path(__file__).resolve().parents[2] / "examples"
 # Renaming any of these breaks generated clients: change this list only with a deprecation plan.
 PINNED_OPERATION_IDS = [
     "issueToken",
@@ -114,8 +119,42 @@ def test_llms_full_txt_covers_every_operation_and_code(client: TestClient) -> No
         assert f"`{code}`" in text
 
 
-def test_docs_page_needs_no_network(client: TestClient) -> None:
+def test_docs_page_loads_nothing_from_elsewhere(client: TestClient) -> None:
     page = client.get("/__docs__/").text
-    assert "<script" not in page
-    assert not re.search(r'(src|href)="https?://', page)
-    assert "createGeneration" in page
+    # Its one script is inline; no src, href or url() points off this server.
+    assert re.findall(r"<script[^>]*>", page) == ["<script>"]
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+    assert not re.search(r"url\(", page)
+
+
+def test_docs_page_covers_every_operation_schema_and_code(client: TestClient) -> None:
+    page = client.get("/__docs__/").text
+    spec = client.get("/openapi.json").json()
+    for op in OPERATIONS:
+        assert f'<section id="{op.operation_id}" class="op"' in page
+    for name in spec["components"]["schemas"]:
+        assert f'id="schema-{name}"' in page
+    for code in REGISTRY:
+        assert f'href="/errors/{code}"' in page
+    # Every in-page link lands on an anchor of the page.
+    anchors = set(re.findall(r' id="([^"]+)"', page))
+    assert set(re.findall(r'href="#([^"]+)"', page)) <= anchors
+
+
+def test_docs_page_shows_the_quickstarts_the_tests_run(client: TestClient) -> None:
+    page = html.unescape(client.get("/__docs__/").text)
+    for name in ("quickstart.py", "quickstart.sh", "quickstart.ts"):
+        assert (EXAMPLE_FILES / name).read_text() in page
+
+
+def test_every_rule_for_agents_is_a_section_of_the_guide() -> None:
+    titles = [section.title for section in rule_sections()]
+    assert len(titles) == len(re.findall(r"^- ", RULES, re.MULTILINE))
+    assert {"Idempotency", "Retries", "Jobs", "Scopes"} <= set(titles)
+
+
+def test_docs_page_renders_markdown(client: TestClient) -> None:
+    page = client.get("/__docs__/").text
+    prose = re.sub(r"<pre>.*?</pre>|data-search=\"[^\"]*\"", "", page, flags=re.DOTALL)
+    assert "`" not in prose  # every backtick of the descriptions and rules became <code>
+    assert "<code>Idempotency-Key</code>" in prose

@@ -1,7 +1,9 @@
 """The retention backstop: remove stored objects whose workflow no longer holds them.
 
 Timers inside each workflow do the removal normally; this finds what they miss (a workflow
-terminated from the UI, an API that crashed between upload and start) by walking storage.
+terminated from the UI, an API that crashed between upload and start) by walking storage. Inside
+what it keeps, it removes half-written objects whose writer died (a worker or API killed mid-write):
+the retried attempt wrote the object again under its own partial name.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class SweepActivities:
                 newest = await asyncio.to_thread(self._storage.newest_write, resource.prefix)
                 cutoff = now - (STAGED_GRACE_SECONDS if resource.staged else self._grace_seconds)
                 if newest is None or newest > cutoff or await self._held(resource.workflow_id):
+                    removed += await asyncio.to_thread(self._drop_partials, resource.prefix, now - self._grace_seconds)
                     continue
                 await asyncio.to_thread(self._storage.delete_prefix, resource.prefix)
                 removed.append(resource.prefix)
@@ -72,6 +75,12 @@ class SweepActivities:
             ),
             *(_Resource(layout.staging_key(tenant_id, s), "", staged=True) for s in staged),
         ]
+
+    def _drop_partials(self, prefix: str, written_before: float) -> list[str]:
+        stale = self._storage.stale_partials(prefix, written_before)
+        for key in stale:
+            self._storage.delete_prefix(key)
+        return stale
 
     async def _held(self, workflow_id: str) -> bool:
         """True while a running workflow still keeps this resource (it will remove it itself)."""

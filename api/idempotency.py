@@ -1,7 +1,14 @@
-"""Idempotency-Key for every POST: per-tenant records in the control database, kept 24 hours."""
+"""Idempotency-Key for every POST: per-tenant records in the control database, kept 24 hours.
+
+A first request holds its key with a short lease that it renews while it works. A process that dies
+mid-request (SIGKILL, OOM, a lost machine) renews nothing, so an identical retry takes the key over
+within LEASE_SECONDS instead of answering `simio_idempotency_in_flight` until the record's 24 hours end.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
 import time
@@ -18,8 +25,10 @@ from simulacra.infra.controldb import ControlDB
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,255}$")
 RETENTION_SECONDS = 24 * 3600
 IN_FLIGHT_RETRY_AFTER = "2"
-# How long a first request may hold its key; a process that died mid-request frees it after this.
-LEASE_SECONDS = 60
+# How long a first request holds its key without renewing it: a dead process's retry waits at most this.
+# A live one renews every third of it, so a slow start (Temporal retrying) keeps its claim.
+LEASE_SECONDS = 10.0
+RENEW_EVERY_SECONDS = LEASE_SECONDS / 3
 REPLAY_HEADER = "Idempotent-Replayed"
 
 
@@ -88,6 +97,14 @@ class IdempotencyStore:
             )
         return StoredResponse(row["status_code"], row["body"], json.loads(row["headers"]))
 
+    def renew(self, tenant_id: str, key: str) -> None:
+        """Extend a running request's lease: it is alive and still holds the key."""
+        with self.db.connect() as conn:
+            conn.execute(
+                "UPDATE idempotency SET lease_until = ? WHERE tenant_id = ? AND key = ? AND state = 'in_flight'",
+                (time.time() + LEASE_SECONDS, tenant_id, key),
+            )
+
     def complete(self, tenant_id: str, key: str, response: JSONResponse) -> None:
         headers = {k: v for k, v in response.headers.items() if k.lower() in ("location", "retry-after")}
         with self.db.connect() as conn:
@@ -109,10 +126,25 @@ async def run_once(
     stored = await run_in_threadpool(store.begin, tenant_id, key, fingerprint)
     if stored is not None:
         return stored.replay()
+    renewing = asyncio.create_task(_renew_lease(store, tenant_id, key))
     try:
         response = await work()
     except BaseException:
+        await _stop(renewing)
         await run_in_threadpool(store.forget, tenant_id, key)
         raise
+    await _stop(renewing)
     await run_in_threadpool(store.complete, tenant_id, key, response)
     return response
+
+
+async def _renew_lease(store: IdempotencyStore, tenant_id: str, key: str) -> None:
+    while True:
+        await asyncio.sleep(RENEW_EVERY_SECONDS)
+        await run_in_threadpool(store.renew, tenant_id, key)
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -136,6 +136,7 @@ def run_api(settings: Settings) -> int:
 
 async def _run_worker(settings: Settings) -> None:
     from simulacra.activities.worker import running_worker
+    from simulacra.infra.scratch import worker_scratch
     from simulacra.infra.temporal import ensure_search_attributes
     from simulacra.infra.tracing import start_tracing
     from simulacra.workflows.contracts import SEARCH_ATTRIBUTES
@@ -149,11 +150,14 @@ async def _run_worker(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
     try:
-        async with running_worker(client, settings, tracing.tracer):
-            print(
-                json.dumps({"event": "worker_started", "task_queue": settings.task_queue}), file=sys.stderr, flush=True
-            )
-            await stop.wait()
+        with worker_scratch():
+            async with running_worker(client, settings, tracing.tracer):
+                print(
+                    json.dumps({"event": "worker_started", "task_queue": settings.task_queue}),
+                    file=sys.stderr,
+                    flush=True,
+                )
+                await stop.wait()
     finally:
         tracing.shutdown()
 

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from simulacra.infra.config import Settings
 
 COPY_BUFFER = 1024 * 1024
+# An object being written lives under `{key}.{writer}.partial` until it is complete.
+PARTIAL_SUFFIX = ".partial"
 Document = TypeVar("Document", bound=BaseModel)
 
 
@@ -94,7 +96,7 @@ class Storage:
             handle.close()
             return
         # Unique per writer: two attempts at the same key never share (or delete) each other's bytes.
-        partial = f"{final}.{uuid.uuid4().hex}.partial"
+        partial = f"{final}.{uuid.uuid4().hex}{PARTIAL_SUFFIX}"
         self.fs.makedirs(final.rsplit("/", 1)[0], exist_ok=True)
         try:
             with self.fs.open(partial, "wb") as handle:
@@ -155,6 +157,20 @@ class Storage:
             return None
         times = [_modified(info) for info in found.values()]
         return max(times) if times else None
+
+    def stale_partials(self, prefix: str, written_before: float) -> list[str]:
+        """Keys of half-written objects under a prefix, last written before `written_before`. A live writer
+        keeps writing or renames its partial when done; one left unchanged that long had a writer that died
+        (a worker or API killed mid-write)."""
+        try:
+            found = self.fs.find(self.path(prefix), detail=True)
+        except FileNotFoundError:
+            return []
+        return sorted(
+            name[len(self.root) + 1 :]
+            for name, info in found.items()
+            if name.endswith(PARTIAL_SUFFIX) and _modified(info) < written_before
+        )
 
     def delete_prefix(self, prefix: str) -> None:
         """Remove an object, or every object under a prefix (a whole path segment: `ds_1` is not `ds_10`)."""

@@ -8,27 +8,8 @@ from pathlib import Path
 
 import requests
 
-from tests.dev_stack import dev_ports, start_dev, stop_dev, wait_for_banner
+from tests.dev_stack import TEMPORAL, WORKER, child_of, dev_ports, restarted, start_dev, stop_dev, wait_for_banner
 from tests.stack import poll_until
-
-
-def _child(parent: int, marker: str) -> int | None:
-    """The running child of `parent` whose command line holds `marker`, if there is one."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if int(stat[1]) == parent and stat[0] not in ("Z", "X") and marker in command:
-            return int(entry.name)
-    return None
-
-
-def _restarted(dev: int, marker: str, killed: int) -> int:
-    return poll_until(lambda: _child(dev, marker), lambda pid: pid not in (None, killed), timeout=60)
 
 
 def test_killed_children_are_restarted_and_the_api_keeps_serving(tmp_path: Path) -> None:
@@ -37,16 +18,16 @@ def test_killed_children_are_restarted_and_the_api_keeps_serving(tmp_path: Path)
     process = start_dev(tmp_path / "data", ports, tmp_path / "dev.log")
     try:
         wait_for_banner(process)
-        worker = _child(process.pid, "simulacra.infra.cli worker")
+        worker = child_of(process.pid, WORKER)
         assert worker is not None
         os.kill(worker, signal.SIGKILL)
         assert requests.get(f"{base}/healthz", timeout=5).status_code == 200  # the API did not go down with it
-        _restarted(process.pid, "simulacra.infra.cli worker", worker)
+        restarted(process.pid, WORKER, worker)
 
-        temporal = _child(process.pid, "temporal server start-dev")
+        temporal = child_of(process.pid, TEMPORAL)
         assert temporal is not None
         os.kill(temporal, signal.SIGKILL)
-        _restarted(process.pid, "temporal server start-dev", temporal)
+        restarted(process.pid, TEMPORAL, temporal)
         # The restarted Temporal resumes from its database file, and the API finds it again.
         ready = poll_until(
             lambda: requests.get(f"{base}/readyz", timeout=5).json(), lambda body: body["status"] == "ready"

@@ -46,10 +46,24 @@ def test_sweep_removes_orphans_only(settings: Settings, worker: object, ready_da
     (fresh_upload / "x").write_bytes(b"in progress")
     held = storage / "tenants/acme/datasets" / ready_dataset
     _age(held, 2 * 3600)
+    # Half-written two hours ago by writers that died (an API mid-upload, a worker mid-write): nobody will
+    # finish or read them, whether or not a workflow still holds the resource they are in.
+    dead_partials = [
+        storage / "tenants/acme/staging/0123fedc.5a5a5a5a.partial",
+        held / "cleaned.parquet.5a5a5a5a.partial",
+    ]
+    for partial in dead_partials:
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(b"half")
+        _age(partial, 2 * 3600)
+    live_partial = held / "cleaned.parquet.6b6b6b6b.partial"
+    live_partial.write_bytes(b"being written")
 
     result = asyncio.run(_sweep(settings))
 
     assert not orphan_dataset.exists() and not orphan_upload.exists()
+    assert not any(partial.exists() for partial in dead_partials)
+    assert live_partial.exists(), "a partial written within the grace period may have a live writer"
     assert fresh_upload.exists(), "an upload younger than the grace period may still be in flight"
     assert queued_upload.exists(), "a staged upload younger than the longest retention may still be queued"
     assert (held / "model-v1.pkl").exists(), "a running workflow still holds its dataset"

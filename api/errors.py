@@ -334,6 +334,17 @@ REGISTRY: dict[str, ErrorSpec] = {
         "the upload cap. Compressed Parquet, Arrow, SPSS and gzip files can hold far more than their size.",
         "Upload a random sample of the rows: the model needs far fewer rows than that to learn the structure.",
     ),
+    "simio_model_too_complex": ErrorSpec(
+        422,
+        "The table's structure is too entangled to learn in bounded time",
+        False,
+        "Discovery asks independence questions of pairs of columns; when nearly every column depends on every "
+        "other (a battery of ratings all driven by one attitude) their number explodes. Past a fixed budget (about "
+        "a minute of work) the job fails instead of running for hours. It fails at once: the same table would "
+        "fail the same way.",
+        "Merge a battery of ratings into one score (its mean), drop the ratings your scenarios do not need, or "
+        "split the survey into several datasets.",
+    ),
     "simio_engine_memory_exceeded": ErrorSpec(
         422,
         "The job needs more memory than the engine may use",
@@ -372,7 +383,12 @@ class ApiError(Exception):
 
 
 # Codes no request is answered with: they reach the client only as a failed job's `error.code`.
-JOB_FAILURE_CODES = ("simio_too_many_columns", "simio_table_too_large", "simio_engine_memory_exceeded")
+JOB_FAILURE_CODES = (
+    "simio_too_many_columns",
+    "simio_table_too_large",
+    "simio_model_too_complex",
+    "simio_engine_memory_exceeded",
+)
 
 SUPPORT = "Send support the request_id from the response body (also the X-Request-Id header)."
 

@@ -1,0 +1,64 @@
+"""Wide survey batteries: discovery stays bounded in work and memory, or refuses with a code that says why."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from causallearn.graph.GraphClass import CausalGraph
+
+from simulacra.engine import clean_table, discover_graph
+from simulacra.engine.checks.errors import EngineInputError
+from simulacra.engine.discovery.discover import Choices
+from simulacra.engine.discovery.pc_search import _DepthBoundedGraph
+
+
+def battery(rows: int, ratings: int, seed: int = 0) -> pd.DataFrame:
+    """A tracker whose five-point ratings all follow one unobserved attitude (and each the one before)."""
+    rng = np.random.default_rng(seed)
+    segment = rng.choice(["loyal", "switcher", "value", "premium"], size=rows)
+    price = rng.choice([4.49, 4.99, 5.49, 5.99], size=rows)
+    attitude = rng.normal(size=rows) + 0.8 * (segment == "premium")
+    columns: dict[str, object] = {"segment": segment, "price": price}
+    previous = np.zeros(rows)
+    for index in range(ratings):
+        previous = 0.9 * attitude + 0.3 * previous + rng.normal(scale=0.8, size=rows)
+        columns[f"q{index + 1:02d}"] = np.clip(np.round(3 + previous), 1, 5).astype(int)
+    intent = 3 + 0.8 * attitude - 1.2 * (price - 4.99) + rng.normal(scale=0.7, size=rows)
+    columns["purchase_intent"] = np.clip(np.round(intent), 1, 5).astype(int)
+    return pd.DataFrame(columns)
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, object]:
+    folder = tmp_path_factory.mktemp("wide")
+    battery(200, 58).to_csv(folder / "battery.csv", index=False)
+    parquet = str(folder / "battery.parquet")
+    return parquet, clean_table(str(folder / "battery.csv"), parquet)
+
+
+def test_a_sixty_column_battery_is_learned_within_the_test_budget(wide: tuple[str, object]) -> None:
+    # Before the collider step was bounded this searched every subset of a dozen neighbours per triple:
+    # now it stays under the budget (Choices.max_tests), which would refuse it otherwise.
+    parquet, schema = wide
+    graph = discover_graph(parquet, schema, bootstrap=0)  # type: ignore[arg-type]
+    assert len(graph.nodes) == 61 and graph.edges
+
+
+def test_a_search_past_the_test_budget_is_refused_with_what_to_do(wide: tuple[str, object]) -> None:
+    parquet, schema = wide
+    with pytest.raises(EngineInputError) as refusal:
+        discover_graph(parquet, schema, bootstrap=0, choices=Choices(max_tests=5_000))  # type: ignore[arg-type]
+    assert refusal.value.code == "simio_model_too_complex"
+    assert "these 61 columns needs more than 5,000 independence tests" in refusal.value.detail
+    assert "Merge such a battery into one score" in refusal.value.detail
+
+
+def test_separating_sets_are_held_to_the_search_depth() -> None:
+    graph = CausalGraph(14, [f"x{i}" for i in range(14)])  # complete: every column has 13 neighbours
+    graph.__class__ = _DepthBoundedGraph
+    graph.max_depth = 2
+    sets = graph.find_cond_sets(0, 1)
+    assert max(len(s) for s in sets) == 2 and len(sets) == len(set(sets))
+    # The empty set, 14 single columns and 90 pairs drawn within either neighbourhood; the power sets have 16,383.
+    assert len(sets) == 1 + 14 + 90

@@ -21,12 +21,15 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TypeVar
 
+import structlog
 from temporalio import activity
 
 from simulacra.engine.checks.errors import EngineInputError
 
 T = TypeVar("T")
-# Well inside the activities' heartbeat timeout (workflows.policies), which the SDK throttles to 80% of.
+log = structlog.get_logger("simulacra.engine")
+# Well inside the activities' 10 s heartbeat timeout (workflows.policies); the worker sends each one as it
+# comes (activities/worker.py sets the SDK's throttle to this interval).
 HEARTBEAT_EVERY_SECONDS = 2.0
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 AUTO_FLOOR_BYTES = 4 * 1024**3
@@ -70,8 +73,13 @@ def _in_engine_process(fn: Callable[..., T], *args: Any) -> T:
     """Runs in the pool process and sorts what fn raises by whether a retry could help."""
     try:
         return fn(*args)
-    except (EngineInputError, OSError):
-        raise  # bad input keeps its code; I/O (storage, disk) may well work on the next attempt
+    except EngineInputError:
+        raise  # bad input keeps its code
+    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
+        # The same paths would fail the same way on every attempt, for the 6 hours retries may last.
+        raise EngineFault(f"{type(exc).__name__}: {exc}") from exc
+    except OSError:
+        raise  # I/O (storage, network, a full disk) may well work on the next attempt
     except MemoryError:
         raise EngineOutOfMemory() from None
     except Exception as exc:
@@ -99,7 +107,16 @@ def memory_limit_bytes(limit_mb: int | None, processes: int) -> int | None:
         return None
     if limit_mb is not None:
         return limit_mb * 1024 * 1024
-    return max(AUTO_FLOOR_BYTES, machine_memory_bytes() * 3 // 4 // max(1, processes))
+    share = machine_memory_bytes() * 3 // 4 // max(1, processes)
+    if share < AUTO_FLOOR_BYTES:
+        # The floor is more than the machine can give: the host's OOM killer may act before the limit does.
+        log.warning(
+            "engine_memory_limit_over_machine",
+            share_mb=share // 1024**2,
+            limit_mb=AUTO_FLOOR_BYTES // 1024**2,
+            fix="set SIMULACRA_ENGINE_MEMORY_LIMIT_MB, or run fewer SIMULACRA_ENGINE_PROCESSES",
+        )
+    return max(AUTO_FLOOR_BYTES, share)
 
 
 class EnginePool:

@@ -57,7 +57,7 @@ class EngineMeter:
     def stage(self, stage: str) -> Iterator[None]:
         """Time the block as one run of `stage`. Outcome `ok`; `refused` for input the engine turned down (an
         ApplicationError with a simio_* code, such as a table over the memory limit); `error` for anything
-        else, which Temporal retries."""
+        else: a lost engine process or I/O, which Temporal retries, or an engine fault, which fails the job."""
         self._count_in_flight(+1)
         started, outcome = time.perf_counter(), "error"
         try:

@@ -11,16 +11,20 @@ import asyncio
 import contextlib
 import json
 import re
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import structlog
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from simulacra.api.errors import ApiError
 from simulacra.infra.controldb import ControlDB
+
+log = structlog.get_logger("simulacra.idempotency")
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,255}$")
 RETENTION_SECONDS = 24 * 3600
@@ -61,9 +65,11 @@ class IdempotencyStore:
     def __init__(self, db: ControlDB) -> None:
         self.db = db
 
-    def begin(self, tenant_id: str, key: str, fingerprint: str) -> StoredResponse | None:
-        """Claim the key for this request, or return the response to replay; conflicts raise."""
-        now = time.time()
+    def begin(self, tenant_id: str, key: str, fingerprint: str) -> StoredResponse | str:
+        """Claim the key for this request (returning the claim's owner token), or return the response to
+        replay; conflicts raise. Only the owner renews, completes or gives up the claim: a request that
+        lost its lease while starved cannot overwrite or free the claim of the retry that took over."""
+        now, owner = time.time(), secrets.token_hex(8)
         with self.db.connect() as conn:
             conn.execute("DELETE FROM idempotency WHERE created_at < ?", (now - RETENTION_SECONDS,))
             row = conn.execute(
@@ -73,19 +79,21 @@ class IdempotencyStore:
             ).fetchone()
             if row is None:
                 conn.execute(
-                    "INSERT INTO idempotency (tenant_id, key, fingerprint, state, created_at, lease_until)"
-                    " VALUES (?,?,?,?,?,?)",
-                    (tenant_id, key, fingerprint, "in_flight", now, now + LEASE_SECONDS),
+                    "INSERT INTO idempotency (tenant_id, key, fingerprint, state, created_at, lease_until, owner)"
+                    " VALUES (?,?,?,?,?,?,?)",
+                    (tenant_id, key, fingerprint, "in_flight", now, now + LEASE_SECONDS, owner),
                 )
-                return None
+                return owner
             if row["state"] == "in_flight" and row["fingerprint"] == fingerprint and row["lease_until"] < now:
                 # The first attempt's process died holding the key: this retry takes the work over.
                 conn.execute(
-                    "UPDATE idempotency SET lease_until = ? WHERE tenant_id = ? AND key = ?",
-                    (now + LEASE_SECONDS, tenant_id, key),
+                    "UPDATE idempotency SET lease_until = ?, owner = ? WHERE tenant_id = ? AND key = ?",
+                    (now + LEASE_SECONDS, owner, tenant_id, key),
                 )
-                return None
+                return owner
         if row["fingerprint"] != fingerprint:
+            # Hashes only: enough to tell a client's changed body from a fault of ours.
+            log.info("idempotency_conflict", key=key, stored=row["fingerprint"][:12], sent=fingerprint[:12])
             raise ApiError(
                 "simio_idempotency_conflict", "This Idempotency-Key was already used for a different request."
             )
@@ -97,51 +105,64 @@ class IdempotencyStore:
             )
         return StoredResponse(row["status_code"], row["body"], json.loads(row["headers"]))
 
-    def renew(self, tenant_id: str, key: str) -> None:
-        """Extend a running request's lease: it is alive and still holds the key."""
+    def renew(self, tenant_id: str, key: str, owner: str) -> bool:
+        """Extend a running request's lease; False once another request has taken the key over."""
         with self.db.connect() as conn:
-            conn.execute(
-                "UPDATE idempotency SET lease_until = ? WHERE tenant_id = ? AND key = ? AND state = 'in_flight'",
-                (time.time() + LEASE_SECONDS, tenant_id, key),
+            renewed = conn.execute(
+                "UPDATE idempotency SET lease_until = ? WHERE tenant_id = ? AND key = ? AND state = 'in_flight'"
+                " AND owner = ?",
+                (time.time() + LEASE_SECONDS, tenant_id, key, owner),
             )
+            return renewed.rowcount > 0
 
-    def complete(self, tenant_id: str, key: str, response: JSONResponse) -> None:
+    def complete(self, tenant_id: str, key: str, owner: str, response: JSONResponse) -> None:
         headers = {k: v for k, v in response.headers.items() if k.lower() in ("location", "retry-after")}
         with self.db.connect() as conn:
             conn.execute(
-                "UPDATE idempotency SET state='done', status_code=?, body=?, headers=? WHERE tenant_id=? AND key=?",
-                (response.status_code, bytes(response.body), json.dumps(headers), tenant_id, key),
+                "UPDATE idempotency SET state='done', status_code=?, body=?, headers=?"
+                " WHERE tenant_id=? AND key=? AND owner=?",
+                (response.status_code, bytes(response.body), json.dumps(headers), tenant_id, key, owner),
             )
 
-    def forget(self, tenant_id: str, key: str) -> None:
+    def forget(self, tenant_id: str, key: str, owner: str) -> None:
         """A request that was refused before doing any work may be retried with the same key."""
         with self.db.connect() as conn:
-            conn.execute("DELETE FROM idempotency WHERE tenant_id=? AND key=? AND state='in_flight'", (tenant_id, key))
+            conn.execute(
+                "DELETE FROM idempotency WHERE tenant_id=? AND key=? AND state='in_flight' AND owner=?",
+                (tenant_id, key, owner),
+            )
 
 
 async def run_once(
     store: IdempotencyStore, tenant_id: str, key: str, fingerprint: str, work: Callable[[], Awaitable[JSONResponse]]
 ) -> Response:
     """Run `work` once per (tenant, key); replay its response for identical retries."""
-    stored = await run_in_threadpool(store.begin, tenant_id, key, fingerprint)
-    if stored is not None:
-        return stored.replay()
-    renewing = asyncio.create_task(_renew_lease(store, tenant_id, key))
+    claim = await run_in_threadpool(store.begin, tenant_id, key, fingerprint)
+    if isinstance(claim, StoredResponse):
+        return claim.replay()
+    renewing = asyncio.create_task(_renew_lease(store, tenant_id, key, claim))
     try:
         response = await work()
     except BaseException:
         await _stop(renewing)
-        await run_in_threadpool(store.forget, tenant_id, key)
+        await run_in_threadpool(store.forget, tenant_id, key, claim)
         raise
     await _stop(renewing)
-    await run_in_threadpool(store.complete, tenant_id, key, response)
+    await run_in_threadpool(store.complete, tenant_id, key, claim, response)
     return response
 
 
-async def _renew_lease(store: IdempotencyStore, tenant_id: str, key: str) -> None:
+async def _renew_lease(store: IdempotencyStore, tenant_id: str, key: str, owner: str) -> None:
     while True:
         await asyncio.sleep(RENEW_EVERY_SECONDS)
-        await run_in_threadpool(store.renew, tenant_id, key)
+        try:
+            if not await run_in_threadpool(store.renew, tenant_id, key, owner):
+                log.warning("idempotency_lease_lost", key=key)  # a retry took over: it answers for the key now
+                return
+        except Exception:
+            # A renewal that failed (a locked database, say) must not fail the request doing the work: the
+            # lease may lapse, and then an identical retry takes the key over, as for a dead process.
+            log.warning("idempotency_lease_not_renewed", key=key, exc_info=True)
 
 
 async def _stop(task: asyncio.Task[None]) -> None:

@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
     headers TEXT,
     created_at REAL NOT NULL,
     lease_until REAL NOT NULL,
+    owner TEXT,
     PRIMARY KEY (tenant_id, key)
 );
 CREATE TABLE IF NOT EXISTS usage (
@@ -102,6 +103,7 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 _ADDED_COLUMNS = {
     "clients": {"previous_secret_hash": "TEXT", "previous_valid_until": "REAL", "revoked_at": "REAL"},
     "claim_tokens": {"kind": "TEXT NOT NULL DEFAULT 'client'", "ref_id": "TEXT"},
+    "idempotency": {"owner": "TEXT"},
 }
 
 

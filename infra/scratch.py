@@ -46,7 +46,10 @@ def worker_scratch() -> Iterator[Path]:
     base = Path(tempfile.gettempdir())
     remove_abandoned(base)
     mine = base / f"{PREFIX}{os.getpid()}"
-    mine.mkdir(mode=0o700, exist_ok=True)
+    # A directory already under our pid is a dead worker's (in a container a restarted worker often gets
+    # the killed one's pid): its files are that worker's plaintext, not ours to keep.
+    shutil.rmtree(mine, ignore_errors=True)
+    mine.mkdir(mode=0o700)
     previous = os.environ.get("TMPDIR")
     os.environ["TMPDIR"] = tempfile.tempdir = str(mine)
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -103,6 +104,8 @@ def test_worker_killed_mid_generation_still_makes_the_rows_once(stack: Stack) ->
     assert accepted.status_code == 202, accepted.text
     generation_id, job_id = accepted.json()["generation_id"], accepted.json()["job_id"]
     assert _running(client, job_id)["stage"] == "sampling"
+    worker = child_of(stack.dev, WORKER)
+    assert worker is not None and (stack.tmp_dir / f"{PREFIX}{worker}").is_dir()  # where it keeps its copies
     killed = kill_child(stack.dev, WORKER)
     assert client.job(job_id)["status"] == "running"  # killed mid-job, not after it
     restarted(stack.dev, WORKER, killed)
@@ -154,6 +157,7 @@ def test_api_killed_holding_an_idempotency_key_frees_it_for_the_retry(stack: Sta
         sender.start()
         poll_until(lambda: in_flight_keys(stack.data_dir), lambda keys: key in keys, timeout=30)
         killed = kill_child(stack.dev, API)
+        died = time.monotonic()
         sender.join(timeout=60)
     finally:
         os.kill(temporal, signal.SIGCONT)
@@ -161,6 +165,8 @@ def test_api_killed_holding_an_idempotency_key_frees_it_for_the_retry(stack: Sta
 
     retried = _retry_until_answered(client, key)
     assert retried.status_code == 202, retried.text
+    # The API's restart plus one lease: well inside the 60 s the key was held for before leases were renewed.
+    assert time.monotonic() - died < LEASE_SECONDS + 30
     assert client.finished(retried.json()["job_id"])["status"] == "ready"
     assert _datasets(client) == [retried.json()["dataset_id"]]
 

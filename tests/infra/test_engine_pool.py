@@ -58,6 +58,8 @@ def test_engine_errors_are_sorted_by_whether_a_retry_could_help() -> None:
             asyncio.run(pool.run(_raise, EngineInputError("simio_upload_invalid", "no header row")))
         with pytest.raises(OSError):  # the machine's: storage or disk may work next time
             asyncio.run(pool.run(_raise, ConnectionResetError("storage went away")))
+        with pytest.raises(EngineFault, match="FileNotFoundError"):  # the same path is missing next time too
+            asyncio.run(pool.run(_raise, FileNotFoundError(2, "No such file", "/data/ds_1/cleaned.parquet")))
         with pytest.raises(EngineFault, match="ZeroDivisionError: division by zero"):  # would repeat
             asyncio.run(pool.run(_raise, ZeroDivisionError("division by zero")))
     finally:

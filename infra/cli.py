@@ -2,7 +2,7 @@
 
 Heavy modules are imported inside each command so `simulacra admin` and `simulacra api`
 never load the engine. The client commands (login, datasets, generate, effects, jobs) live with the
-client, in simulacra.api.client.commands.
+client: their arguments in simulacra.api.client.command_line, their running in .commands.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from simulacra.api.client.commands import COMMANDS as CLIENT_COMMANDS
-from simulacra.api.client.commands import add_client_commands, run_client
+from simulacra.api.client.command_line import COMMANDS as CLIENT_COMMANDS
+from simulacra.api.client.command_line import add_client_commands
 from simulacra.infra.admin import add_admin_commands, run_admin
 from simulacra.infra.config import Settings, env_var, load_settings
 from simulacra.infra.logs import configure_logging
@@ -182,6 +182,8 @@ def check_temporal_settings(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in CLIENT_COMMANDS:  # a client of any server: the server's settings play no part
+        from simulacra.api.client.commands import run_client
+
         return run_client(args)
     settings = _settings(args)
     if args.command in ("api", "worker", "dev"):

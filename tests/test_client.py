@@ -48,11 +48,18 @@ def api(client: TestClient, settings: Settings, seen: Seen) -> Client:
 
 
 def test_the_client_imports_nothing_of_the_server() -> None:
-    probe = "import sys, simulacra.api.client; print(' '.join(sys.modules))"
+    probe = "import sys; from simulacra.api.client import Client; print(' '.join(sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
     server = [m for m in loaded if m.split(".")[0] in ("starlette", "temporalio", "uvicorn", "pyarrow")]
     ours = {m for m in loaded if m.startswith("simulacra.") and not m.startswith("simulacra.api.client")}
-    assert server == [] and ours == {"simulacra.api"}
+    assert "httpx" in loaded and server == [] and ours == {"simulacra.api"}
+
+
+def test_the_command_line_parser_loads_no_http_stack() -> None:
+    # `simulacra api` and `simulacra worker` build the client commands' parser too.
+    probe = "import sys, simulacra.infra.cli; print(' '.join(sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert not [m for m in loaded if m.split(".")[0] == "httpx" or m == "simulacra.api.client.client"]
 
 
 def test_token_is_renewed_before_it_expires(client: TestClient, settings: Settings, seen: Seen) -> None:

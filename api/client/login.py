@@ -7,11 +7,10 @@ import getpass
 import os
 
 from simulacra.api.client.client import Client
+from simulacra.api.client.command_line import DEFAULT_URL
 from simulacra.api.client.models import Credentials
 from simulacra.api.client.output import print_result
 from simulacra.api.client.settings_file import credentials_file, load, save
-
-DEFAULT_URL = "http://127.0.0.1:8000"
 
 
 class UsageError(Exception):

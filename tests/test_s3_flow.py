@@ -61,7 +61,10 @@ def _bucket_objects(settings: Settings) -> dict[str, bytes]:
 
 
 def _tenant_objects(settings: Settings, tenant: str) -> list[str]:
-    return [key for key in _bucket_objects(settings) if key.startswith(f"tenants/{tenant}/")]
+    # Keys only: polled while the worker removes objects, and one listed may be gone before it is read.
+    fs, root = fsspec.core.url_to_fs(settings.resolved_storage_url, use_listings_cache=False)
+    keys = (key.removeprefix(root + "/") for key in fs.find(root))
+    return [key for key in keys if key.startswith(f"tenants/{tenant}/")]
 
 
 async def _sweep(settings: Settings) -> SweepResult:

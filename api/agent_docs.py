@@ -84,7 +84,7 @@ RULES = """## Rules
   `simulacra datasets upload FILE --wait`, `simulacra generate ID --rows N --set segment=genz_switcher:0.3 --out
   rows.csv`, `simulacra effects ID --treatment price:4.99:5.49 --outcome purchase_intent`, `simulacra jobs watch
   ID`; `--json` for scripts; exit 2 refused, 3 server error, 4 timeout.
-- Webhooks (instead of polling): `POST /v1/webhook-endpoints` with `{"url": "https://...", "event_types":
+- Webhooks: instead of polling, `POST /v1/webhook-endpoints` with `{"url": "https://...", "event_types":
   ["job.succeeded", "job.failed", "job.partial", "dataset.expired", "dataset.deleted"]}` answers the signing
   `secret` (`whsec_...`) once. Each event is POSTed as JSON `{"type", "timestamp", "data"}` (`data` holds ids:
   `job_id`, `kind`, `status`, `dataset_id`, `generation_id` or `effect_id`, `error`) with the Standard Webhooks

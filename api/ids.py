@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from simulacra.api.errors import ApiError
-from simulacra.api.examples import DS, EFF, GEN
+from simulacra.api.examples import DS, EFF, GEN, WHE
 from simulacra.workflows.contracts import DERIVED_ID_DIGITS
 
 # workflows.contracts.derived_id: a prefix and the first hex digits of a SHA-256.
@@ -72,7 +72,7 @@ WEBHOOK_ENDPOINT = PathId(
     f"whe_{_DERIVED}",
     "simio_webhook_endpoint_not_found",
     "No webhook endpoint {!r}.",
-    "whe_8c1f0e2d3b4a59687a6b",
+    WHE,
 )
 ERROR_CODE = PathId("code", "simio_[a-z_]{1,64}", "simio_not_found", "No error code {!r}.", "simio_dataset_not_found")
 

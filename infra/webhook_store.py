@@ -130,7 +130,7 @@ class WebhookStore:
         endpoint = Endpoint(endpoint_id, tenant_id, url, event_types, description, now)
         return Issued(endpoint, secret, replayed=False)
 
-    def list(self, tenant_id: str) -> list[Endpoint]:
+    def endpoints(self, tenant_id: str) -> list[Endpoint]:
         with self.db.connect() as conn:
             rows = conn.execute(
                 f"SELECT {_ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE tenant_id = ?"

@@ -41,7 +41,7 @@ def _view(endpoint: Endpoint, secret: bytes | None = None) -> WebhookEndpoint:
     return WebhookEndpoint(
         endpoint_id=endpoint.endpoint_id,
         url=endpoint.url,
-        event_types=list(endpoint.event_types),  # type: ignore[arg-type]  # stored from the validated Literal
+        event_types=list(endpoint.event_types),
         description=endpoint.description,
         created_at=iso(endpoint.created_at),
         deliveries_url=f"/v1/webhook-endpoints/{endpoint.endpoint_id}/deliveries",
@@ -97,7 +97,7 @@ async def create_endpoint(request: Request, ctx: RequestContext) -> JSONResponse
 
 
 async def list_endpoints(request: Request, ctx: RequestContext) -> JSONResponse:
-    endpoints = await run_in_threadpool(ctx.state.webhooks.list, ctx.principal.tenant_id)
+    endpoints = await run_in_threadpool(ctx.state.webhooks.endpoints, ctx.principal.tenant_id)
     return JSONResponse(WebhookEndpointPage(data=[_view(e) for e in endpoints]).model_dump())
 
 
@@ -166,8 +166,8 @@ async def list_deliveries(request: Request, ctx: RequestContext) -> JSONResponse
             WebhookDelivery(
                 delivery_id=d.delivery_id,
                 event_id=d.event_id,
-                event_type=d.event_type,  # type: ignore[arg-type]  # stored from the event's Literal
-                status=d.status,  # type: ignore[arg-type]  # written by the store: pending, succeeded, failed
+                event_type=d.event_type,
+                status=d.status,
                 created_at=iso(d.created_at),
                 finished_at=iso(d.finished_at) if d.finished_at is not None else None,
                 attempts=[

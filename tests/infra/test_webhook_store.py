@@ -62,6 +62,6 @@ def test_endpoints_are_per_tenant_and_capped(tmp_path: Path) -> None:
         _create(store, key="k3", limit=2)
     assert store.get("globex", mine.endpoint.endpoint_id) is None
     assert not store.delete("globex", mine.endpoint.endpoint_id)
-    assert [e.endpoint_id for e in store.list("globex")] == []
+    assert [e.endpoint_id for e in store.endpoints("globex")] == []
     assert store.delete("acme", mine.endpoint.endpoint_id)
     assert store.signing_secrets("acme", mine.endpoint.endpoint_id) is None

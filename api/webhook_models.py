@@ -7,7 +7,12 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from simulacra.api.models import Strict
+from simulacra.infra.webhook_guard import PUBLISHED_URL_SHAPE
 from simulacra.workflows.contracts import WebhookEventType
+
+# Published in the schema so generated clients and fuzzers send usable URLs; the server judges each URL
+# itself (infra/webhook_guard.py), with codes that say what is wrong.
+URL_PATTERN = PUBLISHED_URL_SHAPE
 
 
 class WebhookEndpointCreate(BaseModel):
@@ -15,6 +20,7 @@ class WebhookEndpointCreate(BaseModel):
     url: str = Field(
         min_length=1,
         max_length=2048,
+        json_schema_extra={"pattern": URL_PATTERN},
         description="Where events are POSTed: an `https://` URL of a public host (no credentials, no fragment).",
     )
     event_types: list[WebhookEventType] = Field(

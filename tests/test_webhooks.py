@@ -119,11 +119,14 @@ def test_signed_retried_events_reach_exactly_their_tenant(
         (h, body) for h, body, _ in receiver_a.received if h["webhook-id"] == receiver_a.received[0][0]["webhook-id"]
     ]
     assert len(first) == 3 and len({body for _, body in first}) == 1
-    deliveries = client.get(f"{endpoint['deliveries_url']}", headers=bearer(token_a)).json()["data"]
-    assert {d["event_type"]: d["status"] for d in deliveries} == {
-        "job.failed": "succeeded",
-        "dataset.deleted": "succeeded",
-    }
+    # The receiver has the answer a moment before the worker records it.
+    deliveries = poll_until(
+        lambda: client.get(endpoint["deliveries_url"], headers=bearer(token_a)).json()["data"],
+        lambda found: (
+            {d["event_type"]: d["status"] for d in found} == {"job.failed": "succeeded", "dataset.deleted": "succeeded"}
+        ),
+        timeout=30,
+    )
     retried = next(d for d in deliveries if d["event_id"] == first[0][0]["webhook-id"])
     assert [a["status_code"] for a in retried["attempts"]] == [500, 500, 204]
     assert retried["attempts"][0]["error"].startswith("Answered HTTP 500") and retried["attempts"][-1]["error"] is None

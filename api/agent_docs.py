@@ -84,6 +84,15 @@ RULES = """## Rules
   `simulacra datasets upload FILE --wait`, `simulacra generate ID --rows N --set segment=genz_switcher:0.3 --out
   rows.csv`, `simulacra effects ID --treatment price:4.99:5.49 --outcome purchase_intent`, `simulacra jobs watch
   ID`; `--json` for scripts; exit 2 refused, 3 server error, 4 timeout.
+- Webhooks: instead of polling, `POST /v1/webhook-endpoints` with `{"url": "https://...", "event_types":
+  ["job.succeeded", "job.failed", "job.partial", "dataset.expired", "dataset.deleted"]}` answers the signing
+  `secret` (`whsec_...`) once. Each event is POSTed as JSON `{"type", "timestamp", "data"}` (`data` holds ids:
+  `job_id`, `kind`, `status`, `dataset_id`, `generation_id` or `effect_id`, `error`) with the Standard Webhooks
+  headers `webhook-id` (the event id: the same on every retry, de-duplicate on it), `webhook-timestamp` and
+  `webhook-signature` (`v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}" under the secret's base64-decoded
+  bytes>`, several space-separated during a rotation's overlap). Answer 2xx quickly; anything else is retried
+  with exponential backoff for a day. `GET /v1/webhook-endpoints/{id}/deliveries` lists each delivery's attempts;
+  `POST .../rotate-secret` rotates with overlap. Only https URLs of public hosts. Guide: docs/webhooks.md.
 - Scopes: a token carries those its client was granted (ask for fewer with `scope` at the token URL); an
   operation refused for want of one answers 403 `simio_insufficient_scope`.
 """ + "".join(f"  - `{scope}`: {scope.description}\n" for scope in Scope)
@@ -106,7 +115,9 @@ def llms_txt(operations: list[Operation], base_url: str) -> str:
         f"## Flow\n\n{steps}\n\n## More operations\n\n{others}\n\n"
         f"## Reference\n\n- [Full manual for agents]({base_url}/llms-full.txt): every operation, field, rule and "
         f"error code\n- [OpenAPI 3.1]({base_url}/openapi.json)\n- [Error codes]({base_url}/errors): cause, fix "
-        f"and retry for each\n- [Human reference]({base_url}/__docs__/)\n\n"
+        f"and retry for each\n- [Human reference]({base_url}/__docs__/)\n"
+        f"- [Webhooks]({base_url}/llms-full.txt): signed events (Standard Webhooks) instead of polling; the guide is "
+        "docs/webhooks.md\n\n"
         f"## Optional\n\n- [Health]({base_url}/healthz)\n- [Readiness]({base_url}/readyz)\n"
     )
 

@@ -30,6 +30,7 @@ from simulacra.api.routes import (
     meta,
     signup,
     usage,
+    webhooks,
 )
 from simulacra.api.state import AppState
 from simulacra.api.tracing import tracing_middleware
@@ -38,6 +39,7 @@ from simulacra.infra.config import Settings
 from simulacra.infra.controldb import ControlDB
 from simulacra.infra.credentials import CredentialStore
 from simulacra.infra.jwks import RemoteJwks
+from simulacra.infra.key_provider import load_key_provider
 from simulacra.infra.signed_urls import UrlSigner
 from simulacra.infra.signups import SignupStore
 from simulacra.infra.storage import open_storage
@@ -45,6 +47,7 @@ from simulacra.infra.temporal import FAIL_FAST, connect_to
 from simulacra.infra.tokens import Issuer, KeySource, TokenVerifier
 from simulacra.infra.tracing import start_tracing
 from simulacra.infra.usage import UsageLedger
+from simulacra.infra.webhook_store import WebhookStore
 
 OPERATIONS: list[Operation] = [
     *auth.operations,
@@ -56,6 +59,7 @@ OPERATIONS: list[Operation] = [
     *effects.operations,
     *jobs.operations,
     *usage.operations,
+    *webhooks.operations,
     *meta.operations,
     *docs.operations,
 ]
@@ -107,6 +111,7 @@ def create_app(settings: Settings) -> Starlette:
             usage=UsageLedger(db, settings.default_rows_per_period),
             audit=AuditLog(db),
             limiter=RateLimiter(settings.rate_limit_per_minute),
+            webhooks=WebhookStore(db, load_key_provider(settings), settings.webhook_secret_overlap_seconds),
         )
         try:
             yield

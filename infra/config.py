@@ -114,6 +114,22 @@ class Settings:
     worker_sdk_metrics_port: int = setting(
         9466, "the worker's Temporal SDK metrics (its runtime's Prometheus exporter); 0 turns it off"
     )
+    webhook_allow_private: bool = setting(
+        False,
+        "deliver webhooks to loopback, private, link-local and metadata addresses too (trusted networks and tests)",
+        "off",
+    )
+    webhook_allow_http: bool = setting(False, "accept `http://` webhook URLs, not only `https://` (tests)", "off")
+    webhook_max_endpoints: int = setting(20, "webhook endpoints a tenant may have")
+    webhook_first_retry_seconds: float = setting(5.0, "wait before a failed webhook delivery's first retry (doubling)")
+    webhook_max_retry_seconds: float = setting(3600.0, "longest wait between two attempts of a webhook delivery")
+    webhook_deadline_seconds: float = setting(
+        24 * 3600.0, "how long a webhook delivery is retried before it is marked failed", "86400 (a day)"
+    )
+    webhook_attempt_timeout_seconds: float = setting(15.0, "how long one webhook attempt may take (connect to answer)")
+    webhook_secret_overlap_seconds: int = setting(
+        24 * 3600, "how long a rotated webhook secret keeps signing beside the new one", "86400 (a day)"
+    )
     log_level: str = setting("info", "logs on stderr, each request line with its `request_id`")
     log_format: str = setting(
         "json", "`json` (an object a line) or `console` (readable lines; `simulacra dev` on a terminal)"

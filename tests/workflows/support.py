@@ -27,20 +27,24 @@ from simulacra.workflows.contracts import (
     CLEAN,
     DATASET_ID,
     DATASET_WORKFLOW,
+    DELIVER_WEBHOOK,
     DISCOVER,
     EFFECT_WORKFLOW,
     ESTIMATE_EFFECT,
     EXPIRE,
+    FINISH_WEBHOOK_DELIVERY,
     FIT,
     GENERATE,
     GENERATION_WORKFLOW,
     JOB_STATUS,
+    PLAN_WEBHOOK_DELIVERIES,
     SEARCH_ATTRIBUTES,
     SETTLE_USAGE,
     STAGE,
     SWEEP,
     SWEEP_WORKFLOW,
     TENANT_ID,
+    WEBHOOK_EVENT_WORKFLOW,
     CleanResult,
     DatasetInput,
     DatasetRef,
@@ -53,6 +57,10 @@ from simulacra.workflows.contracts import (
     GenerationResult,
     SweepResult,
     UsageSettlement,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookOutcome,
+    WebhookPlan,
     dataset_workflow_id,
     effect_workflow_id,
     generation_workflow_id,
@@ -61,10 +69,12 @@ from simulacra.workflows.dataset import DatasetWorkflow
 from simulacra.workflows.effects import EffectWorkflow
 from simulacra.workflows.generation import GenerationWorkflow
 from simulacra.workflows.sweep import RetentionSweepWorkflow
+from simulacra.workflows.webhook_delivery import WebhookEventWorkflow
 
 # The list activities/worker.py registers (that module also loads the engine, so it is not imported here).
-WORKFLOWS = [DatasetWorkflow, GenerationWorkflow, EffectWorkflow, RetentionSweepWorkflow]
-WORKFLOW_TYPES = {DATASET_WORKFLOW, GENERATION_WORKFLOW, EFFECT_WORKFLOW, SWEEP_WORKFLOW}
+WORKFLOWS = [DatasetWorkflow, GenerationWorkflow, EffectWorkflow, RetentionSweepWorkflow, WebhookEventWorkflow]
+JOB_WORKFLOW_TYPES = {DATASET_WORKFLOW, GENERATION_WORKFLOW, EFFECT_WORKFLOW, SWEEP_WORKFLOW}
+WORKFLOW_TYPES = {*JOB_WORKFLOW_TYPES, WEBHOOK_EVENT_WORKFLOW}
 CONVERTER = pydantic_data_converter
 # No host name or pid in recorded histories (the SDK's default identity is pid@host).
 IDENTITY = "simulacra-workflow-tests"
@@ -108,6 +118,7 @@ class Mocks:
         self.most_at_once: Counter[str] = Counter()  # the most calls of one activity that overlapped
         self.log: list[str] = []
         self.results: dict[str, Any] = {}
+        self.events: list[WebhookEvent] = []
         self._failures: defaultdict[str, list[BaseException]] = defaultdict(list)
         self._gates: dict[str, asyncio.Event] = {}
         self._lingers: dict[str, asyncio.Event] = {}
@@ -204,6 +215,25 @@ class Mocks:
         await self._step(SWEEP, None)
         return SweepResult(removed=[])
 
+    # Webhook events: no endpoint unless a test sets `results[PLAN_WEBHOOK_DELIVERIES]`. Kept out of `log` and
+    # `calls`, so the job workflows' tests count only their own activities; `events` holds what was published.
+    @activity.defn(name=PLAN_WEBHOOK_DELIVERIES)
+    async def plan_webhooks(self, event: WebhookEvent) -> WebhookPlan:
+        self.events.append(event)
+        empty = WebhookPlan(
+            targets=[], first_retry_seconds=0.1, max_retry_seconds=0.2, deadline_seconds=5, attempt_timeout_seconds=1
+        )
+        plan: WebhookPlan = self.results.get(PLAN_WEBHOOK_DELIVERIES) or empty
+        return plan
+
+    @activity.defn(name=DELIVER_WEBHOOK)
+    async def deliver_webhook(self, delivery: WebhookDelivery) -> None:
+        await self._step(DELIVER_WEBHOOK, delivery)
+
+    @activity.defn(name=FINISH_WEBHOOK_DELIVERY)
+    async def finish_webhook(self, outcome: WebhookOutcome) -> None:
+        await self._step(FINISH_WEBHOOK_DELIVERY, outcome)
+
     def activities(self) -> list[Callable[..., Any]]:
         return [
             self.clean,
@@ -214,6 +244,9 @@ class Mocks:
             self.expire,
             self.settle,
             self.sweep,
+            self.plan_webhooks,
+            self.deliver_webhook,
+            self.finish_webhook,
         ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -171,3 +172,17 @@ def test_mcp_asks_for_a_token_and_names_its_issuer(live_api: str, settings: Sett
     assert metadata["resource"] == live_api and metadata["authorization_servers"] == [settings.issuer]
     issuer = requests.get(f"{live_api}/.well-known/openid-configuration", timeout=30).json()
     assert issuer["issuer"] == settings.issuer and issuer["token_endpoint"] == f"{live_api}/oauth/token"
+    llms = requests.get(f"{live_api}/llms.txt", timeout=30).text
+    assert f"`{live_api}/mcp`" in llms and "`simulacra mcp`" in llms
+
+
+def test_the_stdio_side_loads_nothing_of_the_server() -> None:
+    # `simulacra mcp` runs where only the client is meant to run: the registry reaches it as /openapi.json.
+    probe = "import sys, simulacra.api.mcp.stdio; print(' '.join(sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    ours = {
+        m
+        for m in loaded
+        if m.startswith("simulacra.") and not m.startswith(("simulacra.api.client", "simulacra.api.mcp"))
+    }
+    assert ours == {"simulacra.api"} and not [m for m in loaded if m.split(".")[0] == "temporalio"]

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx2
 import mcp_types as types
+import pytest
 import requests
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
@@ -24,7 +25,15 @@ from simulacra.infra.config import Settings
 from simulacra.infra.credentials import CredentialStore
 
 TRACKER = Path(__file__).resolve().parent.parent / "examples" / "tracker_q3.csv"
+SEED_ROWS = 800  # enough for every segment and price level; a smaller table keeps each model fit short
 CONDITIONS = {"categorical": {"segment": {"genz_switcher": 0.3}}, "numeric": {"price": {"min": 5.49, "max": 5.49}}}
+
+
+@pytest.fixture(scope="module")
+def seed_table(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("mcp") / "tracker.csv"
+    path.write_text("".join(TRACKER.read_text().splitlines(keepends=True)[: SEED_ROWS + 1]))
+    return path
 
 
 def _credentials(base: str, settings: Settings, tenant: str) -> dict[str, str]:
@@ -99,7 +108,7 @@ async def _quickstart(client: Client, upload: dict[str, str]) -> tuple[str, dict
 
 
 def test_quickstart_effect_and_errors_over_streamable_http(
-    live_api: str, settings: Settings, worker: object, tmp_path: Path
+    live_api: str, settings: Settings, worker: object, seed_table: Path
 ) -> None:
     token = _token(live_api, _credentials(live_api, settings, "acme"))
     other = _token(live_api, _credentials(live_api, settings, "globex"))
@@ -109,7 +118,7 @@ def test_quickstart_effect_and_errors_over_streamable_http(
             names = {tool.name for tool in (await client.list_tools()).tools}
             assert {"create_dataset", "get_dataset_schema", "create_generation", "wait_for_job"} <= names
             assert "claim_credentials" not in names and "issue_token" not in names
-            dataset_id, _ = await _quickstart(client, {"csv_text": TRACKER.read_text()})
+            dataset_id, _ = await _quickstart(client, {"csv_text": seed_table.read_text()})
 
             bad = await client.call_tool(
                 "create_generation",
@@ -126,7 +135,7 @@ def test_quickstart_effect_and_errors_over_streamable_http(
                         "dataset_id": dataset_id,
                         "treatment": {"column": "price", "from": 4.99, "to": 5.49},
                         "outcome": "purchase_intent",
-                        "samples": 2000,
+                        "samples": 1000,
                         "seed": 3,
                     },
                 )
@@ -151,14 +160,16 @@ def test_quickstart_effect_and_errors_over_streamable_http(
     asyncio.run(scenario())
 
 
-def test_quickstart_over_stdio_with_a_local_file(live_api: str, settings: Settings, worker: object) -> None:
+def test_quickstart_over_stdio_with_a_local_file(
+    live_api: str, settings: Settings, worker: object, seed_table: Path
+) -> None:
     credentials = _credentials(live_api, settings, "acme")
 
     async def scenario() -> None:
         async with over_stdio(live_api, credentials) as client:
             tools = {tool.name: tool for tool in (await client.list_tools()).tools}
             assert "file_path" in tools["create_dataset"].input_schema["properties"]
-            await _quickstart(client, {"file_path": str(TRACKER)})
+            await _quickstart(client, {"file_path": str(seed_table)})
 
     asyncio.run(scenario())
 

@@ -23,7 +23,6 @@ from simulacra.api.mcp.tools import (
     FILE_PATH,
     IDEMPOTENCY_KEY,
     INLINE_UPLOAD_MAX_BYTES,
-    WAIT_FOR_JOB,
     WAIT_MAX_SECONDS,
     ToolSpec,
 )
@@ -102,17 +101,25 @@ def _send(client: Client, spec: ToolSpec, arguments: dict[str, Any], local_files
     return response.json() if response.content else None
 
 
-def _wait(client: Client, arguments: Mapping[str, Any]) -> dict[str, Any]:
-    timeout = min(max(float(arguments.get("timeout_seconds", 30)), 0.0), WAIT_MAX_SECONDS)
-    path = _path_of_job(arguments)
-    started = time.monotonic()
-    while True:
-        job: dict[str, Any] = client.request("GET", path).json()
-        left = started + timeout - time.monotonic()
-        if job["status"] in TERMINAL or left <= 0:
-            done = job["status"] in TERMINAL
-            return JobWait(job=job, done=done, waited_seconds=round(time.monotonic() - started, 2)).model_dump()
-        time.sleep(min(left, max(float(job.get("poll_interval_seconds", 1.0)), 0.2)))
+def poll_job(client: Client, arguments: Mapping[str, Any]) -> dict[str, Any]:
+    job: dict[str, Any] = client.request("GET", _path_of_job(arguments)).json()
+    return job
+
+
+def wait_seconds(arguments: Mapping[str, Any]) -> float:
+    try:
+        return min(max(float(arguments.get("timeout_seconds", 30)), 0.0), WAIT_MAX_SECONDS)
+    except (TypeError, ValueError):
+        raise ToolInputError("simio_invalid_field", "`timeout_seconds` must be a number of seconds.") from None
+
+
+def job_done(job: Mapping[str, Any]) -> bool:
+    return job["status"] in TERMINAL
+
+
+def wait_result(job: dict[str, Any], started: float) -> types.CallToolResult:
+    seconds = round(time.monotonic() - started, 2)
+    return _result(JobWait(job=job, done=job_done(job), waited_seconds=seconds).model_dump(), "wait_for_job", "GET")
 
 
 def _path_of_job(arguments: Mapping[str, Any]) -> str:
@@ -146,15 +153,9 @@ def _error(code: str, title: str, detail: str, fix: str | None, **extra: Any) ->
     )
 
 
-def call_tool(client: Client, spec: ToolSpec, arguments: dict[str, Any], *, local_files: bool) -> types.CallToolResult:
-    try:
-        if spec.name == WAIT_FOR_JOB:
-            result = _wait(client, arguments)
-        elif spec.attachment:
-            result = _artifact(client, spec, arguments)
-        else:
-            result = _send(client, spec, dict(arguments), local_files)
-    except SimulacraError as exc:
+def refused(client: Client, exc: Exception) -> types.CallToolResult:
+    """A problem the server answered, an argument refused here, or no answer at all, as a tool error."""
+    if isinstance(exc, SimulacraError):
         return _error(
             exc.code,
             exc.title,
@@ -165,13 +166,30 @@ def call_tool(client: Client, spec: ToolSpec, arguments: dict[str, Any], *, loca
             request_id=exc.request_id,
             errors=exc.errors,
         )
-    except ToolInputError as exc:
+    if isinstance(exc, ToolInputError):
         return _error(exc.code, exc.code, exc.detail, client.fix_for(exc.code), retryable=False)
-    except (Unreachable, RequestTimeout) as exc:
-        return _error("simio_service_unavailable", "Service unavailable", str(exc), "Retry the call.", retryable=True)
+    return _error("simio_service_unavailable", "Service unavailable", str(exc), "Retry the call.", retryable=True)
+
+
+FAILURES = (SimulacraError, ToolInputError, Unreachable, RequestTimeout)
+
+
+def call_tool(client: Client, spec: ToolSpec, arguments: dict[str, Any], *, local_files: bool) -> types.CallToolResult:
+    """Any tool but wait_for_job (server.py waits on the event loop, polling through this module)."""
+    try:
+        if spec.attachment:
+            result = _artifact(client, spec, arguments)
+        else:
+            result = _send(client, spec, dict(arguments), local_files)
+    except FAILURES as exc:
+        return refused(client, exc)
+    return _result(result, spec.name, spec.method)
+
+
+def _result(result: Any, name: str, method: str) -> types.CallToolResult:
     if result is None:
-        return types.CallToolResult(content=[types.TextContent(text=f"{spec.name}: done.")])
+        return types.CallToolResult(content=[types.TextContent(text=f"{name}: done.")])
     text = json.dumps(result, separators=(",", ":"))
-    if spec.method == "POST" and isinstance(result, dict) and result.get("job_id"):
+    if method == "POST" and isinstance(result, dict) and result.get("job_id"):
         text += f"\nThe job runs on; follow it with wait_for_job(job_id={result['job_id']!r})."
     return types.CallToolResult(content=[types.TextContent(text=text)], structured_content=result)

@@ -24,6 +24,7 @@ from simulacra.api.client.client import Client
 from simulacra.api.errors import ApiError
 from simulacra.api.mcp.server import Context, build_server
 from simulacra.api.mcp.tools import INLINE_UPLOAD_MAX_BYTES, tools_from_openapi
+from simulacra.api.metrics import OPERATION_KEY
 from simulacra.api.state import app_state
 
 MCP_PATH = "/mcp"
@@ -84,6 +85,7 @@ class _Endpoint:
 
 
 async def _serve(scope: Scope, receive: Receive, send: Send) -> None:
+    scope[OPERATION_KEY] = "mcp"  # counted and timed as one operation; each tool call counts as its own too
     request = Request(scope, receive)
     try:
         await authenticate(request)

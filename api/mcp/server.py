@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from importlib.metadata import version
 from typing import Any
 
+import anyio
 import anyio.to_thread
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
@@ -17,10 +19,13 @@ from mcp.shared.exceptions import MCPError
 from simulacra.api.client.client import Client
 from simulacra.api.client.errors import SimulacraError
 from simulacra.api.mcp import catalog
-from simulacra.api.mcp.calls import call_tool
-from simulacra.api.mcp.tools import ToolSpec
+from simulacra.api.mcp.calls import FAILURES, call_tool, job_done, poll_job, refused, wait_result, wait_seconds
+from simulacra.api.mcp.tools import WAIT_FOR_JOB, ToolSpec
 
 Context = ServerRequestContext[Any, Any]
+# Calls run the synchronous client in threads of their own pool: over HTTP each waits on a request to the app,
+# which needs threads of the app's pool (auth, storage), so MCP calls must never hold all of those.
+CONCURRENT_CALLS = 16
 # Opens the client one request runs with; called in the worker thread that runs the request.
 ClientFactory = Callable[[Context], AbstractContextManager[Client]]
 
@@ -50,6 +55,28 @@ def _tool(spec: ToolSpec) -> types.Tool:
 
 def build_server(tools: dict[str, ToolSpec], clients: ClientFactory, *, local_files: bool) -> Server:
     listed = [_tool(spec) for spec in tools.values()]
+    limiter = anyio.CapacityLimiter(CONCURRENT_CALLS)
+
+    async def wait_for_job(ctx: Context, arguments: dict[str, Any]) -> types.CallToolResult:
+        """Polls the job through the REST route, sleeping on the event loop between polls (not in a thread)."""
+        started = time.monotonic()
+
+        def poll() -> tuple[dict[str, Any], float] | types.CallToolResult:
+            with clients(ctx) as client:
+                try:
+                    return poll_job(client, arguments), wait_seconds(arguments)
+                except FAILURES as exc:
+                    return refused(client, exc)
+
+        while True:
+            polled = await anyio.to_thread.run_sync(poll, limiter=limiter)
+            if isinstance(polled, types.CallToolResult):
+                return polled
+            job, seconds = polled
+            left = started + seconds - time.monotonic()
+            if job_done(job) or left <= 0:
+                return wait_result(job, started)
+            await anyio.sleep(min(left, max(float(job.get("poll_interval_seconds", 1.0)), 0.2)))
 
     async def list_tools(ctx: Context, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         return types.ListToolsResult(tools=listed)
@@ -58,12 +85,14 @@ def build_server(tools: dict[str, ToolSpec], clients: ClientFactory, *, local_fi
         spec = tools.get(params.name)
         if spec is None:
             raise MCPError(types.INVALID_PARAMS, f"Unknown tool {params.name!r}; tools/list names them all.")
+        if spec.name == WAIT_FOR_JOB:
+            return await wait_for_job(ctx, dict(params.arguments or {}))
 
         def work() -> types.CallToolResult:
             with clients(ctx) as client:
                 return call_tool(client, spec, dict(params.arguments or {}), local_files=local_files)
 
-        return await anyio.to_thread.run_sync(work)
+        return await anyio.to_thread.run_sync(work, limiter=limiter)
 
     async def list_resources(ctx: Context, params: types.PaginatedRequestParams | None) -> types.ListResourcesResult:
         return types.ListResourcesResult(resources=catalog.resources())
@@ -79,7 +108,7 @@ def build_server(tools: dict[str, ToolSpec], clients: ClientFactory, *, local_fi
                 return catalog.read(client, str(params.uri))
 
         try:
-            result = await anyio.to_thread.run_sync(work)
+            result = await anyio.to_thread.run_sync(work, limiter=limiter)
         except SimulacraError as exc:
             raise MCPError(types.INVALID_PARAMS, str(exc), {"code": exc.code, "request_id": exc.request_id}) from None
         if result is None:

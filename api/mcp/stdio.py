@@ -29,7 +29,8 @@ def run_stdio(args: argparse.Namespace) -> int:
     try:
         client = client_for(args)
         openapi = client.request("GET", "/openapi.json", authenticated=False).json()
-        client.tokens.token() if client.tokens is not None else None  # bad credentials fail now, not mid-task
+        if client.tokens is not None:
+            client.tokens.token()  # bad credentials fail now, not in the agent's first call
     except (UsageError, SimulacraError) as exc:
         print(f"simulacra mcp: {exc}", file=sys.stderr)
         return EXIT_CLIENT

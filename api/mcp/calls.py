@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -74,13 +75,24 @@ def _table(arguments: Mapping[str, Any], local_files: bool) -> tuple[str, IO[byt
     return "table.csv", io.BytesIO(data)
 
 
+def _identity(arguments: dict[str, Any]) -> dict[str, Any]:
+    """What makes two calls the same request: a local file counts by its content, not its name."""
+    if arguments.get(FILE_PATH) is None:
+        return arguments
+    digest = hashlib.sha256()
+    with contextlib.suppress(OSError), Path(str(arguments[FILE_PATH])).expanduser().open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return {**arguments, "file_sha256": digest.hexdigest()}
+
+
 def _send(client: Client, spec: ToolSpec, arguments: dict[str, Any], local_files: bool) -> Any:
     path = _path(spec, arguments)
     params = {name: str(arguments[name]) for name in spec.query_params if arguments.get(name) is not None}
     key = None
     if spec.idempotent_post:
         given = arguments.pop(IDEMPOTENCY_KEY, None)
-        key = str(given) if given else derived_key(spec.name, arguments)
+        key = str(given) if given else derived_key(spec.name, _identity(arguments))
     fields = {name: arguments[name] for name in spec.body_fields if name in arguments}
     if spec.body == "multipart" and spec.file_field:
         filename, handle = _table(arguments, local_files)

@@ -18,9 +18,18 @@ def _refs(node: Any) -> set[str]:
     return set()
 
 
-def _rewrite(node: Any) -> Any:
+# Maps whose keys are names (a property called `title` is kept); everywhere else `title` is pydantic's
+# title-cased field name, which repeats the name and only makes a tool list longer.
+NAMED = frozenset({"properties", "$defs", "patternProperties"})
+
+
+def _rewrite(node: Any, named: bool = False) -> Any:
     if isinstance(node, dict):
-        return {key: _moved(value) if key == "$ref" else _rewrite(value) for key, value in node.items()}
+        return {
+            key: _moved(value) if key == "$ref" else _rewrite(value, key in NAMED)
+            for key, value in node.items()
+            if named or not (key == "title" and isinstance(value, str))
+        }
     if isinstance(node, list):
         return [_rewrite(value) for value in node]
     return node

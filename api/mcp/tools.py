@@ -121,7 +121,7 @@ def _tool(path: str, method: str, op: dict[str, Any], components: dict[str, Any]
         }
     output = None
     if attachment:
-        output = ArtifactPreview.model_json_schema()
+        output = schemas.standalone(ArtifactPreview.model_json_schema(), components)
     elif status != "204":
         name = schemas.ref_name(success["content"]["application/json"]["schema"])
         output = schemas.component(name, components) if name else None

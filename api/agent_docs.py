@@ -93,6 +93,15 @@ RULES = """## Rules
   bytes>`, several space-separated during a rotation's overlap). Answer 2xx quickly; anything else is retried
   with exponential backoff for a day. `GET /v1/webhook-endpoints/{id}/deliveries` lists each delivery's attempts;
   `POST .../rotate-secret` rotates with overlap. Only https URLs of public hosts. Guide: docs/webhooks.md.
+- MCP: the same operations are MCP tools (operationIds in snake_case, the same schemas and `simio_*` errors as
+  tool errors with their fix) at `/mcp` (Streamable HTTP, stateless; send the same bearer token; a 401 points at
+  `/.well-known/oauth-protected-resource`, which names the issuer), and over stdio with `simulacra mcp` (client
+  credentials from `SIMULACRA_CLIENT_ID`/`SIMULACRA_CLIENT_SECRET` and `SIMULACRA_URL`, or `simulacra login`).
+  `create_dataset` takes `csv_text` (at most 5 MB) or, over stdio, `file_path`; a POST tool's Idempotency-Key is
+  derived from its name and arguments, so a retry is safe; `wait_for_job` waits up to 60 s; `download_artifact`
+  returns a fresh signed link and a preview. Resources: `simulacra://datasets/{id}/schema`, `.../graph`,
+  `.../validation`, `simulacra://errors`, `simulacra://llms-full.txt`; prompts: explore-a-tracker,
+  run-a-price-scenario, estimate-an-effect.
 - Scopes: a token carries those its client was granted (ask for fewer with `scope` at the token URL); an
   operation refused for want of one answers 403 `simio_insufficient_scope`.
 """ + "".join(f"  - `{scope}`: {scope.description}\n" for scope in Scope)
@@ -113,6 +122,11 @@ def llms_txt(operations: list[Operation], base_url: str) -> str:
         f"# Simulacra\n\n> {SUMMARY}\n\n"
         "Do the flow below in order. Read the full manual before composing conditions.\n\n"
         f"## Flow\n\n{steps}\n\n## More operations\n\n{others}\n\n"
+        f"## MCP\n\n- [MCP server]({base_url}/mcp): Streamable HTTP at `{base_url}/mcp`, the same bearer token; the "
+        "operations above that take a token, credentials aside, as tools, plus `wait_for_job`, resources (schema, "
+        "graph, validation, error codes) and prompts\n"
+        "- `simulacra mcp`: the same tools over stdio for a local agent, with client credentials from the "
+        "environment (`SIMULACRA_URL`, `SIMULACRA_CLIENT_ID`, `SIMULACRA_CLIENT_SECRET`)\n\n"
         f"## Reference\n\n- [Full manual for agents]({base_url}/llms-full.txt): every operation, field, rule and "
         f"error code\n- [OpenAPI 3.1]({base_url}/openapi.json)\n- [Error codes]({base_url}/errors): cause, fix "
         f"and retry for each\n- [Human reference]({base_url}/__docs__/)\n"

@@ -13,6 +13,8 @@ from starlette.middleware import Middleware
 from simulacra.api.agent_docs import llms_full_txt, llms_txt
 from simulacra.api.context import RequestContextMiddleware
 from simulacra.api.idempotency import IdempotencyStore
+from simulacra.api.mcp.http import McpService
+from simulacra.api.mcp.http import route as mcp_route
 from simulacra.api.openapi import build_openapi
 from simulacra.api.operations import Operation, routes_for
 from simulacra.api.problems import exception_handlers
@@ -27,6 +29,7 @@ from simulacra.api.routes import (
     effects,
     generations,
     jobs,
+    mcp,
     meta,
     signup,
     usage,
@@ -51,6 +54,7 @@ from simulacra.infra.webhook_store import WebhookStore
 
 OPERATIONS: list[Operation] = [
     *auth.operations,
+    *mcp.operations,
     *signup.operations,
     *credentials.operations,
     *audit.operations,
@@ -113,13 +117,16 @@ def create_app(settings: Settings) -> Starlette:
             limiter=RateLimiter(settings.rate_limit_per_minute),
             webhooks=WebhookStore(db, load_key_provider(settings), settings.webhook_secret_overlap_seconds),
         )
+        app.state.mcp = McpService(app.state.documents.openapi)
         try:
-            yield
+            async with app.state.mcp.running():
+                yield
         finally:
             tracing.shutdown()
 
     return Starlette(
-        routes=routes_for(OPERATIONS),
+        # /mcp speaks JSON-RPC, not the REST contract: it is routed beside the operations, not one of them.
+        routes=[*routes_for(OPERATIONS), mcp_route],
         middleware=[*middleware, *tracing_middleware(tracing)],
         exception_handlers=exception_handlers,
         lifespan=lifespan,

@@ -361,4 +361,11 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "token_endpoint": "https://api.example.com/oauth/token",
         "jwks_uri": "https://api.example.com/.well-known/jwks.json",
     },
+    "ProtectedResourceMetadata": {
+        "resource": "https://api.example.com",
+        "authorization_servers": ["https://api.example.com/"],
+        "scopes_supported": ["datasets:write", "datasets:read", "generations:write", "generations:read", "admin"],
+        "bearer_methods_supported": ["header"],
+        "resource_documentation": "https://api.example.com/llms.txt",
+    },
 }

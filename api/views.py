@@ -219,6 +219,15 @@ class OpenIdConfiguration(BaseModel):
     jwks_uri: str
 
 
+class ProtectedResourceMetadata(BaseModel):
+    model_config = Open
+    resource: str = Field(description="This API's URL: the REST routes and /mcp take the same tokens.")
+    authorization_servers: list[str] = Field(description="The token issuer (its discovery document names token_url).")
+    scopes_supported: list[str]
+    bearer_methods_supported: list[str]
+    resource_documentation: str
+
+
 class GraphEdge(BaseModel):
     model_config = FromTo
     source: str = wire_name("from", "source")

@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(worker)
     add_admin_commands(commands)
     add_client_commands(commands)
+    mcp = commands.add_parser("mcp", help="serve MCP over stdio for a local agent, against a server URL")
+    mcp.add_argument("--url", help="server URL (default: the one logged in to, $SIMULACRA_URL)")
+    mcp.add_argument("--credentials", help="credentials file (default: the one `simulacra login` wrote)")
     return parser
 
 
@@ -185,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
         from simulacra.api.client.commands import run_client
 
         return run_client(args)
+    if args.command == "mcp":  # a client of a server too (docs/mcp.md)
+        from simulacra.api.mcp.stdio import run_stdio
+
+        return run_stdio(args)
     settings = _settings(args)
     if args.command in ("api", "worker", "dev"):
         check_temporal_settings(settings)

@@ -25,6 +25,7 @@ PINNED_OPERATION_IDS = [
     "getJwks",
     "getOpenIdConfiguration",
     "claimCredentials",
+    "getProtectedResourceMetadata",
     "createSignup",
     "getSignup",
     "createCredentialRotation",

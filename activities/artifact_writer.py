@@ -7,7 +7,7 @@ Arrow IPC file, into any file object: storage's encrypting writer in practice.
 from __future__ import annotations
 
 from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv
@@ -18,7 +18,7 @@ from simulacra.activities.engine_jobs import neutralise_formulas
 
 
 class ArtifactWriter:
-    def __init__(self, handle: IO[bytes], fmt: str, schema: pa.Schema) -> None:
+    def __init__(self, handle: Any, fmt: str, schema: pa.Schema) -> None:  # a writable file object
         self._fmt = fmt
         self._writer: Any
         if fmt == "parquet":

@@ -9,6 +9,7 @@ removes the parts: what it holds at once is one shard's rows and a bounded sampl
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -21,7 +22,7 @@ from simulacra.engine.sampling import shards
 from simulacra.engine.sampling.shards import ShardPlan
 from simulacra.infra import layout
 from simulacra.infra.config import Settings
-from simulacra.infra.storage import Storage, open_storage
+from simulacra.infra.storage import COPY_BUFFER, Storage, open_storage
 from simulacra.workflows.contracts import GenerationInput, GenerationResult, ShardInput, ShardResult
 
 
@@ -66,7 +67,7 @@ def _write_artifact(storage: Storage, job: GenerationInput, tallies: list[dict],
         writer: ArtifactWriter | None = None
         for index, counts in enumerate(tallies):
             wanted = _sample_rows(counts["rows"], rows_total)
-            with storage.open_read(layout.shard_rows_key(job.tenant_id, job.generation_id, index)) as part:
+            with _part(storage, layout.shard_rows_key(job.tenant_id, job.generation_id, index)) as part:
                 reader = pyarrow.ipc.open_stream(part)
                 if writer is None:
                     schema = reader.schema
@@ -79,6 +80,12 @@ def _write_artifact(storage: Storage, job: GenerationInput, tallies: list[dict],
                         sample.append(batch.take(pa.array(range(taken))))
                         wanted -= taken
     return pa.Table.from_batches(sample, schema=schema)
+
+
+def _part(storage: Storage, key: str) -> io.BufferedReader:
+    """A shard's rows, buffered: Arrow reads whole messages and takes a short read (the decrypting reader
+    returns a chunk at a time) for a truncated stream."""
+    return io.BufferedReader(storage.open_read(key), buffer_size=COPY_BUFFER)
 
 
 def _sample_rows(shard_rows: int, rows_total: int) -> int:

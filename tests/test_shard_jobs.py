@@ -25,7 +25,8 @@ def stored_model(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     folder = tmp_path_factory.mktemp("shard-jobs")
     settings = Settings(data_dir=folder / "data")
     storage = open_storage(settings)
-    source, parquet, model = Path(__file__).parents[1] / "examples" / "tracker_q3.csv", folder / "c.parquet", folder / "m"
+    source = Path(__file__).parents[1] / "examples" / "tracker_q3.csv"
+    parquet, model = folder / "cleaned.parquet", folder / "model.pkl"
     schema = clean_table(str(source), str(parquet))
     fit_model(str(parquet), schema, discover_graph(str(parquet), schema), str(model))
     storage.put_file(parquet, layout.cleaned_key(TENANT, DATASET))

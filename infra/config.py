@@ -89,7 +89,9 @@ class Settings:
         50_000_000, "most cells (rows x columns) a seed table may decode to (`simio_table_too_large`)"
     )
     max_generation_rows: int = setting(
-        100_000_000, "largest `row_count` (above it 400 `simio_invalid_field`); tenants' row windows still apply"
+        100_000_000,
+        "largest `row_count` (above it 400 `simio_invalid_field`); tenants' row windows still apply; "
+        "the request schema's own ceiling is 100,000,000, so only a lower cap takes effect",
     )
     generation_shard_rows: int = setting(
         250_000,

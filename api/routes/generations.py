@@ -81,8 +81,8 @@ async def _start_generation(
         seed=seed,
         model_version=model_version,
         expires_at=datetime.fromisoformat(memo.expires_at),
-        shard_rows=state.settings.generation_shard_rows,
-        parallel_shards=state.settings.generation_parallel_shards,
+        shard_rows=max(1, state.settings.generation_shard_rows),
+        parallel_shards=max(1, state.settings.generation_parallel_shards),
     )
     await _reserve_rows(state, tenant_id, generation_id, spec.row_count)
     try:

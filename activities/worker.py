@@ -65,6 +65,8 @@ async def running_worker(
             engine.discover,
             engine.fit,
             engine.generate,
+            engine.generate_shard,
+            engine.combine_shards,
             engine.estimate_effect,
             expiry.expire,
             usage.settle,

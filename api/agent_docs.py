@@ -36,7 +36,8 @@ RULES = """## Rules
   a dataset whose build failed: do not). Each problem body says `retryable`.
 - Jobs: create calls answer 202 with `job_id` and `Location`. Poll `GET /v1/jobs/{job_id}` every
   `poll_interval_seconds` until `status` is `ready`, `partial` (fewer rows or conditions met in part; still
-  downloadable) or `failed` (`error.code` says why).
+  downloadable) or `failed` (`error.code` says why). Large generations (up to 100,000,000 rows) report
+  `progress` and `rows_generated` as their shards finish; downloads accept `Range` (206, resumable).
 - Conditions: build them from the schema's cleaned names, never raw headers.
   `conditions.categorical[column][level] = share` sets that level's share (several levels allowed, total <= 1; other
   levels keep their relative shares). `conditions.numeric[column] = {"min": a, "max": b}` keeps the column in range

@@ -250,6 +250,15 @@ REGISTRY: dict[str, ErrorSpec] = {
         "The generation has not finished writing its artifact.",
         "Poll the generation's job until it is `ready` or `partial`.",
     ),
+    "simio_range_not_satisfiable": ErrorSpec(
+        416,
+        "Range not satisfiable",
+        False,
+        "The `Range` header asks for bytes that start at or past the end of the artifact (its size is in the "
+        "`Content-Range: bytes */{size}` header of this answer).",
+        "Ask for a range that starts before the artifact's size, e.g. `Range: bytes={received}-` to resume a "
+        "download, or send no `Range` for the whole file.",
+    ),
     "simio_invalid_signature": ErrorSpec(
         403,
         "Invalid download link",

@@ -62,7 +62,12 @@ class GenerationReport(BaseModel):
     achieved: dict[str, Any] = Field(description="Achieved share per conditioned level, share in range per numeric.")
     feasibility: dict[str, Any] | None = Field(default=None, description="Requested vs achieved, per condition.")
     privacy: dict[str, Any] | None = Field(
-        default=None, description="Exact-copy share of seed rows and distance-to-closest-record figures."
+        default=None,
+        description="Exact-copy share of seed rows and distance-to-closest-record figures; for a sharded "
+        "generation computed on a sample of its rows (`rows_sampled`, `sample`).",
+    )
+    shards: int | None = Field(
+        default=None, description="How many shards made the rows; absent when one engine job made them."
     )
 
 

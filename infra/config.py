@@ -88,7 +88,17 @@ class Settings:
     max_table_cells: int = setting(
         50_000_000, "most cells (rows x columns) a seed table may decode to (`simio_table_too_large`)"
     )
-    max_generation_rows: int = setting(1_000_000, "largest `row_count`")
+    max_generation_rows: int = setting(
+        100_000_000,
+        "largest `row_count` (above it 400 `simio_invalid_field`); tenants' row windows still apply; "
+        "the request schema's own ceiling is 100,000,000, so only a lower cap takes effect",
+    )
+    generation_shard_rows: int = setting(
+        250_000,
+        "rows per shard: a larger generation runs as shards, each an engine job any worker may take, "
+        "combined into one artifact by streaming; bounds an engine process's memory",
+    )
+    generation_parallel_shards: int = setting(8, "most shards of one generation running at once, across all workers")
     default_rows_per_period: int = setting(
         20_000, "generated rows per tenant per month unless the operator sets the tenant's own window"
     )

@@ -31,6 +31,8 @@ CLEAN = "clean_dataset"
 DISCOVER = "discover_graph"
 FIT = "fit_model"
 GENERATE = "generate_rows"
+GENERATE_SHARD = "generate_shard"
+COMBINE_SHARDS = "combine_shards"
 ESTIMATE_EFFECT = "estimate_effect"
 EXPIRE = "expire_resource"
 SETTLE_USAGE = "settle_usage"
@@ -123,11 +125,33 @@ class GenerationInput(BaseModel):
     seed: int
     model_version: int = 1
     expires_at: datetime
+    # Set by the API from its settings: a row_count above shard_rows runs as shards, at most
+    # parallel_shards at once. None (inputs from before sharding) makes one engine job of it.
+    shard_rows: int | None = None
+    parallel_shards: int = 1
+
+    @property
+    def shard_count(self) -> int:
+        """How many shards the generation runs as (1: one engine job, no combining)."""
+        if self.shard_rows is None or self.row_count <= self.shard_rows:
+            return 1
+        return -(-self.row_count // self.shard_rows)
 
 
 class GenerationResult(BaseModel):
     rows_generated: int
     conditions_met: bool
+
+
+class ShardInput(BaseModel):
+    """One shard of a generation: its rows and randomness follow from (job, index) alone."""
+
+    job: GenerationInput
+    index: int
+
+
+class ShardResult(BaseModel):
+    rows_generated: int
 
 
 class EffectInput(BaseModel):

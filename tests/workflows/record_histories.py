@@ -30,6 +30,7 @@ from simulacra.workflows.contracts import (
     DELIVER_WEBHOOK,
     ESTIMATE_EFFECT,
     GENERATE,
+    GENERATE_SHARD,
     PLAN_WEBHOOK_DELIVERIES,
     REFIT_UPDATE,
     RETENTION_UPDATE,
@@ -111,6 +112,22 @@ async def generation_delete_during_sampling(client: Client, queue: str, mocks: M
     return handle
 
 
+async def generation_sharded_then_expiry(client: Client, queue: str, mocks: Mocks) -> WorkflowHandle[Any, Any]:
+    """Four shards, two at a time, then the combine step."""
+    sharding = {"row_count": 2000, "shard_rows": 500, "parallel_shards": 2}
+    return await start_generation(client, queue, expires_in=SOON, generation_id=f"gen_sharded{FAKE}", **sharding)
+
+
+async def generation_delete_during_shards(client: Client, queue: str, mocks: Mocks) -> WorkflowHandle[Any, Any]:
+    mocks.hold(GENERATE_SHARD)
+    sharding = {"row_count": 2000, "shard_rows": 500, "parallel_shards": 2}
+    handle = await start_generation(client, queue, generation_id=f"gen_delshards{FAKE}", **sharding)
+    await mocks.called(GENERATE_SHARD, 2)
+    await handle.start_update(DELETE_UPDATE, wait_for_stage=WorkflowUpdateStage.ACCEPTED)
+    await mocks.until_cancelled(GENERATE_SHARD)
+    return handle
+
+
 async def effect_ready_then_expiry(client: Client, queue: str, mocks: Mocks) -> WorkflowHandle[Any, Any]:
     return await start_effect(client, queue, expires_in=SOON, effect_id=f"eff_ready{FAKE}")
 
@@ -164,6 +181,8 @@ SCENARIOS: dict[str, Scenario] = {
         generation_ready_then_expiry,
         generation_failed_then_expiry,
         generation_delete_during_sampling,
+        generation_sharded_then_expiry,
+        generation_delete_during_shards,
         effect_ready_then_expiry,
         effect_delete_during_estimate,
         retention_sweep,

@@ -25,6 +25,7 @@ from simulacra.infra.devserver import temporal_executable
 from simulacra.infra.temporal import pydantic_data_converter  # what connect() gives the real client and worker
 from simulacra.workflows.contracts import (
     CLEAN,
+    COMBINE_SHARDS,
     DATASET_ID,
     DATASET_WORKFLOW,
     DELIVER_WEBHOOK,
@@ -35,6 +36,7 @@ from simulacra.workflows.contracts import (
     FINISH_WEBHOOK_DELIVERY,
     FIT,
     GENERATE,
+    GENERATE_SHARD,
     GENERATION_WORKFLOW,
     JOB_STATUS,
     PLAN_WEBHOOK_DELIVERIES,
@@ -55,6 +57,8 @@ from simulacra.workflows.contracts import (
     FitResult,
     GenerationInput,
     GenerationResult,
+    ShardInput,
+    ShardResult,
     SweepResult,
     UsageSettlement,
     WebhookDelivery,
@@ -197,6 +201,17 @@ class Mocks:
         await self._step(GENERATE, job)
         return self.results.get(GENERATE) or GenerationResult(rows_generated=job.row_count, conditions_met=True)
 
+    @activity.defn(name=GENERATE_SHARD)
+    async def generate_shard(self, shard: ShardInput) -> ShardResult:
+        await self._step(GENERATE_SHARD, shard)
+        job = shard.job
+        return ShardResult(rows_generated=min(job.shard_rows or 0, job.row_count - shard.index * (job.shard_rows or 0)))
+
+    @activity.defn(name=COMBINE_SHARDS)
+    async def combine_shards(self, job: GenerationInput) -> GenerationResult:
+        await self._step(COMBINE_SHARDS, job)
+        return self.results.get(COMBINE_SHARDS) or GenerationResult(rows_generated=job.row_count, conditions_met=True)
+
     @activity.defn(name=ESTIMATE_EFFECT)
     async def estimate_effect(self, job: EffectInput) -> EffectResult:
         await self._step(ESTIMATE_EFFECT, job)
@@ -240,6 +255,8 @@ class Mocks:
             self.discover,
             self.fit,
             self.generate,
+            self.generate_shard,
+            self.combine_shards,
             self.estimate_effect,
             self.expire,
             self.settle,
@@ -335,8 +352,13 @@ async def start_dataset(
 
 
 async def start_generation(
-    client: Client, task_queue: str, expires_in: float = 3600.0, generation_id: str | None = None
+    client: Client,
+    task_queue: str,
+    expires_in: float = 3600.0,
+    generation_id: str | None = None,
+    **sharding: int,
 ) -> WorkflowHandle[Any, Any]:
+    """500 rows in one engine job, or, given `row_count`, `shard_rows` and `parallel_shards`, as shards."""
     generation_id = generation_id or fake_id("gen")
     dataset_id = "ds_00000000000000000000"
     job = GenerationInput(
@@ -347,7 +369,7 @@ async def start_generation(
         conditions={"discount": 0.1},
         seed=7,
         expires_at=in_seconds(expires_in),
-    )
+    ).model_copy(update=sharding)
     workflow_id = generation_workflow_id(TENANT, generation_id)
     return await start_job(client, GENERATION_WORKFLOW, workflow_id, job, task_queue, dataset_id)
 

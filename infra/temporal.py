@@ -1,4 +1,4 @@
-"""Connecting to Temporal the same way everywhere: pydantic payloads, our search attributes present."""
+"""Connecting to Temporal the same way everywhere: pydantic payloads, encrypted; our search attributes present."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSe
 from temporalio.client import Client, Interceptor
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.service import RetryConfig, RPCError, TLSConfig
 
 from simulacra.infra.config import Settings
+from simulacra.infra.payload_codec import converter_for
 from simulacra.infra.temporal_tls import client_tls
 
 # The API answers people: while Temporal is unreachable it says so at once (503, retry) rather than
@@ -28,12 +30,14 @@ async def connect_to(
     retry: RetryConfig | None = None,
     interceptors: Sequence[Interceptor] = (),
 ) -> Client:
-    """Connect as configured: the address, namespace, TLS, client certificate and API key of the settings."""
+    """Connect as configured: the address, namespace, TLS, client certificate and API key of the settings, and
+    the payload codec (infra/payload_codec.py), which every worker built on the client inherits."""
     return await connect(
         settings.resolved_temporal_address,
         settings.temporal_namespace,
         tls=client_tls(settings),
         api_key=settings.temporal_api_key,
+        data_converter=await converter_for(settings),
         wait_seconds=wait_seconds,
         retry=retry,
         interceptors=interceptors,
@@ -49,6 +53,7 @@ async def connect(
     wait_seconds: float = 0.0,
     retry: RetryConfig | None = None,
     interceptors: Sequence[Interceptor] = (),
+    data_converter: DataConverter = pydantic_data_converter,
 ) -> Client:
     """Connect, retrying for up to wait_seconds while the server comes up. Interceptors given here apply to the
     client's calls and to every worker built on it (infra/tracing.py's, when tracing is on)."""
@@ -58,7 +63,7 @@ async def connect(
             return await Client.connect(
                 address,
                 namespace=namespace,
-                data_converter=pydantic_data_converter,
+                data_converter=data_converter,
                 retry_config=retry,
                 tls=tls,
                 api_key=api_key,

@@ -12,11 +12,15 @@ from temporalio.client import Client, Interceptor
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
-from temporalio.service import RetryConfig, RPCError, TLSConfig
+from temporalio.service import PayloadLimitsConfig, RetryConfig, RPCError, TLSConfig
 
 from simulacra.infra.config import Settings
 from simulacra.infra.payload_codec import converter_for
 from simulacra.infra.temporal_tls import client_tls
+
+# The codec adds about 100 bytes to every memo field, which takes a job's first memo (some 20 fields, 1 KiB in
+# plaintext) past the SDK's default 2 KiB warning on every job start; warn at a size that still means something.
+ENCRYPTED_MEMO_WARN_BYTES = 8 * 1024
 
 # The API answers people: while Temporal is unreachable it says so at once (503, retry) rather than
 # retrying each call for the SDK's default 10 s. Workers keep the default patience.
@@ -58,6 +62,8 @@ async def connect(
     """Connect, retrying for up to wait_seconds while the server comes up. Interceptors given here apply to the
     client's calls and to every worker built on it (infra/tracing.py's, when tracing is on)."""
     deadline = time.monotonic() + wait_seconds
+    encrypted = data_converter.payload_codec is not None
+    limits = PayloadLimitsConfig(memo_warn_size=ENCRYPTED_MEMO_WARN_BYTES) if encrypted else PayloadLimitsConfig()
     while True:
         try:
             return await Client.connect(
@@ -68,6 +74,7 @@ async def connect(
                 tls=tls,
                 api_key=api_key,
                 interceptors=interceptors,
+                payload_limits=limits,
             )
         except RuntimeError:
             if time.monotonic() >= deadline:

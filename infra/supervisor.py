@@ -27,7 +27,7 @@ from simulacra.infra.codec_access import ui_codec_endpoint
 from simulacra.infra.config import Settings, env_var
 from simulacra.infra.devserver import DevServerOptions, start_dev_server, stop_process
 from simulacra.infra.metrics_listener import metrics_url
-from simulacra.infra.temporal import connect_to
+from simulacra.infra.temporal import connect
 
 READY_TIMEOUT_SECONDS = 90.0
 # Restarts wait 1, 2, 4 ... seconds, at most RESTART_MAX_DELAY; more than CRASH_LOOP_RESTARTS restarts of one
@@ -57,8 +57,9 @@ def _wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], wha
 
 
 def _temporal_answers(settings: Settings) -> bool:
+    """Whether the embedded dev server (plain gRPC on loopback) answers: no payloads, so no codec key to load."""
     try:
-        asyncio.run(connect_to(settings))
+        asyncio.run(connect(settings.resolved_temporal_address, settings.temporal_namespace))
         return True
     except RuntimeError:
         return False

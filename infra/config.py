@@ -49,6 +49,24 @@ class Settings:
     temporal_port: int = setting(DEFAULT_TEMPORAL_PORT, "embedded Temporal gRPC port (`simulacra dev`)")
     temporal_ui_port: int = setting(8233, "embedded Temporal Web UI port (`simulacra dev`)")
     task_queue: str = setting("simulacra", "task queue shared by API and workers")
+    payload_codec: bool = setting(
+        True,
+        "encrypt every Temporal payload (AES-256-GCM under a data key wrapped by the KEK); read them through "
+        "`simulacra codec-server`",
+    )
+    codec_server_host: str = setting("127.0.0.1", "`simulacra codec-server` bind address")
+    codec_server_port: int = setting(8234, "`simulacra codec-server` port (`simulacra dev` starts one; 0 = not)")
+    codec_server_secret: str | None = setting(
+        None,
+        "what callers of the codec server present (`Authorization: Bearer ...` or the endpoint's first path segment)",
+        "random, kept in `DATA_DIR/keys/codec-server.secret`",
+        secret=True,
+    )
+    codec_server_origins: str | None = setting(
+        None,
+        "comma-separated Web UI origins the codec server answers (CORS), e.g. `https://cloud.temporal.io`",
+        "the embedded UI's (`http://127.0.0.1:8233`, `http://localhost:8233`)",
+    )
     storage_url: str | None = setting(
         None, "any fsspec URL (`s3://bucket/prefix` with `s3fs` installed)", "`DATA_DIR/storage`"
     )

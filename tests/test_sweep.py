@@ -11,7 +11,7 @@ from pathlib import Path
 from temporalio.service import RPCError, RPCStatusCode
 
 from simulacra.infra.config import Settings
-from simulacra.infra.temporal import connect
+from simulacra.infra.temporal import connect_to
 from simulacra.workflows.contracts import (
     MAX_RETENTION_HOURS,
     SWEEP_WORKFLOW,
@@ -37,7 +37,7 @@ def _plant(root: Path, relative: str, age_seconds: float = 2 * 3600) -> Path:
 
 
 async def _sweep(settings: Settings) -> SweepResult:
-    client = await connect(settings.resolved_temporal_address, settings.temporal_namespace)
+    client = await connect_to(settings)
     return await client.execute_workflow(
         SWEEP_WORKFLOW, id=f"sweep-test-{uuid.uuid4().hex[:8]}", task_queue=settings.task_queue, result_type=SweepResult
     )
@@ -45,7 +45,7 @@ async def _sweep(settings: Settings) -> SweepResult:
 
 async def _event_workflows(settings: Settings, *dataset_ids: str) -> list[bool]:
     """Whether a `dataset.expired` event workflow was started for each dataset."""
-    client = await connect(settings.resolved_temporal_address, settings.temporal_namespace)
+    client = await connect_to(settings)
     started = []
     for dataset_id in dataset_ids:
         event_id = webhook_event_id("acme", dataset_id, "dataset.expired")

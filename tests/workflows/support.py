@@ -22,7 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from simulacra.infra.devserver import temporal_executable
-from simulacra.infra.temporal import pydantic_data_converter  # what connect() gives the real client and worker
+from simulacra.infra.payload_codec import EncryptionCodec, encrypted_converter
 from simulacra.workflows.contracts import (
     CLEAN,
     COMBINE_SHARDS,
@@ -79,7 +79,24 @@ from simulacra.workflows.webhook_delivery import WebhookEventWorkflow
 WORKFLOWS = [DatasetWorkflow, GenerationWorkflow, EffectWorkflow, RetentionSweepWorkflow, WebhookEventWorkflow]
 JOB_WORKFLOW_TYPES = {DATASET_WORKFLOW, GENERATION_WORKFLOW, EFFECT_WORKFLOW, SWEEP_WORKFLOW}
 WORKFLOW_TYPES = {*JOB_WORKFLOW_TYPES, WEBHOOK_EVENT_WORKFLOW}
-CONVERTER = pydantic_data_converter
+
+
+class FixedPayloadKey:
+    """The workflow tests' payload key: fixed, so histories recorded with it replay in any checkout."""
+
+    KEY_ID = "workflow-tests"
+
+    def current(self) -> tuple[str, bytes]:
+        return self.KEY_ID, b"simulacra workflow tests key 32B"
+
+    def get(self, key_id: str) -> bytes:
+        if key_id != self.KEY_ID:
+            raise KeyError(key_id)
+        return self.current()[1]
+
+
+# What connect_to() gives the real client and worker (the codec's key aside): recorded histories are encrypted.
+CONVERTER = encrypted_converter(EncryptionCodec(FixedPayloadKey()))
 # No host name or pid in recorded histories (the SDK's default identity is pid@host).
 IDENTITY = "simulacra-workflow-tests"
 TENANT = "tenant_test"

@@ -19,6 +19,7 @@ boolean before numbers), then the first in the file.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from itertools import combinations
 
 import numpy as np
@@ -61,10 +62,16 @@ def duplicate_columns(columns: dict[str, pa.ChunkedArray], types: dict[str, str]
         # With no gaps on either side, most pairs stop at this cheap comparison.
         if complete and not np.array_equal(sizes[first], sizes[second]):
             continue
-        why = _match(codes[first], codes[second], lambda a=first, b=second: (number(a), number(b)))
+        why = _match(codes[first], codes[second], partial(_pair, number, first, second))
         if why is not None:
             found[(first, second)] = why
     return _pick_kept(names, found, columns, types)
+
+
+def _pair(
+    number: Callable[[str], np.ndarray | None], first: str, second: str
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    return number(first), number(second)
 
 
 def _codes(column: pa.ChunkedArray) -> np.ndarray:

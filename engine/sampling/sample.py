@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 import pyarrow as pa
-from dowhy import gcm
 
 from simulacra.engine.checks.conditions import Conditions, parse_conditions
 from simulacra.engine.checks.errors import EngineInputError
 from simulacra.engine.model.model_file import FittedModel, load_model
-from simulacra.engine.sampling.assignments import level_values, range_values
+from simulacra.engine.sampling.assignments import level_codes, range_values
+from simulacra.engine.sampling.draws import Sampler
 from simulacra.engine.sampling.feasibility import achieved, conditions_met, feasibility
 from simulacra.engine.sampling.observational import condition_samples
 from simulacra.engine.sampling.postprocess import to_table
@@ -41,9 +39,7 @@ def generate_rows(
     pool = None
     if parsed.mode == "condition":
         rng = np.random.default_rng(seed)
-        # gcm draws its noise from numpy's process-wide generator; the engine runs one job per process.
-        np.random.seed(seed)
-        samples, pool = condition_samples(model, parsed, row_count, rng, max_draws=max_draws)
+        samples, pool = condition_samples(model, parsed, row_count, rng, seed=seed, max_draws=max_draws)
         table = to_table(samples, model.schema, parsed, rng)
     else:
         table = intervened_table(model, parsed, row_count, seed)
@@ -68,24 +64,14 @@ def generate_rows(
 def intervened_table(model: FittedModel, conditions: Conditions, row_count: int, seed: int) -> pa.Table:
     """Rows with the conditioned columns set by intervention; the effects estimator uses the same path."""
     rng = np.random.default_rng(seed)
-    levels = {column.name: (column.levels or []) for column in model.schema.columns}
-    assigned = {}
-    for name, targets in conditions.categorical.items():
-        assigned[name] = level_values(levels[name], targets, row_count, rng)
-    for name, (low, high) in conditions.numeric.items():
-        assigned[name] = range_values(model.seed_values[name], low, high, row_count, rng)
-    interventions = {name: _Replay(values) for name, values in assigned.items()}
-    # gcm draws its noise from numpy's process-wide generator; the engine runs one job per process.
-    np.random.seed(seed)
-    samples = gcm.interventional_samples(model.scm, interventions, num_samples_to_draw=row_count)
+    seed_levels = {column.name: (column.levels or []) for column in model.schema.columns}
+    levels = {
+        name: level_codes(seed_levels[name], targets, row_count, rng)
+        for name, targets in conditions.categorical.items()
+    }
+    numbers = {
+        name: range_values(model.seed_values[name], low, high, row_count, rng)
+        for name, (low, high) in conditions.numeric.items()
+    }
+    samples = Sampler(model).draw(row_count, seed, levels=levels, numbers=numbers)
     return to_table(samples, model.schema, conditions, rng)
-
-
-class _Replay:
-    """An intervention that ignores the drawn value and hands out precomputed values in row order."""
-
-    def __init__(self, values: Iterable) -> None:
-        self._values = iter(values)
-
-    def __call__(self, _drawn: object) -> object:
-        return next(self._values)

@@ -13,6 +13,8 @@ import numpy as np
 from dowhy import gcm
 from sklearn.preprocessing import OneHotEncoder
 
+from simulacra.engine.model.mechanisms import Mechanism
+
 # A number with at most this many distinct values travels as codes, like a category.
 MAX_VALUES = 256
 # Parent combinations evaluated up front; past this the mechanism is evaluated per row.
@@ -40,7 +42,7 @@ class Plan:
     """A non-root node's mechanism, ready to draw: by table over parent combinations, or directly."""
 
     def __init__(
-        self, node: str, parents: list[str], mechanism: object, values: dict[str, np.ndarray], categorical: set[str]
+        self, node: str, parents: list[str], mechanism: Mechanism, values: dict[str, np.ndarray], categorical: set[str]
     ) -> None:
         self.node, self.parents, self.categorical = node, parents, categorical
         self.classifier = isinstance(mechanism, gcm.ClassifierFCM)
@@ -50,7 +52,7 @@ class Plan:
         self.estimator = wrapper._sklearn_mdl
         self.encodings = _encodings(node, parents, getattr(wrapper, "_encoders", None) or {}, values, categorical)
         if not self.classifier:
-            self.noise = np.asarray(mechanism.noise_model.data, dtype=float).reshape(-1)
+            self.noise = np.asarray(mechanism.noise_model.data).astype(float).reshape(-1)
         radix = [len(values[parent]) for parent in parents if parent in values]
         self.table = None
         if len(radix) == len(parents) and np.prod(radix, dtype=float) <= MAX_COMBINATIONS:

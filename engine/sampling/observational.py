@@ -48,7 +48,8 @@ def condition_samples(
     cap = max_draws or max(MIN_DRAWS, DRAW_FACTOR * row_count)
     tolerance = {name: _tolerance(model.seed_values[name], *bounds) for name, bounds in conditions.numeric.items()}
     decimals = {column.name: (column.decimals or 0) for column in model.schema.columns}
-    kept, accepted, draws = [], dict.fromkeys(conditions.numeric, 0), 0
+    kept: list[Draws] = []
+    accepted, draws = dict.fromkeys(conditions.numeric, 0), 0
     started = time.perf_counter()
     while draws < cap and time.perf_counter() - started < seconds:
         size = min(max(BATCH_MIN, 5 * row_count), BATCH_MAX, cap - draws)

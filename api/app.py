@@ -28,6 +28,7 @@ from simulacra.api.routes import (
     generations,
     jobs,
     meta,
+    reports,
     signup,
     usage,
 )
@@ -54,6 +55,7 @@ OPERATIONS: list[Operation] = [
     *datasets.operations,
     *generations.operations,
     *effects.operations,
+    *reports.operations,
     *jobs.operations,
     *usage.operations,
     *meta.operations,

@@ -54,17 +54,21 @@ def _tenant(ctx: RequestContext) -> str:
     return ctx.link_tenant
 
 
-def _drawn_once(storage: Storage, key: str, draw: Callable[[], str]) -> str:
+def _drawn_once(storage: Storage, key: str, source: str, draw: Callable[[], str]) -> str:
     with contextlib.suppress(FileNotFoundError):
         return storage.read_bytes(key).decode()
     with _renders:
         html = draw()
     storage.write_bytes(key, html.encode())  # two first views at once both write the same page: either wins
+    if not storage.exists(source):
+        # Deleted or expired while it was drawn: leave nothing behind (the retention sweep is the backstop for a
+        # removal that lists the prefix between this write and this check).
+        storage.delete_prefix(key)
     return html
 
 
-async def _page(storage: Storage, key: str, draw: Callable[[], str]) -> HTMLResponse:
-    return HTMLResponse(await run_in_threadpool(_drawn_once, storage, key, draw), headers=HEADERS)
+async def _page(storage: Storage, key: str, source: str, draw: Callable[[], str]) -> HTMLResponse:
+    return HTMLResponse(await run_in_threadpool(_drawn_once, storage, key, source, draw), headers=HEADERS)
 
 
 def _dataset_records(
@@ -91,7 +95,11 @@ async def dataset_report(request: Request, ctx: RequestContext) -> HTMLResponse:
         return render_dataset_report(DatasetReport(dataset_id, snap.memo.filename, schema, fit, versions))
 
     try:
-        return await _page(storage, layout.dataset_report_key(tenant_id, dataset_id, version), draw)
+        page, source = (
+            layout.dataset_report_key(tenant_id, dataset_id, version),
+            layout.schema_key(tenant_id, dataset_id),
+        )
+        return await _page(storage, page, source, draw)
     except FileNotFoundError:  # removed by its retention timer a moment ago
         raise DATASET.not_found(dataset_id) from None
 
@@ -111,13 +119,13 @@ async def generation_report(request: Request, ctx: RequestContext) -> HTMLRespon
         "model_version": memo.model_version,
     }
 
+    source = layout.generation_report_key(tenant_id, generation_id)
+
     def draw() -> str:
-        return render_generation_report(
-            generation, storage.read_json(layout.generation_report_key(tenant_id, generation_id))
-        )
+        return render_generation_report(generation, storage.read_json(source))
 
     try:
-        return await _page(storage, layout.generation_page_key(tenant_id, generation_id), draw)
+        return await _page(storage, layout.generation_page_key(tenant_id, generation_id), source, draw)
     except FileNotFoundError:  # removed by its retention timer a moment ago
         raise GENERATION.not_found(generation_id) from None
 
@@ -153,7 +161,8 @@ async def effect_report(request: Request, ctx: RequestContext) -> HTMLResponse:
         return render_effect_report(effect, result, graph, nodes)
 
     try:
-        return await _page(storage, layout.effect_page_key(tenant_id, dataset_id, effect_id), draw)
+        page = layout.effect_page_key(tenant_id, dataset_id, effect_id)
+        return await _page(storage, page, layout.effect_result_key(tenant_id, dataset_id, effect_id), draw)
     except FileNotFoundError:  # removed with its dataset a moment ago
         raise EFFECT.not_found(effect_id) from None
 

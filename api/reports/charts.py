@@ -11,20 +11,21 @@ from simulacra.engine.records.validation import HeldOutFidelity
 
 def distribution(column: ColumnDistribution) -> str:
     """Real and synthetic shares of one column: bars of each bin or level side by side."""
-    fig = figure(3.1, 2.0)
+    levels = column.levels or []
+    fig = figure(3.1, 2.1, margins=(0.19, 0.36 if len(levels) > 3 else 0.15, 0.97, 0.88))
     axes = fig.add_subplot()
     style_axes(axes)
+    axes.locator_params(axis="y", nbins=4)
     if column.kind == "numeric" and column.edges:
         edges = column.edges
         widths = [b - a for a, b in zip(edges, edges[1:], strict=False)]
         axes.bar(edges[:-1], column.real, width=widths, align="edge", color=REAL, label="real (held out)")
         axes.stairs(column.synthetic, edges, color=SYNTHETIC, linewidth=1.6, label="synthetic")
     else:
-        levels = column.levels or []
         positions = range(len(levels))
         axes.bar([p - 0.2 for p in positions], column.real, width=0.4, color=REAL, label="real (held out)")
         axes.bar([p + 0.2 for p in positions], column.synthetic, width=0.4, color=SYNTHETIC, label="synthetic")
-        axes.set_xticks(list(positions), [_short(level) for level in levels], rotation=35 if len(levels) > 3 else 0)
+        axes.set_xticks(list(positions), [_short(level, 14) for level in levels], rotation=35 if len(levels) > 3 else 0)
         axes.tick_params(axis="x", labelsize=7)
         for tick in axes.get_xticklabels():
             tick.set_horizontalalignment("right" if len(levels) > 3 else "center")

@@ -5,7 +5,9 @@ stability), so a browser shows them on hover and a test can count them."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 from simulacra.api.reports.svg import INK, MUTED, SYNTHETIC, figure, to_svg
 from simulacra.engine.records.graph import CausalGraph, Edge
@@ -71,7 +73,8 @@ def draw_graph(graph: CausalGraph, nodes: dict[str, NodeFit], highlight: set[Edg
     """The graph as SVG; with `highlight`, the other edges are faded (an effect's paths, say)."""
     columns = layers(graph)
     tallest = max((len(layer) for layer in columns), default=1)
-    fig = figure(max(4.0, 1.55 * len(columns) + 0.6), max(2.4, 0.85 * tallest + 1.0))
+    # Fixed margins: the axes are off, and a layout engine would measure every arrow again.
+    fig = figure(max(4.0, 1.55 * len(columns) + 0.6), max(2.4, 0.85 * tallest + 1.0), margins=(0.01, 0.01, 0.99, 0.99))
     axes = fig.add_subplot()
     axes.set_axis_off()
     axes.set_xlim(-0.6, len(columns) - 0.4)
@@ -104,19 +107,23 @@ def draw_graph(graph: CausalGraph, nodes: dict[str, NodeFit], highlight: set[Edg
         }
     from matplotlib.patches import FancyArrowPatch  # loaded with the figure, on the first report
 
-    # Place the labels' boxes first: the arrows, drawn under them, end where the boxes are.
+    # Place the labels' boxes first, then end each arrow at its boxes' edges. (A patch-clipped arrow would find the
+    # edges itself, at a cost that grows past seconds on a graph of a hundred edges.)
     fig.draw_without_rendering()
+    boxes = {name: (text.get_bbox_patch() or text).get_window_extent() for name, text in texts.items()}
+    centre = {name: axes.transData.transform(position[name]) for name in graph.nodes}
     for index, ((source, target), style) in enumerate(styles.items()):
         (x1, y1), (x2, y2) = position[source], position[target]
         # Edges that skip a layer (or stay in one) bend away from the middle, so they pass beside the columns between.
         skip = abs(x2 - x1) > 1 or x1 == x2
         upper = (y1 + y2) / 2 < (tallest - 1) / 2
         bend = (0.3 if upper == (x2 >= x1) else -0.3) if skip else 0.0
+        (dx, dy) = centre[target] - centre[source]
         arrow = FancyArrowPatch(
             (x1, y1),
             (x2, y2),
-            patchA=texts[source].get_bbox_patch(),
-            patchB=texts[target].get_bbox_patch(),
+            shrinkA=_to_edge(boxes[source], dx, dy),
+            shrinkB=_to_edge(boxes[target], dx, dy) + 1,
             arrowstyle="-|>,head_length=4,head_width=2.5",
             connectionstyle=f"arc3,rad={bend}",
             mutation_scale=1,
@@ -140,6 +147,13 @@ def draw_graph(graph: CausalGraph, nodes: dict[str, NodeFit], highlight: set[Edg
     if not graph.edges:
         axes.text(len(columns) / 2 - 0.5, -0.55, "no edges: the columns were found independent", color=MUTED)
     return to_svg(fig, f"Causal graph: {len(graph.nodes)} columns, {len(graph.edges)} edges", annotations)
+
+
+def _to_edge(box: Any, dx: float, dy: float) -> float:
+    """How far (in points: the figure is drawn at 72 dpi) a line from the box's centre along (dx, dy) runs inside it."""
+    half_width, half_height = box.width / 2, box.height / 2
+    along = min(half_width / abs(dx) if dx else math.inf, half_height / abs(dy) if dy else math.inf)
+    return 0.0 if math.isinf(along) else float(along * math.hypot(dx, dy))
 
 
 def node_summary(name: str, node: NodeFit | None) -> str:

@@ -18,17 +18,16 @@ from simulacra.engine.records.figures import (
     ColumnDistribution,
     ValidationFigures,
 )
-from simulacra.engine.records.schema import CleanedSchema
+from simulacra.engine.records.schema import CleanedSchema, SchemaColumn
 
 NUMERIC_TYPES = ("numeric", "integer")
 
 
 def validation_figures(real: pd.DataFrame, synthetic: pd.DataFrame, schema: CleanedSchema) -> ValidationFigures:
-    types = schema.types
     return ValidationFigures(
         real_rows=len(real),
         synthetic_rows=len(synthetic),
-        columns=[_distribution(name, real[name], synthetic[name], types[name]) for name in schema.names],
+        columns=[_distribution(column, real[column.name], synthetic[column.name]) for column in schema.columns],
         associations=_associations(real, synthetic, schema),
     )
 
@@ -37,10 +36,12 @@ def _shares(counts: np.ndarray, total: int) -> list[float]:
     return [round(float(count) / max(total, 1), 4) for count in counts]
 
 
-def _distribution(name: str, real: pd.Series, synthetic: pd.Series, kind: str) -> ColumnDistribution:
-    if kind in NUMERIC_TYPES:
-        return _numeric(name, _numbers(real), _numbers(synthetic), integer=kind == "integer")
-    return _categorical(name, real, synthetic)
+def _distribution(column: SchemaColumn, real: pd.Series, synthetic: pd.Series) -> ColumnDistribution:
+    if column.type in NUMERIC_TYPES:
+        return _numeric(column.name, _numbers(real), _numbers(synthetic), integer=column.type == "integer")
+    # An answer scale keeps its order (low to high); other levels go from the most common down.
+    scale = [level.value for level in column.levels or []] if column.type == "ordinal" else None
+    return _categorical(column.name, real, synthetic, scale)
 
 
 def _numbers(values: pd.Series) -> np.ndarray:
@@ -88,10 +89,12 @@ def _labels(values: pd.Series) -> pd.Series:
     return values.map(label, na_action="ignore").fillna(MISSING)
 
 
-def _categorical(name: str, real: pd.Series, synthetic: pd.Series) -> ColumnDistribution:
+def _categorical(name: str, real: pd.Series, synthetic: pd.Series, scale: list[str] | None) -> ColumnDistribution:
     real_labels, synthetic_labels = _labels(real), _labels(synthetic)
     ranked = [level for level in real_labels.value_counts().index if level != MISSING]
     levels = ranked[:MAX_LEVELS]
+    if scale:
+        levels = [level for level in scale if level in levels]
     rest = len(ranked) > MAX_LEVELS or bool((~synthetic_labels.isin([*levels, MISSING])).any())
     gaps = bool((real_labels == MISSING).any() or (synthetic_labels == MISSING).any())
     shown = [*levels, *([OTHER] if rest else []), *([MISSING] if gaps else [])]

@@ -36,7 +36,8 @@ RULES = """## Rules
   a dataset whose build failed: do not). Each problem body says `retryable`.
 - Jobs: create calls answer 202 with `job_id` and `Location`. Poll `GET /v1/jobs/{job_id}` every
   `poll_interval_seconds` until `status` is `ready`, `partial` (fewer rows or conditions met in part; still
-  downloadable) or `failed` (`error.code` says why).
+  downloadable) or `failed` (`error.code` says why). Large generations (up to 100,000,000 rows) report
+  `progress` and `rows_generated` as their shards finish; downloads accept `Range` (206, resumable).
 - Conditions: build them from the schema's cleaned names, never raw headers.
   `conditions.categorical[column][level] = share` sets that level's share (several levels allowed, total <= 1; other
   levels keep their relative shares). `conditions.numeric[column] = {"min": a, "max": b}` keeps the column in range
@@ -88,6 +89,24 @@ RULES = """## Rules
   `simulacra datasets upload FILE --wait`, `simulacra generate ID --rows N --set segment=genz_switcher:0.3 --out
   rows.csv`, `simulacra effects ID --treatment price:4.99:5.49 --outcome purchase_intent`, `simulacra jobs watch
   ID`; `--json` for scripts; exit 2 refused, 3 server error, 4 timeout.
+- Webhooks: instead of polling, `POST /v1/webhook-endpoints` with `{"url": "https://...", "event_types":
+  ["job.succeeded", "job.failed", "job.partial", "dataset.expired", "dataset.deleted"]}` answers the signing
+  `secret` (`whsec_...`) once. Each event is POSTed as JSON `{"type", "timestamp", "data"}` (`data` holds ids:
+  `job_id`, `kind`, `status`, `dataset_id`, `generation_id` or `effect_id`, `error`) with the Standard Webhooks
+  headers `webhook-id` (the event id: the same on every retry, de-duplicate on it), `webhook-timestamp` and
+  `webhook-signature` (`v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}" under the secret's base64-decoded
+  bytes>`, several space-separated during a rotation's overlap). Answer 2xx quickly; anything else is retried
+  with exponential backoff for a day. `GET /v1/webhook-endpoints/{id}/deliveries` lists each delivery's attempts;
+  `POST .../rotate-secret` rotates with overlap. Only https URLs of public hosts. Guide: docs/webhooks.md.
+- MCP: the same operations are MCP tools (operationIds in snake_case, the same schemas and `simio_*` errors as
+  tool errors with their fix) at `/mcp` (Streamable HTTP, stateless; send the same bearer token; a 401 points at
+  `/.well-known/oauth-protected-resource`, which names the issuer), and over stdio with `simulacra mcp` (client
+  credentials from `SIMULACRA_CLIENT_ID`/`SIMULACRA_CLIENT_SECRET` and `SIMULACRA_URL`, or `simulacra login`).
+  `create_dataset` takes `csv_text` (at most 5 MB) or, over stdio, `file_path`; a POST tool's Idempotency-Key is
+  derived from its name and arguments, so a retry is safe; `wait_for_job` waits up to 60 s; `download_artifact`
+  returns a fresh signed link and a preview. Resources: `simulacra://datasets/{id}/schema`, `.../graph`,
+  `.../validation`, `simulacra://errors`, `simulacra://llms-full.txt`; prompts: explore-a-tracker,
+  run-a-price-scenario, estimate-an-effect.
 - Scopes: a token carries those its client was granted (ask for fewer with `scope` at the token URL); an
   operation refused for want of one answers 403 `simio_insufficient_scope`.
 """ + "".join(f"  - `{scope}`: {scope.description}\n" for scope in Scope)
@@ -108,9 +127,16 @@ def llms_txt(operations: list[Operation], base_url: str) -> str:
         f"# Simulacra\n\n> {SUMMARY}\n\n"
         "Do the flow below in order. Read the full manual before composing conditions.\n\n"
         f"## Flow\n\n{steps}\n\n## More operations\n\n{others}\n\n"
+        f"## MCP\n\n- [MCP server]({base_url}/mcp): Streamable HTTP at `{base_url}/mcp`, the same bearer token; the "
+        "operations above that take a token, credentials aside, as tools, plus `wait_for_job`, resources (schema, "
+        "graph, validation, error codes) and prompts\n"
+        "- `simulacra mcp`: the same tools over stdio for a local agent, with client credentials from the "
+        "environment (`SIMULACRA_URL`, `SIMULACRA_CLIENT_ID`, `SIMULACRA_CLIENT_SECRET`)\n\n"
         f"## Reference\n\n- [Full manual for agents]({base_url}/llms-full.txt): every operation, field, rule and "
         f"error code\n- [OpenAPI 3.1]({base_url}/openapi.json)\n- [Error codes]({base_url}/errors): cause, fix "
-        f"and retry for each\n- [Human reference]({base_url}/__docs__/)\n\n"
+        f"and retry for each\n- [Human reference]({base_url}/__docs__/)\n"
+        f"- [Webhooks]({base_url}/llms-full.txt): signed events (Standard Webhooks) instead of polling; the guide is "
+        "docs/webhooks.md\n\n"
         f"## Optional\n\n- [Health]({base_url}/healthz)\n- [Readiness]({base_url}/readyz)\n"
     )
 

@@ -7,6 +7,7 @@ from typing import Any
 from simulacra.infra.scopes import DEFAULT_SCOPES
 
 DS, GEN = "ds_5f1c0a9e3b7d42a8c611", "gen_0b9e7c5d1a3f48e2b907"
+WHE = "whe_8c1f0e2d3b4a59687a6b"
 JOB = {
     "job_id": f"job_{GEN}",
     "kind": "generation",
@@ -316,9 +317,70 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         ],
         "next_cursor": None,
     },
+    "WebhookEndpointCreate": {
+        "url": "https://hooks.acme.example/simulacra",
+        "event_types": ["job.succeeded", "job.failed", "job.partial"],
+        "description": "pipeline trigger",
+    },
+    "WebhookEndpoint": {
+        "endpoint_id": WHE,
+        "url": "https://hooks.acme.example/simulacra",
+        "event_types": ["job.succeeded", "job.failed", "job.partial"],
+        "description": "pipeline trigger",
+        "created_at": "2026-11-30T09:00:00+00:00",
+        "deliveries_url": f"/v1/webhook-endpoints/{WHE}/deliveries",
+        "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw+2DaOqHdf3w=",
+    },
+    "WebhookEndpointPage": {
+        "data": [
+            {
+                "endpoint_id": WHE,
+                "url": "https://hooks.acme.example/simulacra",
+                "event_types": ["job.succeeded", "job.failed"],
+                "description": None,
+                "created_at": "2026-11-30T09:00:00+00:00",
+                "deliveries_url": f"/v1/webhook-endpoints/{WHE}/deliveries",
+                "secret": None,
+            }
+        ]
+    },
+    "WebhookSecret": {
+        "endpoint_id": WHE,
+        "secret": "whsec_4eTPkz0v1y0mJ3h2p9QWb3xq7Vd5oN8rLs2cFgHkA1E=",
+        "previous_secret_expires_at": "2026-12-01T09:00:00+00:00",
+    },
+    "WebhookDeliveryPage": {
+        "data": [
+            {
+                "delivery_id": "dlv_1d4e7a0b3c6f9e2d5a8b",
+                "event_id": "evt_9a2c5e8b1d4f7a0c3e6b",
+                "event_type": "job.succeeded",
+                "status": "succeeded",
+                "created_at": "2026-11-30T10:00:02+00:00",
+                "finished_at": "2026-11-30T10:00:13+00:00",
+                "attempts": [
+                    {
+                        "attempt": 1,
+                        "at": "2026-11-30T10:00:02+00:00",
+                        "status_code": 503,
+                        "error": "Answered HTTP 503; a 2xx status acknowledges a delivery.",
+                    },
+                    {"attempt": 2, "at": "2026-11-30T10:00:08+00:00", "status_code": 200, "error": None},
+                ],
+            }
+        ],
+        "next_cursor": None,
+    },
     "OpenIdConfiguration": {
         "issuer": "https://api.example.com/",
         "token_endpoint": "https://api.example.com/oauth/token",
         "jwks_uri": "https://api.example.com/.well-known/jwks.json",
+    },
+    "ProtectedResourceMetadata": {
+        "resource": "https://api.example.com",
+        "authorization_servers": ["https://api.example.com/"],
+        "scopes_supported": ["datasets:write", "datasets:read", "generations:write", "generations:read", "admin"],
+        "bearer_methods_supported": ["header"],
+        "resource_documentation": "https://api.example.com/llms.txt",
     },
 }

@@ -25,7 +25,8 @@ def numbers_only(*fields: str) -> Any:
     return field_validator(*fields, mode="before")(lambda cls, value: json_number(value))
 
 
-MAX_ROWS = 1_000_000
+# The schema's ceiling, published in OpenAPI: SIMULACRA_MAX_GENERATION_ROWS's default (operators may set a lower cap).
+MAX_ROWS = 100_000_000
 
 
 class CredentialClaimRequest(BaseModel):

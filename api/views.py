@@ -72,7 +72,12 @@ class GenerationReport(BaseModel):
     achieved: dict[str, Any] = Field(description="Achieved share per conditioned level, share in range per numeric.")
     feasibility: dict[str, Any] | None = Field(default=None, description="Requested vs achieved, per condition.")
     privacy: dict[str, Any] | None = Field(
-        default=None, description="Exact-copy share of seed rows and distance-to-closest-record figures."
+        default=None,
+        description="Exact-copy share of seed rows and distance-to-closest-record figures; for a sharded "
+        "generation computed on a sample of its rows (`rows_sampled`, `sample`).",
+    )
+    shards: int | None = Field(
+        default=None, description="How many shards made the rows; absent when one engine job made them."
     )
 
 
@@ -236,6 +241,15 @@ class OpenIdConfiguration(BaseModel):
     issuer: str
     token_endpoint: str
     jwks_uri: str
+
+
+class ProtectedResourceMetadata(BaseModel):
+    model_config = Open
+    resource: str = Field(description="This API's URL: the REST routes and /mcp take the same tokens.")
+    authorization_servers: list[str] = Field(description="The token issuer (its discovery document names token_url).")
+    scopes_supported: list[str]
+    bearer_methods_supported: list[str]
+    resource_documentation: str
 
 
 class GraphEdge(BaseModel):

@@ -69,6 +69,19 @@ def generation_page_key(tenant_id: str, generation_id: str) -> str:
     return f"{generation_prefix(tenant_id, generation_id)}/report.html"
 
 
+# A sharded generation's parts, each shard's rows and tally, until they are combined into the artifact.
+def shards_prefix(tenant_id: str, generation_id: str) -> str:
+    return f"{generation_prefix(tenant_id, generation_id)}/shards"
+
+
+def shard_rows_key(tenant_id: str, generation_id: str, index: int) -> str:
+    return f"{shards_prefix(tenant_id, generation_id)}/{index:06d}.arrows"
+
+
+def shard_tally_key(tenant_id: str, generation_id: str, index: int) -> str:
+    return f"{shards_prefix(tenant_id, generation_id)}/{index:06d}.json"
+
+
 # Effects live under their dataset: they describe its model, so deleting or expiring the dataset
 # removes them with it.
 def effect_prefix(tenant_id: str, dataset_id: str, effect_id: str) -> str:

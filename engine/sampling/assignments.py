@@ -10,7 +10,12 @@ from simulacra.engine.records.schema import Level
 def level_values(
     seed_levels: list[Level], targets: dict[str, float], rows: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """Labels with each level's exact count (largest remainder) in shuffled order.
+    """Labels with each level's exact count (largest remainder) in shuffled order."""
+    return shuffled_labels(level_totals(seed_levels, targets, rows), rng)
+
+
+def level_totals(seed_levels: list[Level], targets: dict[str, float], rows: int) -> dict[str, int]:
+    """Each level's exact count among `rows` (largest remainder).
 
     Levels without a target share the remaining mass in proportion to their seed shares.
     """
@@ -22,7 +27,12 @@ def level_values(
         shares[level.value] = remaining * level.share / free_total if free_total else 0.0
     labels = list(shares)
     counts = exact_counts(np.array([shares[label] for label in labels]), rows)
-    values = np.repeat(np.array(labels, dtype=object), counts)
+    return dict(zip(labels, counts.tolist(), strict=True))
+
+
+def shuffled_labels(counts: dict[str, int], rng: np.random.Generator) -> np.ndarray:
+    """Each label repeated its count of times, in shuffled order."""
+    values = np.repeat(np.array(list(counts), dtype=object), list(counts.values()))
     rng.shuffle(values)
     return values
 

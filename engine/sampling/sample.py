@@ -11,7 +11,7 @@ from dowhy import gcm
 from simulacra.engine.checks.conditions import Conditions, parse_conditions
 from simulacra.engine.checks.errors import EngineInputError
 from simulacra.engine.model.model_file import FittedModel, load_model
-from simulacra.engine.sampling.assignments import level_values, range_values
+from simulacra.engine.sampling.assignments import level_values, range_values, shuffled_labels
 from simulacra.engine.sampling.feasibility import achieved, conditions_met, feasibility
 from simulacra.engine.sampling.observational import condition_samples
 from simulacra.engine.sampling.postprocess import to_table
@@ -65,13 +65,25 @@ def generate_rows(
     return table, report
 
 
-def intervened_table(model: FittedModel, conditions: Conditions, row_count: int, seed: int) -> pa.Table:
-    """Rows with the conditioned columns set by intervention; the effects estimator uses the same path."""
+def intervened_table(
+    model: FittedModel,
+    conditions: Conditions,
+    row_count: int,
+    seed: int,
+    level_counts: dict[str, dict[str, int]] | None = None,
+) -> pa.Table:
+    """Rows with the conditioned columns set by intervention; the effects estimator uses the same path.
+
+    ``level_counts`` gives each conditioned level's count outright (a shard's part of a generation's counts).
+    """
     rng = np.random.default_rng(seed)
     levels = {column.name: (column.levels or []) for column in model.schema.columns}
     assigned = {}
     for name, targets in conditions.categorical.items():
-        assigned[name] = level_values(levels[name], targets, row_count, rng)
+        if level_counts is None:
+            assigned[name] = level_values(levels[name], targets, row_count, rng)
+        else:
+            assigned[name] = shuffled_labels(level_counts[name], rng)
     for name, (low, high) in conditions.numeric.items():
         assigned[name] = range_values(model.seed_values[name], low, high, row_count, rng)
     interventions = {name: _Replay(values) for name, values in assigned.items()}

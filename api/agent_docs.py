@@ -69,6 +69,10 @@ RULES = """## Rules
   `retention_hours` but never longer than its dataset.
 - Downloads: `artifact_url` is signed for 15 minutes (by default) and also needs the bearer token; fetch the
   generation again for a fresh one.
+- Reports: a ready dataset, generation or effect carries `report_url`, an HTML page for a person (the model's graph
+  drawn, validation charts, requested against achieved shares, an effect's forest plot). The link is its own
+  credential (open it in a browser, no token), signed for as long as an artifact link; read the resource again for
+  a fresh one. Agents should read the JSON resources instead.
 - Retention: datasets and generations live `retention_hours` (default 24, at most 168), then answer 404.
   `PATCH /v1/datasets/{id}` with `{"retention_hours": n}` changes a dataset's window (still counted from its upload).
   `DELETE /v1/datasets/{id}` removes a dataset at once.

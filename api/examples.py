@@ -42,6 +42,13 @@ DATASET = {
     "model_version": 1,
     "refit_error": None,
 }
+
+
+def report_link(path: str) -> str:
+    """A report_url as the API writes it: the signature seals the tenant (infra/sealed_links.py)."""
+    return f"https://api.example.com{path}/report?expires=1764324900&signature=q3Vd0sLk9Zb2mH7xY1cT4nE8rW6uA5oJpQ0iG3fK2sD9vB7lN1eM4tR8yU6wC0xZ"
+
+
 # Figures from examples/tracker_q3.csv (trimmed to a few nodes).
 VALIDATION = {
     "model_version": 1,
@@ -95,7 +102,14 @@ VALIDATION = {
                 "p_value": 1.5e-11,
             }
         ],
-        "permutations": {"run": 20, "p_value": 0.0476, "informative": True, "median_violated_share": 0.8571},
+        "permutations": {
+            "run": 20,
+            "p_value": 0.0476,
+            "informative": True,
+            "median_violated_share": 0.8571,
+            "violated_shares": [0.8571, 0.7619, 0.9048, 0.8095, 0.8571, 0.9524, 0.8571, 0.7143, 0.8571, 0.9048]
+            + [0.8095, 0.8571, 0.9048, 0.7619, 0.8571, 0.9048, 0.8095, 0.8571, 0.9524, 0.8571],
+        },
         "note": "21 tests at alpha 0.01: about 0.2 rejections are expected by chance even for the true graph; "
         "2 of the 2 remain significant after Benjamini-Hochberg correction.",
     },
@@ -191,13 +205,13 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "causal_hints": {"tiers": [["Segment", "Region"], ["Price"]]},
     },
     "DatasetAccepted": {"dataset_id": DS, "job_id": f"job_{DS}", "status": "queued"},
-    "Dataset": {**DATASET, "validation": VALIDATION},
-    "DatasetPage": {"data": [{**DATASET, "validation": None}], "next_cursor": None},
+    "Dataset": {**DATASET, "validation": VALIDATION, "report_url": report_link(f"/v1/datasets/{DS}")},
+    "DatasetPage": {"data": [{**DATASET, "validation": None, "report_url": None}], "next_cursor": None},
     "GenerationRequest": {"row_count": 2000, "conditions": CONDITIONS, "format": "csv", "seed": 11},
     "GenerationAccepted": {"generation_id": GEN, "dataset_id": DS, "job_id": f"job_{GEN}", "status": "queued"},
     "EffectRequest": EFFECT_REQUEST,
     "EffectAccepted": {"effect_id": EFF, "dataset_id": DS, "job_id": f"job_{EFF}", "status": "queued"},
-    "Effect": EFFECT,
+    "Effect": {**EFFECT, "report_url": report_link(f"/v1/effects/{EFF}")},
     "GraphEditRequest": {"edits": [{"op": "reverse", "from": "satisfaction", "to": "price"}], "model_version": 1},
     "RefitAccepted": {"dataset_id": DS, "job_id": f"job_{DS}", "status": "ready", "model_version": 2},
     "Job": JOB,
@@ -210,6 +224,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "model_version": 1,
         "expires_at": "2026-11-29T10:00:00+00:00",
         "report": None,
+        "report_url": report_link(f"/v1/generations/{GEN}"),
     },
     "DatasetSchema": {
         "dataset_id": DS,

@@ -7,7 +7,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from simulacra.api.models import Conditions, Job, JobError, Treatment, TreatmentValue
+from simulacra.api.reports.links import REPORT_URL_DESCRIPTION
 from simulacra.engine.records import CausalGraph, CleanedSchema, FitReport, NodeFitReport, ValidationReport
+from simulacra.engine.records.figures import ValidationFigures
 from simulacra.engine.records.graph import Edge, FromTo, wire_name
 
 # The generation report and the effect result are still dicts from the engine: let fields it adds
@@ -20,6 +22,8 @@ class DatasetValidation(ValidationReport):
     (docs/causal-model.md), for the dataset's current model version."""
 
     model_version: int = Field(description="The model version the report is about.")
+    # Drawn in the model report (report_url), not repeated here.
+    figures: ValidationFigures | None = Field(default=None, exclude=True)
 
 
 class Dataset(BaseModel):
@@ -42,6 +46,12 @@ class Dataset(BaseModel):
         default=None,
         description="The validation report of the current model_version; null until the dataset is ready, and in "
         "lists (read the dataset itself).",
+    )
+    report_url: str | None = Field(
+        default=None,
+        description="The model report of the current version (`GET /v1/datasets/{id}/report`). "
+        + REPORT_URL_DESCRIPTION
+        + " Null until the dataset is ready, and in lists.",
     )
 
 
@@ -90,6 +100,11 @@ class Generation(Job):
     model_version: int | None = Field(default=None, description="The dataset's model version sampled from.")
     expires_at: str | None = None
     report: GenerationReport | None = None
+    report_url: str | None = Field(
+        default=None,
+        description="The generation's report (`GET /v1/generations/{id}/report`) once ready or partial. "
+        + REPORT_URL_DESCRIPTION,
+    )
 
 
 class ArmSupport(BaseModel):
@@ -164,6 +179,10 @@ class Effect(Job):
     )
     note: str | None = Field(default=None, description="Why the effect is exactly 0, when the graph says so.")
     warnings: list[str] = Field(default_factory=list)
+    report_url: str | None = Field(
+        default=None,
+        description="The effect's report (`GET /v1/effects/{id}/report`) once ready. " + REPORT_URL_DESCRIPTION,
+    )
 
 
 class UsagePeriod(BaseModel):

@@ -21,6 +21,7 @@ from simulacra.api.jobs import job_view
 from simulacra.api.lookups import live_effect, ready_dataset
 from simulacra.api.models import EffectAccepted, EffectRequest
 from simulacra.api.operations import Link, Operation
+from simulacra.api.reports.links import report_url
 from simulacra.api.starts import accepted, initial_memo, start_job, start_once
 from simulacra.api.state import AppState, app_state
 from simulacra.api.views import Effect
@@ -104,6 +105,7 @@ async def get_effect(request: Request, ctx: RequestContext) -> JSONResponse:
             **(memo.request or {}),
             "model_version": memo.model_version,
             "expires_at": memo.expires_at,
+            "report_url": report_url(request, tenant_id, f"/v1/effects/{effect_id}/report") if result else None,
         }
     )
     return JSONResponse(body.model_dump(by_alias=True))

@@ -57,8 +57,10 @@ COVERS = {
     "bootstrap_rediscover": "Uncertainty about the graph and the fit together: on each bootstrap resample of the "
     "seed rows the graph was discovered again (with the dataset's hints and edits), the mechanisms the outcome "
     "depends on refitted on it and the effect recomputed; a resample whose graph has no path treatment -> outcome "
-    "counts as 0. The interval spans the graphs the data support, plus the Monte Carlo noise of the sampled units. "
-    "It cannot cover a dependence every resample misses (e.g. two paths that cancel), nor hidden confounding.",
+    "counts as 0. Discovery orients what the data leave open the same way on every resample, so the interval also "
+    "reaches `effect_range`, the effect over those orientations. It spans the graphs the data support, plus the "
+    "Monte Carlo noise of the sampled units; it cannot cover a dependence every resample misses (e.g. two paths "
+    "that cancel), nor hidden confounding.",
     "monte_carlo": "Only the Monte Carlo noise of the sampled units: how precisely the fitted model was simulated, "
     "not how well it was estimated (no seed rows were available to refit on).",
     "exact_zero": "Nothing to cover: the graph has no directed path from the treatment to the outcome, so the "
@@ -84,7 +86,7 @@ def estimate_effect(
     connected = bool(spec.paths)
     z = NormalDist().inv_cdf(0.5 + spec.confidence_level / 2)
     replicates, structure, note = [], None, None
-    if frame is not None and spec.interval_method == "bootstrap_rediscover":
+    if frame is not None and seed_parquet is not None and spec.interval_method == "bootstrap_rediscover":
         affordable = REDISCOVER_WORK // (len(frame) * len(model.graph.nodes))
         if affordable >= min(bootstrap, MIN_REDISCOVER) and bootstrap > 0:
             runs = _rediscover(model, frame, seed_parquet, arms, spec, min(bootstrap, affordable))
@@ -106,6 +108,11 @@ def estimate_effect(
         method = "exact_zero" if not connected else "bootstrap_refit" if len(replicates) >= 2 else "monte_carlo"
     graph_interval = method == "bootstrap_rediscover"
     overall = _figures(estimate, [r["effect"] for r in replicates], z, connected, graph_interval)
+    span = _range(model, frame, spec)
+    if graph_interval and span is not None and span["low"] is not None:
+        # Every resample orients the undecided edges by the same prior: their other directions come from the range.
+        overall["ci_low"] = min(overall["ci_low"], span["low"])
+        overall["ci_high"] = max(overall["ci_high"], span["high"])
     result = {
         "treatment": {"column": spec.treatment, **spec.values()},
         "outcome": spec.outcome,
@@ -121,7 +128,7 @@ def estimate_effect(
         "support": _support(model, columns[spec.treatment], spec, frame),
         "graph_path": spec.paths,
         "structure": None if structure is None else structure.model_dump(mode="json", by_alias=True),
-        "effect_range": _range(model, frame, spec),
+        "effect_range": span,
         "interval_method": spec.interval_method,
         "note": note,
         "samples": spec.samples,

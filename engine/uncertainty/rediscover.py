@@ -136,8 +136,8 @@ def summarise(
 def _contested(
     replicates: list[Replicate], effects: list[float], model_edges: list[tuple[str, str]], spec: EffectSpec
 ) -> list[ContestedEffectEdge]:
-    graphs = [{(a, b) for a, b in r.edges} for r in replicates]
-    model = {tuple(edge) for edge in model_edges}
+    graphs: list[set[tuple[str, str]]] = [{(a, b) for a, b in r.edges} for r in replicates]
+    model: set[tuple[str, str]] = {(a, b) for a, b in model_edges}
     # Edges on a treatment -> outcome path in the graph that holds them (the model's or a resample's).
     on_path: dict[frozenset[str], tuple[str, str]] = {}
     for edges in [model, *graphs]:

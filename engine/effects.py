@@ -58,9 +58,9 @@ COVERS = {
     "seed rows the graph was discovered again (with the dataset's hints and edits), the mechanisms the outcome "
     "depends on refitted on it and the effect recomputed; a resample whose graph has no path treatment -> outcome "
     "counts as 0. Discovery orients what the data leave open the same way on every resample, so the interval also "
-    "reaches `effect_range`, the effect over those orientations. It spans the graphs the data support, plus the "
-    "Monte Carlo noise of the sampled units; it cannot cover a dependence every resample misses (e.g. two paths "
-    "that cancel), nor hidden confounding.",
+    "reaches `effect_range` (its ci_low/ci_high), the effect over those orientations. It spans the graphs the data "
+    "support, plus the Monte Carlo noise of the sampled units; it cannot cover a dependence every resample misses "
+    "(e.g. two paths that cancel), nor hidden confounding.",
     "monte_carlo": "Only the Monte Carlo noise of the sampled units: how precisely the fitted model was simulated, "
     "not how well it was estimated (no seed rows were available to refit on).",
     "exact_zero": "Nothing to cover: the graph has no directed path from the treatment to the outcome, so the "
@@ -108,11 +108,11 @@ def estimate_effect(
         method = "exact_zero" if not connected else "bootstrap_refit" if len(replicates) >= 2 else "monte_carlo"
     graph_interval = method == "bootstrap_rediscover"
     overall = _figures(estimate, [r["effect"] for r in replicates], z, connected, graph_interval)
-    span = _range(model, frame, spec)
-    if graph_interval and span is not None and span["low"] is not None:
+    span = _range(model, frame, spec, z)
+    if graph_interval and span is not None and span["ci_low"] is not None:
         # Every resample orients the undecided edges by the same prior: their other directions come from the range.
-        overall["ci_low"] = min(overall["ci_low"], span["low"])
-        overall["ci_high"] = max(overall["ci_high"], span["high"])
+        overall["ci_low"] = min(overall["ci_low"], span["ci_low"])
+        overall["ci_high"] = max(overall["ci_high"], span["ci_high"])
     result = {
         "treatment": {"column": spec.treatment, **spec.values()},
         "outcome": spec.outcome,
@@ -289,10 +289,10 @@ def _rediscover(
         )
 
 
-def _range(model: FittedModel, frame: pd.DataFrame | None, spec: EffectSpec) -> dict | None:
+def _range(model: FittedModel, frame: pd.DataFrame | None, spec: EffectSpec, z: float) -> dict | None:
     if frame is None:
         return None
-    found = effect_range(model.graph, frame, spec, graph_hints(model.graph))
+    found = effect_range(model.graph, frame, spec, graph_hints(model.graph), z)
     return None if found is None else found.model_dump(mode="json", by_alias=True)
 
 

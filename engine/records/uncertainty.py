@@ -69,6 +69,8 @@ class EffectRange(BaseModel):
 
     low: float | None
     high: float | None
+    ci_low: float | None = Field(default=None, description="`low` less its regression's sampling error.")
+    ci_high: float | None = Field(default=None, description="`high` plus its regression's sampling error.")
     parent_sets: int = Field(description="Locally valid parent sets of the treatment, each one effect.")
     by_edge: list[EdgeRange] = Field(description="Per undirected edge at the treatment.")
     estimator: str = Field(description="How each parent set's effect was estimated.")

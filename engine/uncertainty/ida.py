@@ -34,8 +34,12 @@ ESTIMATOR = (
 )
 
 
-def effect_range(graph: CausalGraph, frame: pd.DataFrame, spec: EffectSpec, hints: Hints) -> EffectRange | None:
-    """None when the treatment has no undirected edge: its parent set, and so the effect, is identified."""
+def effect_range(
+    graph: CausalGraph, frame: pd.DataFrame, spec: EffectSpec, hints: Hints, z: float
+) -> EffectRange | None:
+    """None when the treatment has no undirected edge: its parent set, and so the effect, is identified.
+
+    ``z`` widens each end by its regression's standard error into `ci_low`/`ci_high`."""
     treatment = spec.treatment
     undirected = undirected_pairs(graph)
     siblings = sorted(next(iter(pair - {treatment})) for pair in undirected if treatment in pair)
@@ -44,17 +48,20 @@ def effect_range(graph: CausalGraph, frame: pd.DataFrame, spec: EffectSpec, hint
     adjacent = {frozenset(edge) for edge in graph.edges}
     parents = sorted(a for a, b in graph.edges if b == treatment and frozenset((a, b)) not in undirected)
     effects: dict[frozenset[str], float] = {}
+    errors: dict[frozenset[str], float] = {}
     for size in range(len(siblings) + 1):
         for chosen in combinations(siblings, size):
             rest = [s for s in siblings if s not in chosen]
             clique = all(frozenset(pair) in adjacent for pair in combinations(chosen, 2))
             allowed = all(hints.allows(s, treatment) for s in chosen) and all(hints.allows(treatment, s) for s in rest)
             if clique and allowed:
-                effects[frozenset(chosen)] = adjusted_effect(frame, spec, [*parents, *chosen])
+                key = frozenset(chosen)
+                effects[key], errors[key] = adjusted_effect(frame, spec, [*parents, *chosen])
     if not effects:
         return None
-    values = [value for value in effects.values() if np.isfinite(value)]
-    low, high = (_round(min(values)), _round(max(values))) if values else (None, None)
+    finite = {key: value for key, value in effects.items() if np.isfinite(value)}
+    low, high = (_round(min(finite.values())), _round(max(finite.values()))) if finite else (None, None)
+    padded = [(value - z * errors[key], value + z * errors[key]) for key, value in finite.items()]
     by_edge = [
         EdgeRange(
             source=treatment,
@@ -68,6 +75,8 @@ def effect_range(graph: CausalGraph, frame: pd.DataFrame, spec: EffectSpec, hint
     return EffectRange(
         low=low,
         high=high,
+        ci_low=_round(min(p[0] for p in padded)) if padded else None,
+        ci_high=_round(max(p[1] for p in padded)) if padded else None,
         parent_sets=len(effects),
         by_edge=by_edge,
         estimator=ESTIMATOR,
@@ -77,10 +86,10 @@ def effect_range(graph: CausalGraph, frame: pd.DataFrame, spec: EffectSpec, hint
     )
 
 
-def adjusted_effect(frame: pd.DataFrame, spec: EffectSpec, adjust: list[str]) -> float:
-    """E[Y | do(to)] - E[Y | do(from)] by least squares of Y on the treatment and ``adjust``."""
+def adjusted_effect(frame: pd.DataFrame, spec: EffectSpec, adjust: list[str]) -> tuple[float, float]:
+    """(E[Y | do(to)] - E[Y | do(from)], its standard error) by least squares of Y on the treatment and ``adjust``."""
     if spec.outcome in adjust:
-        return 0.0  # the outcome is a parent of the treatment: in that DAG the treatment cannot reach it
+        return 0.0, 0.0  # the outcome is a parent of the treatment: in that DAG the treatment cannot reach it
     columns = [_design(frame[name], name) for name in adjust]
     if spec.numeric:
         treated = frame[spec.treatment].to_numpy(dtype=float)[:, None]
@@ -99,8 +108,12 @@ def adjusted_effect(frame: pd.DataFrame, spec: EffectSpec, adjust: list[str]) ->
         target = frame[spec.outcome].to_numpy(dtype=float)
     else:
         target = (frame[spec.outcome].astype(str) == spec.outcome_level).to_numpy(dtype=float)
-    coefficients = np.linalg.lstsq(design, target, rcond=None)[0]
-    return float(coefficients[1 : 1 + len(contrast)] @ contrast)
+    coefficients, _, rank, _ = np.linalg.lstsq(design, target, rcond=None)
+    chosen = slice(1, 1 + len(contrast))
+    residual = target - design @ coefficients
+    variance = float(residual @ residual) / max(1, len(target) - rank)
+    covariance = variance * np.linalg.pinv(design.T @ design)[chosen, chosen]
+    return float(coefficients[chosen] @ contrast), float(np.sqrt(max(0.0, contrast @ covariance @ contrast)))
 
 
 def _design(column: pd.Series, name: str) -> np.ndarray:

@@ -58,6 +58,7 @@ from simulacra.engine.records.validation import (
     ValidationReport,
 )
 from simulacra.engine.sampling.sample import intervened_table
+from simulacra.engine.uncertainty.contested import robustness
 
 HOLDOUT_SHARE, HOLDOUT_MAX_ROWS, MIN_ROWS = 0.2, 2000, 200
 FALSIFY_ROWS = 5000
@@ -84,6 +85,7 @@ def validate_model(
         held_out_fidelity=fidelity,
         nodes=nodes,
         falsification=falsification,
+        robustness=robustness(graph),
         warnings=_warnings(graph, fidelity, nodes, falsification),
         seconds=round(time.perf_counter() - started, 3),
         figures=figures,

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from simulacra.engine.records.figures import ValidationFigures
 from simulacra.engine.records.fit import Metric
+from simulacra.engine.records.uncertainty import Robustness
 
 
 class FidelityScores(BaseModel):
@@ -99,6 +100,9 @@ class ValidationReport(BaseModel):
     held_out_fidelity: HeldOutFidelity
     nodes: list[NodeFit]
     falsification: Falsification
+    robustness: Robustness | None = Field(
+        default=None, description="Edge stability, contested edges and the hint that would settle each."
+    )
     warnings: list[str] = Field(default_factory=list)
     seconds: float | None = Field(default=None, description="Time the validation took.")
     figures: ValidationFigures | None = Field(

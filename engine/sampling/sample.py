@@ -16,6 +16,7 @@ from simulacra.engine.sampling.feasibility import achieved, conditions_met, feas
 from simulacra.engine.sampling.observational import condition_samples
 from simulacra.engine.sampling.postprocess import to_table
 from simulacra.engine.sampling.privacy import privacy_report
+from simulacra.engine.uncertainty.contested import generation_doubts
 
 
 def generate_rows(
@@ -56,6 +57,7 @@ def generate_rows(
         "feasibility": feasibility(parsed, reached, row_count, table.num_rows, model.seed_values, pool),
     }
     report["conditions_met"] = conditions_met(report["feasibility"])
+    report.update(generation_doubts(model.graph, parsed))
     if pool is not None:
         report["draws"] = pool.draws
     if seed_parquet is not None:

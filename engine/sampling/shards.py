@@ -30,6 +30,7 @@ from simulacra.engine.sampling.observational import Pool, condition_samples
 from simulacra.engine.sampling.postprocess import to_table
 from simulacra.engine.sampling.privacy import privacy_report
 from simulacra.engine.sampling.sample import intervened_table
+from simulacra.engine.uncertainty.contested import generation_doubts
 
 # Privacy figures of a sharded generation are computed on this many of its rows, taken evenly from the
 # shards (whose rows are in random order): the distance figures already probe at most 1,000 rows.
@@ -150,6 +151,7 @@ def combined_report(model: FittedModel, conditions: dict, row_count: int, tallie
         "shards": len(tallies),
     }
     report["conditions_met"] = conditions_met(report["feasibility"])
+    report.update(generation_doubts(model.graph, parsed))
     if pool is not None:
         report["draws"] = pool.draws
     return report

@@ -101,6 +101,10 @@ def test_true_graph_is_not_falsified_and_fits_held_out_rows(cleaned: tuple[str, 
     # The one caveat: a direction that neither the data nor this test can check.
     assert len(report["warnings"]) == 1
     assert report["warnings"][0].startswith("no causal_hints given: the direction of segment -> brand")
+    # The robustness section names the same edge, and the hints that would settle it either way.
+    [contested] = report["robustness"]["contested_edges"]
+    assert (contested["from"], contested["to"], contested["doubt"]) == ("segment", "brand", "direction")
+    assert len(contested["settle_with"]) == 2
 
 
 @pytest.mark.parametrize(

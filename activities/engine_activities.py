@@ -10,7 +10,7 @@ from opentelemetry import trace
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from simulacra.activities import effect_jobs, engine_jobs
+from simulacra.activities import effect_jobs, engine_jobs, shard_jobs
 from simulacra.activities.isolation import (
     MEMORY_EXCEEDED,
     EngineFault,
@@ -25,10 +25,12 @@ from simulacra.infra.config import Settings
 from simulacra.infra.tracing import STAGE
 from simulacra.workflows.contracts import (
     CLEAN,
+    COMBINE_SHARDS,
     DISCOVER,
     ESTIMATE_EFFECT,
     FIT,
     GENERATE,
+    GENERATE_SHARD,
     CleanResult,
     DatasetRef,
     DiscoverResult,
@@ -37,6 +39,8 @@ from simulacra.workflows.contracts import (
     FitResult,
     GenerationInput,
     GenerationResult,
+    ShardInput,
+    ShardResult,
 )
 
 T = TypeVar("T")
@@ -119,6 +123,16 @@ class EngineActivities:
     @activity.defn(name=GENERATE)
     async def generate(self, job: GenerationInput) -> GenerationResult:
         result = await self._run("generate", engine_jobs.generate, job)
+        ROWS_GENERATED.inc(result.rows_generated)
+        return result
+
+    @activity.defn(name=GENERATE_SHARD)
+    async def generate_shard(self, shard: ShardInput) -> ShardResult:
+        return await self._run("generate", shard_jobs.generate_shard, shard)
+
+    @activity.defn(name=COMBINE_SHARDS)
+    async def combine_shards(self, job: GenerationInput) -> GenerationResult:
+        result = await self._run("combine", shard_jobs.combine, job)
         ROWS_GENERATED.inc(result.rows_generated)
         return result
 

@@ -16,7 +16,7 @@ from temporalio.exceptions import ApplicationError
 
 from simulacra.activities.isolation import MEMORY_EXCEEDED, EngineProcessDied
 
-STAGES = ("clean", "discover", "fit", "generate", "estimate")
+STAGES = ("clean", "discover", "fit", "generate", "combine", "estimate")
 
 STAGE_DURATION = Histogram(
     "simulacra_worker_stage_duration_seconds",

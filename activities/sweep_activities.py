@@ -1,7 +1,8 @@
 """The retention backstop: remove stored objects whose workflow no longer holds them.
 
 Timers inside each workflow do the removal normally; this finds what they miss (a workflow
-terminated from the UI, an API that crashed between upload and start) by walking storage. Inside
+terminated from the UI, an API that crashed between upload and start) by walking storage, and tells
+webhooks of each dataset it removes (`dataset.expired`), as the dataset's workflow would have. Inside
 what it keeps, it removes half-written objects whose writer died (a worker or API killed mid-write):
 the retried attempt wrote the object again under its own partial name.
 """
@@ -9,11 +10,15 @@ the retried attempt wrote the object again under its own partial name.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from simulacra.infra import layout
@@ -21,9 +26,13 @@ from simulacra.infra.storage import Storage
 from simulacra.workflows.contracts import (
     MAX_RETENTION_HOURS,
     SWEEP,
+    WEBHOOK_EVENT_WORKFLOW,
     SweepResult,
+    WebhookEvent,
     dataset_workflow_id,
     generation_workflow_id,
+    webhook_event_id,
+    webhook_event_workflow_id,
 )
 
 # Anything written this recently may belong to a request still in progress: leave it alone.
@@ -39,6 +48,7 @@ class _Resource:
     prefix: str
     workflow_id: str
     staged: bool = False
+    dataset_id: str | None = None  # a dataset's removal is told to webhooks
 
 
 class SweepActivities:
@@ -61,6 +71,8 @@ class SweepActivities:
                     continue
                 await asyncio.to_thread(self._storage.delete_prefix, resource.prefix)
                 removed.append(resource.prefix)
+                if resource.dataset_id is not None:
+                    await self._tell_expired(tenant_id, resource.dataset_id)
         return SweepResult(removed=removed)
 
     def _resources(self, tenant_id: str) -> list[_Resource]:
@@ -68,13 +80,36 @@ class SweepActivities:
         generations = self._storage.children(f"tenants/{tenant_id}/generations")
         staged = self._storage.children(f"tenants/{tenant_id}/staging")
         return [
-            *(_Resource(layout.dataset_prefix(tenant_id, d), dataset_workflow_id(tenant_id, d)) for d in datasets),
+            *(
+                _Resource(layout.dataset_prefix(tenant_id, d), dataset_workflow_id(tenant_id, d), dataset_id=d)
+                for d in datasets
+            ),
             *(
                 _Resource(layout.generation_prefix(tenant_id, g), generation_workflow_id(tenant_id, g))
                 for g in generations
             ),
             *(_Resource(layout.staging_key(tenant_id, s), "", staged=True) for s in staged),
         ]
+
+    async def _tell_expired(self, tenant_id: str, dataset_id: str) -> None:
+        """`dataset.expired`, under the id its own workflow would have used: if that workflow told it
+        already (or an earlier sweep did), the start is refused and nothing is sent twice."""
+        event_id = webhook_event_id(tenant_id, dataset_id, "dataset.expired")
+        event = WebhookEvent(
+            event_id=event_id,
+            tenant_id=tenant_id,
+            type="dataset.expired",
+            timestamp=datetime.now(UTC),
+            data={"dataset_id": dataset_id},
+        )
+        with contextlib.suppress(WorkflowAlreadyStartedError):
+            await self._client.start_workflow(
+                WEBHOOK_EVENT_WORKFLOW,
+                event,
+                id=webhook_event_workflow_id(tenant_id, event_id),
+                task_queue=activity.info().task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
 
     def _drop_partials(self, prefix: str, written_before: float) -> list[str]:
         stale = self._storage.stale_partials(prefix, written_before)

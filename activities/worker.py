@@ -22,15 +22,19 @@ from simulacra.activities.isolation import HEARTBEAT_EVERY_SECONDS, EnginePool, 
 from simulacra.activities.storage_activities import StorageActivities
 from simulacra.activities.sweep_activities import SweepActivities
 from simulacra.activities.usage_activities import UsageActivities
+from simulacra.activities.webhook_activities import WebhookActivities
 from simulacra.infra.config import Settings
 from simulacra.infra.controldb import ControlDB
+from simulacra.infra.key_provider import load_key_provider
 from simulacra.infra.storage import open_storage
 from simulacra.infra.usage import UsageLedger
+from simulacra.infra.webhook_store import WebhookStore
 from simulacra.workflows.contracts import SWEEP_SCHEDULE_ID, SWEEP_WORKFLOW
 from simulacra.workflows.dataset import DatasetWorkflow
 from simulacra.workflows.effects import EffectWorkflow
 from simulacra.workflows.generation import GenerationWorkflow
 from simulacra.workflows.sweep import RetentionSweepWorkflow
+from simulacra.workflows.webhook_delivery import WebhookEventWorkflow
 
 SWEEP_EVERY = timedelta(hours=1)
 
@@ -47,20 +51,29 @@ async def running_worker(
     engine = EngineActivities(settings, pool, tracer)
     expiry = StorageActivities(storage)
     sweep = SweepActivities(client, storage)
-    usage = UsageActivities(UsageLedger(ControlDB(settings.resolved_control_db)))
+    db = ControlDB(settings.resolved_control_db)
+    usage = UsageActivities(UsageLedger(db))
+    webhooks = WebhookActivities(
+        WebhookStore(db, load_key_provider(settings), settings.webhook_secret_overlap_seconds), settings
+    )
     worker = Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[DatasetWorkflow, GenerationWorkflow, EffectWorkflow, RetentionSweepWorkflow],
+        workflows=[DatasetWorkflow, GenerationWorkflow, EffectWorkflow, RetentionSweepWorkflow, WebhookEventWorkflow],
         activities=[
             engine.clean,
             engine.discover,
             engine.fit,
             engine.generate,
+            engine.generate_shard,
+            engine.combine_shards,
             engine.estimate_effect,
             expiry.expire,
             usage.settle,
             sweep.sweep,
+            webhooks.plan,
+            webhooks.deliver,
+            webhooks.give_up,
         ],
         max_concurrent_activities=max(2, settings.engine_processes * 2),
         # Send each heartbeat as it comes (the SDK would hold them for 80% of the timeout): a busy machine

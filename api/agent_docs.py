@@ -36,7 +36,8 @@ RULES = """## Rules
   a dataset whose build failed: do not). Each problem body says `retryable`.
 - Jobs: create calls answer 202 with `job_id` and `Location`. Poll `GET /v1/jobs/{job_id}` every
   `poll_interval_seconds` until `status` is `ready`, `partial` (fewer rows or conditions met in part; still
-  downloadable) or `failed` (`error.code` says why).
+  downloadable) or `failed` (`error.code` says why). Large generations (up to 100,000,000 rows) report
+  `progress` and `rows_generated` as their shards finish; downloads accept `Range` (206, resumable).
 - Conditions: build them from the schema's cleaned names, never raw headers.
   `conditions.categorical[column][level] = share` sets that level's share (several levels allowed, total <= 1; other
   levels keep their relative shares). `conditions.numeric[column] = {"min": a, "max": b}` keeps the column in range
@@ -44,7 +45,9 @@ RULES = """## Rules
   conditioned columns are set, their descendants in the causal graph react, their ancestors keep the seed's
   distribution: "what happens if we set the price to 5.49?". `mode: "condition"` is observational: rows as they
   would be among those matching ("what do people paying 5.49 look like?"); a condition met only in part ends
-  `partial` with a per-condition `feasibility` report in the generation's `report`, and fewer rows.
+  `partial` with a per-condition `feasibility` report in the generation's `report`, and fewer rows. In intervene
+  mode the report's `warnings` and `contested_edges` name edges downstream of a conditioned column that the data
+  did not settle.
 - Causal knowledge: upload `causal_hints` (tiers, forbidden and required edges); read the learned graph at
   `GET /v1/datasets/{id}/graph` (edge stability, mechanisms, warnings); fix it with `PATCH .../graph`
   (send the `model_version` you edited). The dataset stays ready on its old model while the new version fits
@@ -53,21 +56,31 @@ RULES = """## Rules
   `held_out_fidelity` (rows sampled from a model fitted without the held-out rows, scored 0 to 1 against them;
   judge `score` by `reference`, what real rows score against real rows), `nodes` (each column's mechanism and
   held-out `r2` or `log_likelihood` beside a no-parents `baseline`) and `falsification` (the graph's implied
-  conditional independences tested on the data; `verdict` "not falsified" or "falsified: ..."). A falsified
-  graph or a low score is a reason to add `causal_hints` or edit the graph before trusting effects.
+  conditional independences tested on the data; `verdict` "not falsified" or "falsified: ..."), and `robustness`
+  (edge stability, `contested_edges`, each with the `causal_hints` fragments in `settle_with` that would settle it).
+  A falsified graph or a low score is a reason to add `causal_hints` or edit the graph before trusting effects.
 - Effects: `POST /v1/datasets/{id}/effects` with `{"treatment": {"column": "price", "from": 4.99, "to": 5.49},
   "outcome": "purchase_intent"}` estimates E[outcome | do(price = 5.49)] - E[outcome | do(price = 4.99)] (intervene
   semantics, the same engine as generations: with the same `seed` and `samples` rows the arms' means are those of
   two generations with price fixed at each value). A categorical or boolean outcome needs `outcome_level` (the
   effect is a change of that level's share); `segment_by` (a categorical column the treatment does not affect) adds
   per-level effects. Poll the job, then `GET /v1/effects/{effect_id}`: `estimate`, `ci_low`/`ci_high` at
-  `confidence_level` (`method` bootstrap_refit: model refits on resampled seed rows plus Monte Carlo noise; the graph
-  is held fixed), `graph_path` (why), `note` (an outcome the graph does not let the treatment reach: exactly 0), and
+  `confidence_level` (`method` bootstrap_rediscover by default: the graph rediscovered and refitted on bootstrap
+  resamples, so the interval spans plausible graphs; `structure` gives `resamples_with_path`, the distinct `paths`
+  and `contested_edges` with the effect with and without each; `interval_method: bootstrap_refit` asks for the cheap
+  fixed-graph interval, also the fallback, with a `note`, on tables past the compute budget), `effect_range` (local
+  IDA: the effect over the directions the data leave open at the treatment, e.g. "between 0 and 1.4 depending on
+  the direction of b - c"), `graph_path` (why), `note` (an outcome the graph does not let the treatment reach:
+  exactly 0), and
   `support`: `in_support` is false when a value lies outside the seed's range or levels; then the answer is
   extrapolation. Scopes: generations:write to ask, generations:read to read. Effects bill no rows. An effect lives
   `retention_hours` but never longer than its dataset.
 - Downloads: `artifact_url` is signed for 15 minutes (by default) and also needs the bearer token; fetch the
   generation again for a fresh one.
+- Reports: a ready dataset, generation or effect carries `report_url`, an HTML page for a person (the model's graph
+  drawn, validation charts, requested against achieved shares, an effect's forest plot). The link is its own
+  credential (open it in a browser, no token), signed for as long as an artifact link; read the resource again for
+  a fresh one. Agents should read the JSON resources instead.
 - Retention: datasets and generations live `retention_hours` (default 24, at most 168), then answer 404.
   `PATCH /v1/datasets/{id}` with `{"retention_hours": n}` changes a dataset's window (still counted from its upload).
   `DELETE /v1/datasets/{id}` removes a dataset at once.
@@ -84,6 +97,24 @@ RULES = """## Rules
   `simulacra datasets upload FILE --wait`, `simulacra generate ID --rows N --set segment=genz_switcher:0.3 --out
   rows.csv`, `simulacra effects ID --treatment price:4.99:5.49 --outcome purchase_intent`, `simulacra jobs watch
   ID`; `--json` for scripts; exit 2 refused, 3 server error, 4 timeout.
+- Webhooks: instead of polling, `POST /v1/webhook-endpoints` with `{"url": "https://...", "event_types":
+  ["job.succeeded", "job.failed", "job.partial", "dataset.expired", "dataset.deleted"]}` answers the signing
+  `secret` (`whsec_...`) once. Each event is POSTed as JSON `{"type", "timestamp", "data"}` (`data` holds ids:
+  `job_id`, `kind`, `status`, `dataset_id`, `generation_id` or `effect_id`, `error`) with the Standard Webhooks
+  headers `webhook-id` (the event id: the same on every retry, de-duplicate on it), `webhook-timestamp` and
+  `webhook-signature` (`v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}" under the secret's base64-decoded
+  bytes>`, several space-separated during a rotation's overlap). Answer 2xx quickly; anything else is retried
+  with exponential backoff for a day. `GET /v1/webhook-endpoints/{id}/deliveries` lists each delivery's attempts;
+  `POST .../rotate-secret` rotates with overlap. Only https URLs of public hosts. Guide: docs/webhooks.md.
+- MCP: the same operations are MCP tools (operationIds in snake_case, the same schemas and `simio_*` errors as
+  tool errors with their fix) at `/mcp` (Streamable HTTP, stateless; send the same bearer token; a 401 points at
+  `/.well-known/oauth-protected-resource`, which names the issuer), and over stdio with `simulacra mcp` (client
+  credentials from `SIMULACRA_CLIENT_ID`/`SIMULACRA_CLIENT_SECRET` and `SIMULACRA_URL`, or `simulacra login`).
+  `create_dataset` takes `csv_text` (at most 5 MB) or, over stdio, `file_path`; a POST tool's Idempotency-Key is
+  derived from its name and arguments, so a retry is safe; `wait_for_job` waits up to 60 s; `download_artifact`
+  returns a fresh signed link and a preview. Resources: `simulacra://datasets/{id}/schema`, `.../graph`,
+  `.../validation`, `simulacra://errors`, `simulacra://llms-full.txt`; prompts: explore-a-tracker,
+  run-a-price-scenario, estimate-an-effect.
 - Scopes: a token carries those its client was granted (ask for fewer with `scope` at the token URL); an
   operation refused for want of one answers 403 `simio_insufficient_scope`.
 """ + "".join(f"  - `{scope}`: {scope.description}\n" for scope in Scope)
@@ -104,9 +135,16 @@ def llms_txt(operations: list[Operation], base_url: str) -> str:
         f"# Simulacra\n\n> {SUMMARY}\n\n"
         "Do the flow below in order. Read the full manual before composing conditions.\n\n"
         f"## Flow\n\n{steps}\n\n## More operations\n\n{others}\n\n"
+        f"## MCP\n\n- [MCP server]({base_url}/mcp): Streamable HTTP at `{base_url}/mcp`, the same bearer token; the "
+        "operations above that take a token, credentials aside, as tools, plus `wait_for_job`, resources (schema, "
+        "graph, validation, error codes) and prompts\n"
+        "- `simulacra mcp`: the same tools over stdio for a local agent, with client credentials from the "
+        "environment (`SIMULACRA_URL`, `SIMULACRA_CLIENT_ID`, `SIMULACRA_CLIENT_SECRET`)\n\n"
         f"## Reference\n\n- [Full manual for agents]({base_url}/llms-full.txt): every operation, field, rule and "
         f"error code\n- [OpenAPI 3.1]({base_url}/openapi.json)\n- [Error codes]({base_url}/errors): cause, fix "
-        f"and retry for each\n- [Human reference]({base_url}/__docs__/)\n\n"
+        f"and retry for each\n- [Human reference]({base_url}/__docs__/)\n"
+        f"- [Webhooks]({base_url}/llms-full.txt): signed events (Standard Webhooks) instead of polling; the guide is "
+        "docs/webhooks.md\n\n"
         f"## Optional\n\n- [Health]({base_url}/healthz)\n- [Readiness]({base_url}/readyz)\n"
     )
 

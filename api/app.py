@@ -13,6 +13,8 @@ from starlette.middleware import Middleware
 from simulacra.api.agent_docs import llms_full_txt, llms_txt
 from simulacra.api.context import RequestContextMiddleware
 from simulacra.api.idempotency import IdempotencyStore
+from simulacra.api.mcp.http import McpService
+from simulacra.api.mcp.http import route as mcp_route
 from simulacra.api.openapi import build_openapi
 from simulacra.api.operations import Operation, routes_for
 from simulacra.api.problems import exception_handlers
@@ -27,9 +29,12 @@ from simulacra.api.routes import (
     effects,
     generations,
     jobs,
+    mcp,
     meta,
+    reports,
     signup,
     usage,
+    webhooks,
 )
 from simulacra.api.state import AppState
 from simulacra.api.tracing import tracing_middleware
@@ -38,6 +43,7 @@ from simulacra.infra.config import Settings
 from simulacra.infra.controldb import ControlDB
 from simulacra.infra.credentials import CredentialStore
 from simulacra.infra.jwks import RemoteJwks
+from simulacra.infra.key_provider import load_key_provider
 from simulacra.infra.signed_urls import UrlSigner
 from simulacra.infra.signups import SignupStore
 from simulacra.infra.storage import open_storage
@@ -45,17 +51,21 @@ from simulacra.infra.temporal import FAIL_FAST, connect_to
 from simulacra.infra.tokens import Issuer, KeySource, TokenVerifier
 from simulacra.infra.tracing import start_tracing
 from simulacra.infra.usage import UsageLedger
+from simulacra.infra.webhook_store import WebhookStore
 
 OPERATIONS: list[Operation] = [
     *auth.operations,
+    *mcp.operations,
     *signup.operations,
     *credentials.operations,
     *audit.operations,
     *datasets.operations,
     *generations.operations,
     *effects.operations,
+    *reports.operations,
     *jobs.operations,
     *usage.operations,
+    *webhooks.operations,
     *meta.operations,
     *docs.operations,
 ]
@@ -107,14 +117,18 @@ def create_app(settings: Settings) -> Starlette:
             usage=UsageLedger(db, settings.default_rows_per_period),
             audit=AuditLog(db),
             limiter=RateLimiter(settings.rate_limit_per_minute),
+            webhooks=WebhookStore(db, load_key_provider(settings), settings.webhook_secret_overlap_seconds),
         )
+        app.state.mcp = McpService(app.state.documents.openapi)
         try:
-            yield
+            async with app.state.mcp.running():
+                yield
         finally:
             tracing.shutdown()
 
     return Starlette(
-        routes=routes_for(OPERATIONS),
+        # /mcp speaks JSON-RPC, not the REST contract: it is routed beside the operations, not one of them.
+        routes=[*routes_for(OPERATIONS), mcp_route],
         middleware=[*middleware, *tracing_middleware(tracing)],
         exception_handlers=exception_handlers,
         lifespan=lifespan,

@@ -250,19 +250,28 @@ REGISTRY: dict[str, ErrorSpec] = {
         "The generation has not finished writing its artifact.",
         "Poll the generation's job until it is `ready` or `partial`.",
     ),
+    "simio_range_not_satisfiable": ErrorSpec(
+        416,
+        "Range not satisfiable",
+        False,
+        "The `Range` header asks for bytes that start at or past the end of the artifact (its size is in the "
+        "`Content-Range: bytes */{size}` header of this answer).",
+        "Ask for a range that starts before the artifact's size, e.g. `Range: bytes={received}-` to resume a "
+        "download, or send no `Range` for the whole file.",
+    ),
     "simio_invalid_signature": ErrorSpec(
         403,
         "Invalid download link",
         False,
-        "The artifact URL's `expires` or `signature` is missing, malformed or altered: no link the API issued reads like this. The signature is checked before anything else, so a link that was tampered with is never reported as expired or as another tenant's.",
-        "Use the `artifact_url` exactly as returned (all of its query string), or fetch the generation again to get a fresh one.",
+        "The artifact URL's (or a report's `report_url`'s) `expires` or `signature` is missing, malformed or altered: no link the API issued reads like this. The signature is checked before anything else, so a link that was tampered with is never reported as expired or as another tenant's.",
+        "Use the `artifact_url` or `report_url` exactly as returned (all of its query string), or read the generation (or dataset, or effect) again to get a fresh one.",
     ),
     "simio_signature_expired": ErrorSpec(
         403,
         "Download link expired",
         False,
         "The artifact URL is authentic but its window (15 minutes by default) has passed; expiry is judged before whose link it is, since the URL shows its `expires` to anyone holding it. 403 rather than 410: the artifact itself may well still be there, only this link is refused, as object stores refuse an expired presigned URL.",
-        "Fetch the generation again (`GET /v1/generations/{id}`) to get a fresh `artifact_url`, and download within its window.",
+        "Fetch the generation again (`GET /v1/generations/{id}`) to get a fresh `artifact_url`, and download within its window. A report link (`report_url`) expires the same way: read its dataset, generation or effect again for a fresh one.",
     ),
     "simio_unknown_condition_column": ErrorSpec(
         400,
@@ -354,6 +363,49 @@ REGISTRY: dict[str, ErrorSpec] = {
         "cost the most. The job failed at once: retrying the same table would fail the same way.",
         "Upload fewer columns or rows (drop or merge rating batteries, split a wide survey into several datasets), "
         "or ask your operator to raise `SIMULACRA_ENGINE_MEMORY_LIMIT_MB`.",
+    ),
+    "simio_webhook_url_invalid": ErrorSpec(
+        400,
+        "Webhook URL is not usable",
+        False,
+        "The webhook endpoint's `url` is not an absolute `https://` URL with a host, or it carries credentials "
+        "(`user:password@`) or a `#fragment`, or it is longer than 2,048 characters or not ASCII.",
+        "Send the full URL of your receiver, e.g. `https://hooks.example.com/simulacra`; put any token in the path "
+        "or query, and verify deliveries by their `webhook-signature` instead of a password.",
+    ),
+    "simio_webhook_url_insecure": ErrorSpec(
+        400,
+        "Webhook URL must use https",
+        False,
+        "Webhooks are delivered over TLS only: an `http://` URL would send signed events, and the data they name, "
+        "in clear.",
+        "Serve your receiver over https (a certificate from any public CA) and register its `https://` URL.",
+    ),
+    "simio_webhook_url_not_allowed": ErrorSpec(
+        400,
+        "Webhook URL points at a private address",
+        False,
+        "The URL's host is, or resolves to, a loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), "
+        "link-local (169.254/16, where cloud metadata lives) or otherwise non-public address. Deliveries are "
+        "checked again at every attempt, after resolving the name, and refused the same way.",
+        "Register a publicly reachable URL. An operator on a trusted network can allow private addresses with "
+        "`SIMULACRA_WEBHOOK_ALLOW_PRIVATE=true`.",
+    ),
+    "simio_webhook_endpoint_not_found": ErrorSpec(
+        404,
+        "Webhook endpoint not found",
+        False,
+        "No webhook endpoint with this id exists in your tenant (it may be deleted, or belong to another tenant).",
+        "List your endpoints with GET /v1/webhook-endpoints and use an `endpoint_id` from there.",
+    ),
+    "simio_webhook_endpoint_limit": ErrorSpec(
+        409,
+        "Too many webhook endpoints",
+        False,
+        "The tenant already has as many webhook endpoints as the operator allows (`SIMULACRA_WEBHOOK_MAX_ENDPOINTS`, "
+        "default 20).",
+        "Delete an endpoint you no longer use (DELETE /v1/webhook-endpoints/{endpoint_id}), or subscribe one "
+        "endpoint to several event types.",
     ),
     "simio_internal": ErrorSpec(
         500,

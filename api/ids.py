@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from simulacra.api.errors import ApiError
-from simulacra.api.examples import DS, EFF, GEN
+from simulacra.api.examples import DS, EFF, GEN, WHE
 from simulacra.workflows.contracts import DERIVED_ID_DIGITS
 
 # workflows.contracts.derived_id: a prefix and the first hex digits of a SHA-256.
@@ -66,10 +66,19 @@ SIGNUP = PathId(
     "No signup request has this id.",
     "sgn_6c1d0f3a9b8e47d2a5c4b3e2f1a0d9c8",
 )
+# infra.webhook_store: derived from the creating request, like datasets.
+WEBHOOK_ENDPOINT = PathId(
+    "endpoint_id",
+    f"whe_{_DERIVED}",
+    "simio_webhook_endpoint_not_found",
+    "No webhook endpoint {!r}.",
+    WHE,
+)
 ERROR_CODE = PathId("code", "simio_[a-z_]{1,64}", "simio_not_found", "No error code {!r}.", "simio_dataset_not_found")
 
 PATH_IDS: dict[str, PathId] = {
-    path_id.name: path_id for path_id in (DATASET, GENERATION, EFFECT, JOB, ROTATION, CLIENT, SIGNUP, ERROR_CODE)
+    path_id.name: path_id
+    for path_id in (DATASET, GENERATION, EFFECT, JOB, ROTATION, CLIENT, SIGNUP, WEBHOOK_ENDPOINT, ERROR_CODE)
 }
 
 

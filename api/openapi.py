@@ -121,6 +121,8 @@ def _success(op: Operation) -> dict[str, Any]:
                 {
                     "Content-Length": _header("Size of the file in bytes.", "integer"),
                     "Content-Disposition": _header('`attachment; filename="{id}.{format}"`.'),
+                    "Accept-Ranges": _header("`bytes`: send `Range` to fetch part of the file (resume a download)."),
+                    "ETag": _header("Names the file's bytes; send it as `If-Range` when resuming."),
                 }
             )
     if op.status == 202:
@@ -138,7 +140,20 @@ def _success(op: Operation) -> dict[str, Any]:
             }
             for name, link in op.links.items()
         }
-    return {str(op.status): response}
+    responses = {str(op.status): response}
+    if op.attachment:
+        responses["206"] = _partial(response)
+    return responses
+
+
+def _partial(whole: dict[str, Any]) -> dict[str, Any]:
+    """The answer to a `Range` request: the bytes asked for, and where they sit in the file."""
+    headers = {
+        **whole["headers"],
+        "Content-Length": _header("Size of the part sent, in bytes.", "integer"),
+        "Content-Range": _header("`bytes {first}-{last}/{size}`: the part sent and the file's size."),
+    }
+    return {**whole, "description": "Part of the file, as the `Range` header asked", "headers": headers}
 
 
 def _operation(op: Operation, base_url: str) -> dict[str, Any]:

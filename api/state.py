@@ -17,6 +17,7 @@ from simulacra.infra.signups import SignupStore
 from simulacra.infra.storage import Storage
 from simulacra.infra.tokens import Issuer, TokenVerifier
 from simulacra.infra.usage import UsageLedger
+from simulacra.infra.webhook_store import WebhookStore
 
 
 @dataclass
@@ -33,6 +34,7 @@ class AppState:
     usage: UsageLedger
     audit: AuditLog
     limiter: RateLimiter
+    webhooks: WebhookStore
 
 
 def app_state(request: Request) -> AppState:

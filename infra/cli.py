@@ -54,8 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
     _server(api)
     worker = commands.add_parser("worker", help="run a Temporal worker (workflows + engine activities)")
     _common(worker)
+    codec = commands.add_parser("codec-server", help="decode encrypted Temporal payloads for a Web UI (operators)")
+    _common(codec)
+    codec.add_argument("--host", dest="codec_server_host", help="bind address (default 127.0.0.1)")
+    codec.add_argument("--port", dest="codec_server_port", type=int, help="port (default 8234)")
     add_admin_commands(commands)
     add_client_commands(commands)
+    mcp = commands.add_parser("mcp", help="serve MCP over stdio for a local agent, against a server URL")
+    mcp.add_argument("--url", help="server URL (default: the one logged in to, $SIMULACRA_URL)")
+    mcp.add_argument("--credentials", help="credentials file (default: the one `simulacra login` wrote)")
     return parser
 
 
@@ -70,6 +77,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         "temporal_ui_port",
         "tls_certfile",
         "tls_keyfile",
+        "codec_server_host",
+        "codec_server_port",
     )
     settings = load_settings().with_overrides(**{n: getattr(args, n, None) for n in names})
     if bool(settings.tls_certfile) != bool(settings.tls_keyfile):
@@ -134,6 +143,36 @@ def run_api(settings: Settings) -> int:
     return 0
 
 
+def run_codec_server(settings: Settings) -> int:
+    import uvicorn
+
+    from simulacra.api.codec_server import create_codec_app
+    from simulacra.infra.key_provider import KeyUnavailable
+    from simulacra.infra.payload_codec import EncryptionCodec, StoredPayloadKeys
+
+    check_storage(settings)
+    keys = StoredPayloadKeys(settings)
+    try:
+        keys.current()  # here, so a KEK that cannot unwrap the payload key stops the start with the reason
+    except KeyUnavailable as exc:
+        raise SystemExit(f"the Temporal payload key cannot be read: {exc}") from None
+    print(
+        json.dumps(
+            {"event": "codec_server_started", "host": settings.codec_server_host, "port": settings.codec_server_port}
+        ),
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.run(
+        create_codec_app(settings, EncryptionCodec(keys)),
+        host=settings.codec_server_host,
+        port=settings.codec_server_port,
+        log_config=None,
+        access_log=False,  # a Web UI's endpoint carries the secret in its path: never log paths
+    )
+    return 0
+
+
 async def _run_worker(settings: Settings) -> None:
     from simulacra.activities.worker import running_worker
     from simulacra.infra.scratch import worker_scratch
@@ -185,6 +224,10 @@ def main(argv: list[str] | None = None) -> int:
         from simulacra.api.client.commands import run_client
 
         return run_client(args)
+    if args.command == "mcp":  # a client of a server too (docs/mcp.md)
+        from simulacra.api.mcp.stdio import run_stdio
+
+        return run_stdio(args)
     settings = _settings(args)
     if args.command in ("api", "worker", "dev"):
         check_temporal_settings(settings)
@@ -193,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_admin(args, settings)
     if args.command == "api":
         return run_api(settings)
+    if args.command == "codec-server":
+        return run_codec_server(settings)
     if args.command == "worker":
         asyncio.run(_run_worker(settings))
         return 0

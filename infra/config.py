@@ -49,6 +49,24 @@ class Settings:
     temporal_port: int = setting(DEFAULT_TEMPORAL_PORT, "embedded Temporal gRPC port (`simulacra dev`)")
     temporal_ui_port: int = setting(8233, "embedded Temporal Web UI port (`simulacra dev`)")
     task_queue: str = setting("simulacra", "task queue shared by API and workers")
+    payload_codec: bool = setting(
+        True,
+        "encrypt every Temporal payload (AES-256-GCM under a data key wrapped by the KEK); read them through "
+        "`simulacra codec-server`",
+    )
+    codec_server_host: str = setting("127.0.0.1", "`simulacra codec-server` bind address")
+    codec_server_port: int = setting(8234, "`simulacra codec-server` port (`simulacra dev` starts one; 0 = not)")
+    codec_server_secret: str | None = setting(
+        None,
+        "what callers of the codec server present (`Authorization: Bearer ...` or the endpoint's first path segment)",
+        "random, kept in `DATA_DIR/keys/codec-server.secret`",
+        secret=True,
+    )
+    codec_server_origins: str | None = setting(
+        None,
+        "comma-separated Web UI origins the codec server answers (CORS), e.g. `https://cloud.temporal.io`",
+        "the embedded UI's (`http://127.0.0.1:8233`, `http://localhost:8233`)",
+    )
     storage_url: str | None = setting(
         None, "any fsspec URL (`s3://bucket/prefix` with `s3fs` installed)", "`DATA_DIR/storage`"
     )
@@ -88,7 +106,17 @@ class Settings:
     max_table_cells: int = setting(
         50_000_000, "most cells (rows x columns) a seed table may decode to (`simio_table_too_large`)"
     )
-    max_generation_rows: int = setting(1_000_000, "largest `row_count`")
+    max_generation_rows: int = setting(
+        100_000_000,
+        "largest `row_count` (above it 400 `simio_invalid_field`); tenants' row windows still apply; "
+        "the request schema's own ceiling is 100,000,000, so only a lower cap takes effect",
+    )
+    generation_shard_rows: int = setting(
+        250_000,
+        "rows per shard: a larger generation runs as shards, each an engine job any worker may take, "
+        "combined into one artifact by streaming; bounds an engine process's memory",
+    )
+    generation_parallel_shards: int = setting(8, "most shards of one generation running at once, across all workers")
     default_rows_per_period: int = setting(
         20_000, "generated rows per tenant per month unless the operator sets the tenant's own window"
     )
@@ -113,6 +141,22 @@ class Settings:
     )
     worker_sdk_metrics_port: int = setting(
         9466, "the worker's Temporal SDK metrics (its runtime's Prometheus exporter); 0 turns it off"
+    )
+    webhook_allow_private: bool = setting(
+        False,
+        "deliver webhooks to loopback, private, link-local and metadata addresses too (trusted networks and tests)",
+        "off",
+    )
+    webhook_allow_http: bool = setting(False, "accept `http://` webhook URLs, not only `https://` (tests)", "off")
+    webhook_max_endpoints: int = setting(20, "webhook endpoints a tenant may have")
+    webhook_first_retry_seconds: float = setting(5.0, "wait before a failed webhook delivery's first retry (doubling)")
+    webhook_max_retry_seconds: float = setting(3600.0, "longest wait between two attempts of a webhook delivery")
+    webhook_deadline_seconds: float = setting(
+        24 * 3600.0, "how long a webhook delivery is retried before it is marked failed", "86400 (a day)"
+    )
+    webhook_attempt_timeout_seconds: float = setting(15.0, "how long one webhook attempt may take (connect to answer)")
+    webhook_secret_overlap_seconds: int = setting(
+        24 * 3600, "how long a rotated webhook secret keeps signing beside the new one", "86400 (a day)"
     )
     log_level: str = setting("info", "logs on stderr, each request line with its `request_id`")
     log_format: str = setting(

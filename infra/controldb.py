@@ -12,6 +12,8 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+from simulacra.infra.webhook_schema import WEBHOOK_SCHEMA
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS clients (
     client_id TEXT PRIMARY KEY,
@@ -127,7 +129,7 @@ class ControlDB:
         conn = sqlite3.connect(path, timeout=10)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
+            conn.executescript(_SCHEMA + WEBHOOK_SCHEMA)
             with conn:
                 _add_missing_columns(conn)
                 # One claim token per signup or rotation, found by it (client tokens have no ref_id).

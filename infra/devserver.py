@@ -30,6 +30,8 @@ class DevServerOptions:
     namespace: str
     search_attributes: tuple[SearchAttributeKey, ...]
     log_file: Path
+    # The Web UI decodes payloads through this remote codec (api/codec_server.py), so it shows them readable.
+    ui_codec_endpoint: str | None = None
 
 
 def start_dev_server(options: DevServerOptions) -> subprocess.Popen[bytes]:
@@ -51,6 +53,8 @@ def start_dev_server(options: DevServerOptions) -> subprocess.Popen[bytes]:
     if options.namespace != "default":  # "default" always exists
         command += ["--namespace", options.namespace]
     command += ["--ui-port", str(options.ui_port)] if options.ui_port else ["--headless"]
+    if options.ui_port and options.ui_codec_endpoint:
+        command += ["--ui-codec-endpoint", options.ui_codec_endpoint]
     for key in options.search_attributes:
         command += ["--search-attribute", f"{key.name}=Keyword"]
     log = open(options.log_file, "ab")

@@ -155,24 +155,51 @@ class EncryptingWriter:
 
 
 class DecryptingReader(io.RawIOBase):
-    """A read-only file object over an encrypted object; no byte of a chunk is returned before it authenticates."""
+    """A read-only file object over an encrypted object; no byte of a chunk is returned before it authenticates.
+
+    Seekable: chunks have a fixed size, so a byte range (an HTTP Range request) reads and authenticates
+    only the chunks it spans.
+    """
 
     def __init__(self, raw: IO[bytes], data_key: bytes, storage_key: str, header: Header) -> None:
         super().__init__()
         self._raw = raw
         self._chunks = _Chunks(header, data_key, storage_key)
+        self._chunk_size = header.chunk_size
         self._sealed_size = header.chunk_size + TAG_BYTES
-        body = raw.seek(0, io.SEEK_END) - len(header.encoded)
-        raw.seek(len(header.encoded))
+        self._body_start = len(header.encoded)
+        body = raw.seek(0, io.SEEK_END) - self._body_start
+        raw.seek(self._body_start)
         self._count = max(1, -(-body // self._sealed_size))
         if body - (self._count - 1) * self._sealed_size < TAG_BYTES:
             raise DecryptionError("object is truncated: its last chunk is shorter than a tag")
         self.plaintext_size = body - self._count * TAG_BYTES
         self._index = 0
         self._buffer = memoryview(b"")
+        self._position = 0
 
     def readable(self) -> bool:
         return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self.plaintext_size}[whence]
+        target = min(base + offset, self.plaintext_size)
+        if target < 0:
+            raise ValueError(f"negative position {target}")
+        index = target // self._chunk_size
+        self._raw.seek(self._body_start + index * self._sealed_size)
+        self._index, self._buffer = index, memoryview(b"")
+        if index < self._count:
+            self._next_chunk()
+            self._buffer = self._buffer[target - index * self._chunk_size :]
+        self._position = target
+        return target
 
     def _next_chunk(self) -> bool:
         if self._index >= self._count:
@@ -189,10 +216,13 @@ class DecryptingReader(io.RawIOBase):
             while self._next_chunk():
                 parts.append(bytes(self._buffer))
             self._buffer = memoryview(b"")
-            return b"".join(parts)
+            everything = b"".join(parts)
+            self._position += len(everything)
+            return everything
         if not self._buffer and not self._next_chunk():
             return b""
         taken, self._buffer = self._buffer[:size], self._buffer[size:]
+        self._position += len(taken)
         return bytes(taken)
 
     def readinto(self, target: bytearray | memoryview) -> int:  # type: ignore[override]

@@ -16,6 +16,8 @@ class Scope(StrEnum):
     DATASETS_READ = "datasets:read", "Read datasets, their schemas and graphs, and their jobs."
     GENERATIONS_WRITE = "generations:write", "Generate rows and estimate effects."
     GENERATIONS_READ = "generations:read", "Read generations and effects, download rows, and read their jobs."
+    WEBHOOKS_WRITE = "webhooks:write", "Create and delete webhook endpoints and rotate their signing secrets."
+    WEBHOOKS_READ = "webhooks:read", "Read webhook endpoints and their deliveries."
     ADMIN = "admin", "Read the tenant's audit trail; rotate and revoke the tenant's other clients."
 
     description: str

@@ -50,6 +50,11 @@ class Storage:
         self._keys = DataKeys(self.fs, self.root, key_provider)
 
     @property
+    def data_keys(self) -> DataKeys:
+        """The data keys under this storage's `keys/`: the tenants' and the Temporal payload codec's."""
+        return self._keys
+
+    @property
     def is_local(self) -> bool:
         return isinstance(self.fs, LocalFileSystem)
 

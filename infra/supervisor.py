@@ -23,10 +23,11 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from simulacra.infra.codec_access import ui_codec_endpoint
 from simulacra.infra.config import Settings, env_var
 from simulacra.infra.devserver import DevServerOptions, start_dev_server, stop_process
 from simulacra.infra.metrics_listener import metrics_url
-from simulacra.infra.temporal import connect_to
+from simulacra.infra.temporal import connect
 
 READY_TIMEOUT_SECONDS = 90.0
 # Restarts wait 1, 2, 4 ... seconds, at most RESTART_MAX_DELAY; more than CRASH_LOOP_RESTARTS restarts of one
@@ -56,8 +57,9 @@ def _wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], wha
 
 
 def _temporal_answers(settings: Settings) -> bool:
+    """Whether the embedded dev server (plain gRPC on loopback) answers: no payloads, so no codec key to load."""
     try:
-        asyncio.run(connect_to(settings))
+        asyncio.run(connect(settings.resolved_temporal_address, settings.temporal_namespace))
         return True
     except RuntimeError:
         return False
@@ -115,6 +117,8 @@ def _child_env(settings: Settings) -> dict[str, str]:
             "SIMULACRA_DATA_DIR": str(settings.data_dir),
             "SIMULACRA_TEMPORAL_ADDRESS": settings.resolved_temporal_address,
             "SIMULACRA_TEMPORAL_NAMESPACE": settings.temporal_namespace,
+            # The codec server lets the embedded Web UI's origin call it (CORS).
+            "SIMULACRA_TEMPORAL_UI_PORT": str(settings.temporal_ui_port),
             "SIMULACRA_HOST": settings.host,
             "SIMULACRA_PORT": str(settings.port),
             "SIMULACRA_METRICS_HOST": settings.metrics_host,
@@ -150,8 +154,15 @@ def _simulacra_command() -> str:
     return str(script) if relative.startswith("..") else relative
 
 
+def _serves_codec(settings: Settings, embedded: bool) -> bool:
+    """With the embedded UI and encrypted payloads, a codec server keeps the UI readable out of the box."""
+    return embedded and settings.payload_codec and settings.codec_server_port != 0
+
+
 def _banner(settings: Settings, embedded: bool) -> str:
     ui = f"http://127.0.0.1:{settings.temporal_ui_port}" if embedded else "(your Temporal's own UI)"
+    if _serves_codec(settings, embedded):
+        ui += f"   (payloads decoded by the codec server on port {settings.codec_server_port})"
     admin = f"{_simulacra_command()} admin"
     data_dir = "" if settings.data_dir == Path(".simulacra").resolve() else f" --data-dir {settings.data_dir}"
     return (
@@ -213,6 +224,9 @@ def run_dev(settings: Settings) -> int:
         for name, port in _metrics_ports(settings).items():
             if port:
                 _ensure_free(settings.metrics_host, port, f"metrics ({env_var(name)})")
+        if _serves_codec(settings, embedded):
+            _ensure_free(settings.codec_server_host, settings.codec_server_port, "codec server")
+            children.append(SupervisedChild("codec-server", lambda: _spawn("codec-server", settings)))
         if embedded:
             _ensure_free("127.0.0.1", settings.temporal_port, "Temporal")
             _ensure_free("127.0.0.1", settings.temporal_ui_port, "Temporal UI")
@@ -225,6 +239,7 @@ def run_dev(settings: Settings) -> int:
                 namespace=settings.temporal_namespace,
                 search_attributes=SEARCH_ATTRIBUTES,
                 log_file=settings.data_dir / "temporal.log",
+                ui_codec_endpoint=ui_codec_endpoint(settings) if _serves_codec(settings, embedded) else None,
             )
             temporal = SupervisedChild("temporal", lambda: start_dev_server(options))
             children.append(temporal)

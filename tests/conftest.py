@@ -77,6 +77,11 @@ def settings(tmp_path_factory: pytest.TempPathFactory, temporal_address: str) ->
         api_metrics_port=0,
         worker_metrics_port=0,
         worker_sdk_metrics_port=0,
+        # The webhook tests' receiver listens on loopback over plain http, and retries come quickly.
+        webhook_allow_private=True,
+        webhook_allow_http=True,
+        webhook_first_retry_seconds=0.2,
+        webhook_max_retry_seconds=1.0,
     )
 
 

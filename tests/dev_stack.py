@@ -35,6 +35,7 @@ def dev_ports() -> dict[str, int]:
         "api_metrics": free_port(),
         "worker_metrics": free_port(),
         "worker_sdk_metrics": free_port(),
+        "codec_server": free_port(),
     }
 
 
@@ -47,7 +48,7 @@ def start_dev(
 ) -> subprocess.Popen[str]:
     """Start `simulacra dev`; with `tmp_dir`, every temporary file of the stack goes there (TMPDIR), to be
     checked; `settings` are extra SIMULACRA_* variables."""
-    metrics = ("api_metrics", "worker_metrics", "worker_sdk_metrics")
+    metrics = ("api_metrics", "worker_metrics", "worker_sdk_metrics", "codec_server")
     env = {**os.environ, **{f"SIMULACRA_{name.upper()}_PORT": str(ports[name]) for name in metrics}, **(settings or {})}
     if tmp_dir is not None:
         tmp_dir.mkdir(parents=True, exist_ok=True)

@@ -41,6 +41,13 @@ def settings_env(settings: Settings) -> dict[str, str]:
     )
     if settings.storage_url:
         env["SIMULACRA_STORAGE_URL"] = settings.storage_url
+    for name in (
+        "webhook_allow_private",
+        "webhook_allow_http",
+        "webhook_first_retry_seconds",
+        "webhook_max_retry_seconds",
+    ):
+        env[f"SIMULACRA_{name.upper()}"] = str(getattr(settings, name))
     return env
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shlex
@@ -11,7 +12,11 @@ import uuid
 from pathlib import Path
 
 import requests
+from google.protobuf import json_format
+from temporalio.api.common.v1 import Payloads
 
+from simulacra.infra.temporal import connect
+from simulacra.workflows.contracts import dataset_workflow_id
 from tests.dev_stack import cli, dev_ports, start_dev, stop_dev, wait_for_banner
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,6 +37,30 @@ def _claim_token(data_dir: Path) -> str:
 
 def _run_shown(command: str, cwd: Path) -> str:
     return subprocess.run(shlex.split(command), capture_output=True, text=True, check=True, cwd=cwd, env={}).stdout
+
+
+def _ui_reads_history(ports: dict[str, int], dataset_id: str) -> bytes:
+    """What the embedded Web UI shows of the dataset's start input: decoded by the codec endpoint it was given."""
+    ui = f"http://127.0.0.1:{ports['ui']}"
+    endpoint = requests.get(f"{ui}/api/v1/settings", timeout=10).json()["Codec"]["Endpoint"]
+    assert endpoint.startswith(f"http://127.0.0.1:{ports['codec_server']}/")
+
+    async def start_input() -> Payloads:
+        bare = await connect(f"127.0.0.1:{ports['temporal']}", "default")  # what the server holds: ciphertext
+        history = await bare.get_workflow_handle(dataset_workflow_id("acme", dataset_id)).fetch_history()
+        return history.events[0].workflow_execution_started_event_attributes.input
+
+    sealed = asyncio.run(start_input())
+    assert b"filename" not in sealed.payloads[0].data
+    # As the browser sends it: from the UI's origin, the namespace in a header, no credentials of its own.
+    answer = requests.post(
+        f"{endpoint}/decode",
+        data=json_format.MessageToJson(sealed),
+        headers={"Content-Type": "application/json", "Origin": ui, "X-Namespace": "default"},
+        timeout=10,
+    )
+    assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == ui
+    return json_format.Parse(answer.text, Payloads()).payloads[0].data
 
 
 def test_quickstart_against_simulacra_dev_and_restart(tmp_path: Path) -> None:
@@ -70,6 +99,7 @@ def test_quickstart_against_simulacra_dev_and_restart(tmp_path: Path) -> None:
         # The operator sees the same rows on the dev worker's metrics listener the banner names.
         scraped = requests.get(f"http://127.0.0.1:{ports['worker_metrics']}/metrics", timeout=10).text
         assert "simulacra_worker_rows_generated_total 2000.0" in scraped
+        assert b'"filename"' in _ui_reads_history(ports, dataset_id)
     finally:
         assert stop_dev(process) == 0
 

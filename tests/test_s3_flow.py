@@ -23,7 +23,7 @@ from simulacra.activities.sweep_activities import SweepActivities
 from simulacra.api.app import create_app
 from simulacra.infra.config import Settings
 from simulacra.infra.storage import open_storage
-from simulacra.infra.temporal import connect
+from simulacra.infra.temporal import connect_to
 from simulacra.workflows.contracts import SweepResult
 from tests.flows import bearer, finished, generate
 from tests.s3_server import S3Server
@@ -69,7 +69,7 @@ def _tenant_objects(settings: Settings, tenant: str) -> list[str]:
 
 async def _sweep(settings: Settings) -> SweepResult:
     """The sweep activity on S3 with no grace period (S3 cannot backdate an object), against the real Temporal."""
-    client = await connect(settings.resolved_temporal_address, settings.temporal_namespace)
+    client = await connect_to(settings)
     sweeper = SweepActivities(client, open_storage(settings), grace_seconds=0)
     return await ActivityEnvironment().run(sweeper.sweep)
 

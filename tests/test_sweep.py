@@ -8,9 +8,17 @@ import time
 import uuid
 from pathlib import Path
 
+from temporalio.service import RPCError, RPCStatusCode
+
 from simulacra.infra.config import Settings
-from simulacra.infra.temporal import connect
-from simulacra.workflows.contracts import MAX_RETENTION_HOURS, SWEEP_WORKFLOW, SweepResult
+from simulacra.infra.temporal import connect_to
+from simulacra.workflows.contracts import (
+    MAX_RETENTION_HOURS,
+    SWEEP_WORKFLOW,
+    SweepResult,
+    webhook_event_id,
+    webhook_event_workflow_id,
+)
 
 
 def _age(path: Path, seconds: float) -> None:
@@ -29,10 +37,25 @@ def _plant(root: Path, relative: str, age_seconds: float = 2 * 3600) -> Path:
 
 
 async def _sweep(settings: Settings) -> SweepResult:
-    client = await connect(settings.resolved_temporal_address, settings.temporal_namespace)
+    client = await connect_to(settings)
     return await client.execute_workflow(
         SWEEP_WORKFLOW, id=f"sweep-test-{uuid.uuid4().hex[:8]}", task_queue=settings.task_queue, result_type=SweepResult
     )
+
+
+async def _event_workflows(settings: Settings, *dataset_ids: str) -> list[bool]:
+    """Whether a `dataset.expired` event workflow was started for each dataset."""
+    client = await connect_to(settings)
+    started = []
+    for dataset_id in dataset_ids:
+        event_id = webhook_event_id("acme", dataset_id, "dataset.expired")
+        try:
+            await client.get_workflow_handle(webhook_event_workflow_id("acme", event_id)).describe()
+            started.append(True)
+        except RPCError as exc:
+            assert exc.status == RPCStatusCode.NOT_FOUND
+            started.append(False)
+    return started
 
 
 def test_sweep_removes_orphans_only(settings: Settings, worker: object, ready_dataset: str) -> None:
@@ -68,3 +91,6 @@ def test_sweep_removes_orphans_only(settings: Settings, worker: object, ready_da
     assert queued_upload.exists(), "a staged upload younger than the longest retention may still be queued"
     assert (held / "model-v1.pkl").exists(), "a running workflow still holds its dataset"
     assert "tenants/acme/datasets/ds_orphan00000000000000" in result.removed
+    # The orphan's removal is told to webhooks, once, under the id its own workflow would have used.
+    told = asyncio.run(_event_workflows(settings, "ds_orphan00000000000000", ready_dataset))
+    assert told == [True, False]

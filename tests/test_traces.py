@@ -18,13 +18,13 @@ from temporalio.worker import Replayer
 from simulacra.api.app import create_app
 from simulacra.api.tracing import TracingMiddleware
 from simulacra.infra.config import Settings
-from simulacra.infra.temporal import connect
+from simulacra.infra.temporal import connect_to
 from simulacra.infra.tracing import REQUEST_ID, STAGE, start_tracing
 from simulacra.workflows.contracts import dataset_workflow_id, generation_workflow_id
 from tests.flows import bearer, finished
 from tests.otlp import ReceivedSpan, Receiver, otlp_receiver
 from tests.stack import poll_until, settings_env, start_cli
-from tests.workflows.support import CONVERTER, WORKFLOWS
+from tests.workflows.support import WORKFLOWS
 
 UPLOAD_SPANS = {
     ("simulacra-api", "createDataset"),
@@ -173,13 +173,16 @@ def test_traced_histories_replay_with_tracing_on_and_off(traced: TracedRun, sett
     replays the recorded, untraced ones with it)."""
 
     async def replay() -> None:
-        client = await connect(settings.resolved_temporal_address, settings.temporal_namespace)
+        client = await connect_to(settings)
         for workflow_id in traced.workflow_ids:
             history = await client.get_workflow_handle(workflow_id).fetch_history()
             started = history.events[0].workflow_execution_started_event_attributes
             assert "_tracer-data" in started.header.fields
             for interceptors in ([], [TracingInterceptor()]):
-                replayer = Replayer(workflows=WORKFLOWS, data_converter=CONVERTER, interceptors=interceptors)
+                # The worker's converter: its histories are encrypted under the session's payload key.
+                replayer = Replayer(
+                    workflows=WORKFLOWS, data_converter=client.data_converter, interceptors=interceptors
+                )
                 await replayer.replay_workflow(history)
 
     asyncio.run(replay())

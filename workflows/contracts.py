@@ -31,6 +31,8 @@ CLEAN = "clean_dataset"
 DISCOVER = "discover_graph"
 FIT = "fit_model"
 GENERATE = "generate_rows"
+GENERATE_SHARD = "generate_shard"
+COMBINE_SHARDS = "combine_shards"
 ESTIMATE_EFFECT = "estimate_effect"
 EXPIRE = "expire_resource"
 SETTLE_USAGE = "settle_usage"
@@ -123,11 +125,33 @@ class GenerationInput(BaseModel):
     seed: int
     model_version: int = 1
     expires_at: datetime
+    # Set by the API from its settings: a row_count above shard_rows runs as shards, at most
+    # parallel_shards at once. None (inputs from before sharding) makes one engine job of it.
+    shard_rows: int | None = None
+    parallel_shards: int = 1
+
+    @property
+    def shard_count(self) -> int:
+        """How many shards the generation runs as (1: one engine job, no combining)."""
+        if self.shard_rows is None or self.row_count <= self.shard_rows:
+            return 1
+        return -(-self.row_count // self.shard_rows)
 
 
 class GenerationResult(BaseModel):
     rows_generated: int
     conditions_met: bool
+
+
+class ShardInput(BaseModel):
+    """One shard of a generation: its rows and randomness follow from (job, index) alone."""
+
+    job: GenerationInput
+    index: int
+
+
+class ShardResult(BaseModel):
+    rows_generated: int
 
 
 class EffectInput(BaseModel):
@@ -241,3 +265,73 @@ class JobMemo(BaseModel):
         if unknown:
             raise ValueError(f"not JobMemo fields: {sorted(unknown)}")
         return {name: value.model_dump() if isinstance(value, BaseModel) else value for name, value in fields.items()}
+
+
+# Webhooks: an event is published once per happening (its id follows from it), then delivered to each
+# of the tenant's endpoints that subscribe to its type by a WebhookEventWorkflow (workflows/webhook_delivery.py).
+WEBHOOK_EVENT_WORKFLOW = "WebhookEventWorkflow"
+PLAN_WEBHOOK_DELIVERIES = "plan_webhook_deliveries"
+DELIVER_WEBHOOK = "deliver_webhook"
+FINISH_WEBHOOK_DELIVERY = "finish_webhook_delivery"
+# The delivery activity's non-retryable error: the endpoint was deleted while its delivery waited.
+WEBHOOK_ENDPOINT_GONE = "simio_webhook_endpoint_not_found"
+WebhookEventType = Literal["job.succeeded", "job.failed", "job.partial", "dataset.expired", "dataset.deleted"]
+WEBHOOK_EVENT_TYPES: tuple[WebhookEventType, ...] = (
+    "job.succeeded",
+    "job.failed",
+    "job.partial",
+    "dataset.expired",
+    "dataset.deleted",
+)
+
+
+def webhook_event_id(tenant_id: str, subject: str, event_type: str) -> str:
+    """One id per happening (a job's end, a dataset's removal): the `webhook-id` receivers de-duplicate on."""
+    digest = hashlib.sha256(f"{tenant_id}\n{subject}\n{event_type}".encode()).hexdigest()
+    return f"evt_{digest[:DERIVED_ID_DIGITS]}"
+
+
+def webhook_event_workflow_id(tenant_id: str, event_id: str) -> str:
+    return f"simulacra/{tenant_id}/webhook-event/{event_id}"
+
+
+def webhook_delivery_id(event_id: str, endpoint_id: str) -> str:
+    digest = hashlib.sha256(f"{event_id}\n{endpoint_id}".encode()).hexdigest()
+    return f"dlv_{digest[:DERIVED_ID_DIGITS]}"
+
+
+class WebhookEvent(BaseModel):
+    """What happened, as the receiver gets it (`type`, `timestamp`, `data`), plus whose it is. Ids only, no rows."""
+
+    event_id: str
+    tenant_id: str
+    type: WebhookEventType
+    timestamp: datetime
+    data: dict[str, Any]
+
+
+class WebhookTarget(BaseModel):
+    delivery_id: str
+    endpoint_id: str
+
+
+class WebhookPlan(BaseModel):
+    """The endpoints to deliver to, and the retry schedule the operator configured (read by the activity,
+    recorded in the history, so the workflow stays deterministic)."""
+
+    targets: list[WebhookTarget]
+    first_retry_seconds: float
+    max_retry_seconds: float
+    deadline_seconds: float
+    attempt_timeout_seconds: float
+
+
+class WebhookDelivery(BaseModel):
+    event: WebhookEvent
+    target: WebhookTarget
+
+
+class WebhookOutcome(BaseModel):
+    """A delivery given up on (its deadline passed, or its endpoint was deleted)."""
+
+    delivery_id: str

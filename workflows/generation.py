@@ -1,4 +1,5 @@
-"""GenerationWorkflow: sample under conditions, write the artifact, hold it until retention, then remove it."""
+"""GenerationWorkflow: sample under conditions (one engine job, or shards combined into one artifact), hold
+the artifact until retention, then remove it."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from simulacra.workflows.contracts import (
+        COMBINE_SHARDS,
         DELETE_UPDATE,
         GENERATE,
+        GENERATE_SHARD,
         GENERATION_WORKFLOW,
         SETTLE_USAGE,
         ExpireInput,
         GenerationInput,
         GenerationResult,
+        ShardInput,
+        ShardResult,
         UsageSettlement,
     )
     from simulacra.workflows.lifecycle import Lifecycle
@@ -26,6 +31,10 @@ with workflow.unsafe.imports_passed_through():
 # short: before, a delete during a settlement started a second one (billing by whichever landed last)
 # or, after a failure, failed the workflow. Workflows started before keep the old path on replay.
 SETTLES_ONCE = "generation-settles-once"
+# Sharding needs no patch: a generation runs as shards only when its input names a shard size it exceeds,
+# and inputs from before sharding name none, so a workflow started before takes the one-job path on replay.
+# Share of the progress bar the shards fill; combining them into the artifact fills the rest.
+SHARDS_PROGRESS = 0.95
 
 
 @workflow.defn(name=GENERATION_WORKFLOW)
@@ -52,14 +61,46 @@ class GenerationWorkflow:
         publish = self._life.publish
         publish("running", "sampling", 0.0)
         try:
-            result = await engine_step(GENERATE, job, GenerationResult)
+            if job.shard_count > 1:
+                result = await self._sharded(job)
+            else:
+                result = await engine_step(GENERATE, job, GenerationResult)
         except ActivityError as exc:  # failed, or cancelled by a delete: nothing made, the reservation goes
             await self._settle_once(job, 0)
             publish("failed", "failed", 1.0, **error_fields(exc))
             return
+        except asyncio.CancelledError:  # a delete while shards ran (each stopped first): nothing delivered
+            await self._settle_once(job, 0)
+            raise
         # Bill before telling the client the rows are ready: what was made is what is counted.
         await self._settle_once(job, result.rows_generated)
         self._publish_made(job, result)
+
+    async def _sharded(self, job: GenerationInput) -> GenerationResult:
+        """Shards run as separate engine activities, at most parallel_shards at once, each retried on its own;
+        then one activity streams them into the artifact. A shard's failure stops new ones from starting."""
+        waiting = list(range(job.shard_count))
+        failures: list[ActivityError] = []
+        done = {"shards": 0, "rows": 0}
+
+        async def runner() -> None:
+            while waiting and not failures:
+                shard = ShardInput(job=job, index=waiting.pop(0))
+                try:
+                    made = await engine_step(GENERATE_SHARD, shard, ShardResult)
+                except ActivityError as exc:
+                    failures.append(exc)
+                    return
+                done["shards"] += 1
+                done["rows"] += made.rows_generated
+                progress = round(SHARDS_PROGRESS * done["shards"] / job.shard_count, 4)
+                self._life.publish("running", "sampling", progress, rows_generated=done["rows"])
+
+        await asyncio.gather(*(runner() for _ in range(max(1, min(job.parallel_shards, job.shard_count)))))
+        if failures:
+            raise failures[0]
+        self._life.publish("running", "combining", SHARDS_PROGRESS, rows_generated=done["rows"])
+        return await engine_step(COMBINE_SHARDS, job, GenerationResult)
 
     def _publish_made(self, job: GenerationInput, result: GenerationResult) -> None:
         complete = result.conditions_met and result.rows_generated == job.row_count

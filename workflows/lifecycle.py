@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from simulacra.workflows.job_metrics import job_finished, job_started
     from simulacra.workflows.policies import io_step
     from simulacra.workflows.publish import publish
+    from simulacra.workflows.webhook_events import emit_dataset_removed, emit_job_end
 
 
 class Lifecycle:
@@ -30,12 +31,14 @@ class Lifecycle:
         self.busy = False  # an update handler is writing the resource's files
         self.ending = False  # retention ran out or a delete came: nothing new may start
         self.expires_at: datetime | None = None
-        self.status, self.error_code = "queued", ""  # the build's last published status, and its failure code
+        # The build's last published status, and its failure.
+        self.status, self.error_code, self.error_message = "queued", "", ""
 
     def publish(self, status: str, stage: str, progress: float, **fields: Any) -> None:
         """Publish the build's progress, unless the resource is already on its way out."""
         if not self.deleted and not self.ending:
             self.status, self.error_code = status, fields.get("error_code", "")
+            self.error_message = fields.get("error_message", "")
             publish(status, stage, progress, **fields)
 
     async def run(self, build: Awaitable[None], expires_at: datetime, target: ExpireInput) -> None:
@@ -50,6 +53,8 @@ class Lifecycle:
         except asyncio.CancelledError:
             pass
         job_finished("deleted" if self.deleted else self.status, self.error_code)
+        if not self.deleted:
+            await emit_job_end(target, self.status, self.error_code, self.error_message)
         self.expires_at = self.expires_at or expires_at
         while not self.deleted and (remaining := (self.expires_at - workflow.now()).total_seconds()) > 0:
             until = self.expires_at
@@ -69,6 +74,7 @@ class Lifecycle:
         await io_step(EXPIRE, target)
         publish("deleted" if self.deleted else "expired", "removed", 1.0, removed_at=workflow.now().isoformat())
         self.closed = True
+        await emit_dataset_removed(target, self.deleted)
         await workflow.wait_condition(workflow.all_handlers_finished)
 
     def retain_until(self, change: RetentionChange) -> None:

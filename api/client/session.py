@@ -107,6 +107,25 @@ class Session:
             except httpx.TransportError as exc:
                 self._wait_after_transport_error(exc, attempt, backoff)
 
+    def read_head(self, url: str, max_bytes: int) -> tuple[bytes, bool]:
+        """The first `max_bytes` of an artifact (an `artifact_url`), and whether that is all of it: enough to
+        preview a file without fetching it whole."""
+        with self._http.stream("GET", self._url(url), headers=self._auth(), timeout=self._timeout) as answer:
+            if answer.status_code >= 400:
+                answer.read()
+                problem = problem_of(answer)
+                raise error_from(answer, problem, self._fix(problem))
+            head = b""
+            for chunk in answer.iter_bytes():
+                head += chunk
+                if len(head) > max_bytes:
+                    return head[:max_bytes], False
+            return head, True
+
+    def fix_for(self, code: str) -> str | None:
+        """The fix text of a `simio_*` code, from its error page (for errors a caller detects before sending)."""
+        return self._fix({"code": code})
+
     # -- the one request path -----------------------------------------------------------------------------------
 
     def request(
@@ -121,9 +140,10 @@ class Session:
         idempotency_key: str | None = None,
         authenticated: bool = True,
         idempotent: bool | None = None,
+        accept: str | None = None,
     ) -> httpx.Response:
         """Send one logical call, retrying what is retryable; raise `SimulacraError` for a problem answer."""
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = {"Accept": accept} if accept else {}
         if idempotent if idempotent is not None else method == "POST":
             headers["Idempotency-Key"] = idempotency_key or new_idempotency_key()
         backoff = Backoff()

@@ -19,6 +19,8 @@ from simulacra.api.listing import PAGE_QUERY, list_jobs, next_cursor, page_reque
 from simulacra.api.lookups import generation_job, live_dataset, live_generation, ready_dataset
 from simulacra.api.models import GenerationAccepted, GenerationRequest
 from simulacra.api.operations import Link, Operation
+from simulacra.api.ranges import requested_range
+from simulacra.api.reports.links import report_url
 from simulacra.api.starts import accepted, initial_memo, start_job, start_once
 from simulacra.api.state import AppState, app_state
 from simulacra.api.views import Generation, JobPage
@@ -80,6 +82,8 @@ async def _start_generation(
         seed=seed,
         model_version=model_version,
         expires_at=datetime.fromisoformat(memo.expires_at),
+        shard_rows=max(1, state.settings.generation_shard_rows),
+        parallel_shards=max(1, state.settings.generation_parallel_shards),
     )
     await _reserve_rows(state, tenant_id, generation_id, spec.row_count)
     try:
@@ -130,8 +134,9 @@ async def get_generation(request: Request, ctx: RequestContext) -> JSONResponse:
     snap = await live_generation(request, principal.tenant_id, request.path_params["generation_id"])
     job = generation_job(request, principal.tenant_id, snap)
     memo = snap.memo
-    report = None
+    report, link = None, None
     if snap.status in DOWNLOADABLE:
+        link = report_url(request, principal.tenant_id, f"/v1/generations/{memo.generation_id}/report")
         key = layout.generation_report_key(principal.tenant_id, str(memo.generation_id))
         with contextlib.suppress(FileNotFoundError):  # removed by its retention timer a moment ago
             report = await run_in_threadpool(app_state(request).storage.read_json, key)
@@ -143,6 +148,7 @@ async def get_generation(request: Request, ctx: RequestContext) -> JSONResponse:
         model_version=memo.model_version,
         expires_at=memo.expires_at,
         report=report,
+        report_url=link,
     )
     return JSONResponse(body.model_dump())
 
@@ -160,9 +166,12 @@ async def list_generations(request: Request, ctx: RequestContext) -> JSONRespons
     return JSONResponse(JobPage(data=data, next_cursor=next_cursor(request, scope, token)).model_dump())
 
 
-def _chunks(handle: DecryptingReader) -> Iterator[bytes]:
+def _chunks(handle: DecryptingReader, start: int, length: int) -> Iterator[bytes]:
     with handle:
-        while chunk := handle.read(256 * 1024):
+        if start:
+            handle.seek(start)  # reads and authenticates only the chunks the range spans
+        while length > 0 and (chunk := handle.read(min(256 * 1024, length))):
+            length -= len(chunk)
             yield chunk
 
 
@@ -179,15 +188,32 @@ async def download_artifact(request: Request, ctx: RequestContext) -> Response:
         handle = await run_in_threadpool(state.storage.open_read, key)
     except FileNotFoundError:  # removed by its retention timer a moment ago
         raise GENERATION.not_found(generation_id) from None
+    size = handle.plaintext_size
+    # A generation's artifact never changes once downloadable: its id and format name its bytes.
+    etag = f'"{generation_id}.{fmt}"'
+    headers = {
+        "Accept-Ranges": "bytes",
+        "ETag": etag,
+        "Content-Disposition": f'attachment; filename="{generation_id}.{fmt}"',
+        "Cache-Control": "no-store",
+    }
+    try:
+        # If-Range: resume only the same artifact; any other validator gets the whole file.
+        wanted = request.headers.get("if-range", etag) == etag
+        span = requested_range(request.headers.get("range"), size) if wanted else None
+    except ApiError as exc:
+        handle.close()
+        exc.headers["Accept-Ranges"] = "bytes"
+        raise
+    start, last = span or (0, size - 1)
+    status = 200
+    if span is not None:
+        status = 206
+        headers["Content-Range"] = f"bytes {start}-{last}/{size}"
+    # The exact byte count, from the stored object's framing: clients can tell a complete download.
+    headers["Content-Length"] = str(last - start + 1)
     return StreamingResponse(
-        _chunks(handle),
-        media_type=MEDIA_TYPES[fmt],
-        headers={
-            # The plaintext's size, from the stored object's framing: clients can tell a complete download.
-            "Content-Length": str(handle.plaintext_size),
-            "Content-Disposition": f'attachment; filename="{generation_id}.{fmt}"',
-            "Cache-Control": "no-store",
-        },
+        _chunks(handle, start, last - start + 1), status_code=status, media_type=MEDIA_TYPES[fmt], headers=headers
     )
 
 
@@ -259,7 +285,9 @@ operations = [
         "403 "
         "`simio_invalid_signature`, an expired one 403 `simio_signature_expired` (fetch the generation for a fresh "
         "link), and a link issued to another tenant 404 `simio_generation_not_found`, like any generation you lack. "
-        "`Content-Length` is the artifact's exact size.",
+        "`Content-Length` is the artifact's exact size. Downloads resume: send `Range: bytes={first}-` (one range, "
+        "RFC 9110) for `206 Partial Content` with `Content-Range`, optionally with `If-Range` set to the `ETag`; a "
+        "range starting past the end answers 416 `simio_range_not_satisfiable`.",
         scopes=(Scope.GENERATIONS_READ,),
         media_types=("text/csv", "application/vnd.apache.parquet", "application/vnd.apache.arrow.file"),
         attachment=True,
@@ -270,6 +298,7 @@ operations = [
             "simio_signature_expired",
             "simio_generation_not_found",
             "simio_artifact_not_ready",
+            "simio_range_not_satisfiable",
         ),
     ),
 ]

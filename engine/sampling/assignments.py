@@ -7,10 +7,8 @@ import numpy as np
 from simulacra.engine.records.schema import Level
 
 
-def level_codes(
-    seed_levels: list[Level], targets: dict[str, float], rows: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Levels and each row's code into them, with each level's exact count (largest remainder) in shuffled order.
+def level_totals(seed_levels: list[Level], targets: dict[str, float], rows: int) -> dict[str, int]:
+    """Each level's exact count among `rows` (largest remainder).
 
     Levels without a target share the remaining mass in proportion to their seed shares.
     """
@@ -22,10 +20,15 @@ def level_codes(
         shares[level.value] = remaining * level.share / free_total if free_total else 0.0
     labels = list(shares)
     counts = exact_counts(np.array([shares[label] for label in labels]), rows)
+    return dict(zip(labels, counts.tolist(), strict=True))
+
+
+def shuffled_codes(counts: dict[str, int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The labels, and each row's code into them: every label its count of times, in shuffled order."""
     # Shuffling integer codes rather than the strings themselves: the same order, far less work.
-    codes = np.repeat(np.arange(len(labels), dtype=np.int32), counts)
+    codes = np.repeat(np.arange(len(counts), dtype=np.int32), list(counts.values()))
     rng.shuffle(codes)
-    return np.array(labels, dtype=object), codes
+    return np.array(list(counts), dtype=object), codes
 
 
 def exact_counts(shares: np.ndarray, rows: int) -> np.ndarray:

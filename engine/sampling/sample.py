@@ -8,12 +8,13 @@ import pyarrow as pa
 from simulacra.engine.checks.conditions import Conditions, parse_conditions
 from simulacra.engine.checks.errors import EngineInputError
 from simulacra.engine.model.model_file import FittedModel, load_model
-from simulacra.engine.sampling.assignments import level_codes, range_values
+from simulacra.engine.sampling.assignments import level_totals, range_values, shuffled_codes
 from simulacra.engine.sampling.draws import Sampler
 from simulacra.engine.sampling.feasibility import achieved, conditions_met, feasibility
 from simulacra.engine.sampling.observational import condition_samples
 from simulacra.engine.sampling.postprocess import to_table
 from simulacra.engine.sampling.privacy import privacy_report
+from simulacra.engine.uncertainty.contested import generation_doubts
 
 
 def generate_rows(
@@ -52,6 +53,7 @@ def generate_rows(
         "feasibility": feasibility(parsed, reached, row_count, table.num_rows, model.seed_values, pool),
     }
     report["conditions_met"] = conditions_met(report["feasibility"])
+    report.update(generation_doubts(model.graph, parsed))
     if pool is not None:
         report["draws"] = pool.draws
     if seed_parquet is not None:
@@ -61,12 +63,23 @@ def generate_rows(
     return table, report
 
 
-def intervened_table(model: FittedModel, conditions: Conditions, row_count: int, seed: int) -> pa.Table:
-    """Rows with the conditioned columns set by intervention; the effects estimator uses the same path."""
+def intervened_table(
+    model: FittedModel,
+    conditions: Conditions,
+    row_count: int,
+    seed: int,
+    level_counts: dict[str, dict[str, int]] | None = None,
+) -> pa.Table:
+    """Rows with the conditioned columns set by intervention; the effects estimator uses the same path.
+
+    ``level_counts`` gives each conditioned level's count outright (a shard's part of a generation's counts).
+    """
     rng = np.random.default_rng(seed)
     seed_levels = {column.name: (column.levels or []) for column in model.schema.columns}
     levels = {
-        name: level_codes(seed_levels[name], targets, row_count, rng)
+        name: shuffled_codes(
+            level_totals(seed_levels[name], targets, row_count) if level_counts is None else level_counts[name], rng
+        )
         for name, targets in conditions.categorical.items()
     }
     numbers = {

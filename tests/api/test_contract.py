@@ -10,7 +10,7 @@ from pathlib import Path
 from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
-from simulacra.api import credential_models, models, views
+from simulacra.api import credential_models, models, views, webhook_models
 from simulacra.api.agent_docs import RULES
 from simulacra.api.app import OPERATIONS
 from simulacra.api.errors import JOB_FAILURE_CODES, REGISTRY
@@ -25,6 +25,7 @@ PINNED_OPERATION_IDS = [
     "getJwks",
     "getOpenIdConfiguration",
     "claimCredentials",
+    "getProtectedResourceMetadata",
     "createSignup",
     "getSignup",
     "createCredentialRotation",
@@ -45,9 +46,18 @@ PINNED_OPERATION_IDS = [
     "downloadArtifact",
     "estimateEffect",
     "getEffect",
+    "getDatasetReport",
+    "getGenerationReport",
+    "getEffectReport",
     "listJobs",
     "getJob",
     "getUsage",
+    "createWebhookEndpoint",
+    "listWebhookEndpoints",
+    "getWebhookEndpoint",
+    "deleteWebhookEndpoint",
+    "rotateWebhookSecret",
+    "listWebhookDeliveries",
     "getHealth",
     "getReadiness",
     "listErrors",
@@ -58,7 +68,10 @@ PINNED_OPERATION_IDS = [
     "getDocs",
 ]
 MODELS = {
-    name: getattr(models, name, None) or getattr(credential_models, name, None) or getattr(views, name)
+    name: getattr(models, name, None)
+    or getattr(credential_models, name, None)
+    or getattr(webhook_models, name, None)
+    or getattr(views, name)
     for name in EXAMPLES
 }
 # Raised by the framework or the error handler itself rather than named by one operation.

@@ -293,3 +293,30 @@ def test_concurrent_first_key_creation_in_memory_backend() -> None:
         f"t{i}".encode() for i in range(16)
     ]
     storage.fs.rm(storage.root, recursive=True)
+
+
+@pytest.mark.parametrize("size", [0, CHUNK_SIZE, 2 * CHUNK_SIZE + 77])
+def test_a_reader_seeks_to_any_byte_and_reads_on_from_there(tmp_path: Path, size: int) -> None:
+    storage = _storage(tmp_path)
+    data = os.urandom(size)
+    storage.write_bytes(KEY, data)
+    with storage.open_read(KEY) as reader:
+        assert reader.seekable()
+        for start in sorted({0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 5, size - 3, size, size + 10}):
+            if start < 0:
+                continue
+            assert reader.seek(start) == min(start, size) == reader.tell()
+            assert _read_up_to(reader, CHUNK_SIZE + 9) == data[start : start + CHUNK_SIZE + 9]
+        assert reader.seek(-min(2, size), os.SEEK_END) == max(0, size - 2)
+        assert reader.read() == data[-2:]
+        with pytest.raises(ValueError):
+            reader.seek(-1)
+
+
+def _read_up_to(reader: Any, size: int) -> bytes:
+    """A raw reader may return short reads (a chunk at a time)."""
+    parts = []
+    while size and (part := reader.read(size)):
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)

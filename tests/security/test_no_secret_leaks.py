@@ -39,6 +39,12 @@ def test_secrets_are_never_written_down(client: TestClient, settings: Settings, 
     signed_up = _post(client, "/v1/credential-claims", {"credential_claim_token": signup_token})
     secrets += [claim_token, claimed["client_secret"], access, rotation["credential_claim_token"]]
     secrets += [rotated["client_secret"], _mint(client, rotated), signup_token, signed_up["client_secret"]]
+    hook = _post(
+        client, "/v1/webhook-endpoints", {"url": "https://hooks.leak.example/", "event_types": ["job.failed"]}, access
+    )
+    rotate = f"/v1/webhook-endpoints/{hook['endpoint_id']}/rotate-secret"
+    rotated_hook = client.post(rotate, headers=bearer(access, uuid.uuid4().hex)).json()
+    secrets += [hook["secret"], rotated_hook["secret"]]
     # The token also arrives in a header on every request: a refused one must not be echoed into the logs either.
     client.get("/v1/usage", headers=bearer(access + "x"))
 

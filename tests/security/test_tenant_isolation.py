@@ -45,6 +45,9 @@ def victim_ids(client: TestClient, settings: Settings, token: str, ready_dataset
     finished(client, token, effect.json()["job_id"], worker)
     client_id, admin_token = _full_token(client, settings, "acme")
     rotation = client.post("/v1/credential-rotations", json={}, headers=bearer(admin_token, uuid.uuid4().hex))
+    hook = client.post(
+        "/v1/webhook-endpoints", json=EXAMPLES["WebhookEndpointCreate"], headers=bearer(admin_token, uuid.uuid4().hex)
+    )
     return {
         "dataset_id": ready_dataset,
         "generation_id": made.json()["generation_id"],
@@ -52,6 +55,7 @@ def victim_ids(client: TestClient, settings: Settings, token: str, ready_dataset
         "rotation_id": rotation.json()["rotation_id"],
         "effect_id": effect.json()["effect_id"],
         "client_id": client_id,
+        "endpoint_id": hook.json()["endpoint_id"],
     }
 
 

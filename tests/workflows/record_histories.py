@@ -27,16 +27,25 @@ from temporalio.exceptions import ApplicationError
 from simulacra.workflows.contracts import (
     CLEAN,
     DELETE_UPDATE,
+    DELIVER_WEBHOOK,
     ESTIMATE_EFFECT,
     GENERATE,
+    GENERATE_SHARD,
+    PLAN_WEBHOOK_DELIVERIES,
     REFIT_UPDATE,
     RETENTION_UPDATE,
     SWEEP_SCHEDULE_ID,
     SWEEP_WORKFLOW,
+    WEBHOOK_ENDPOINT_GONE,
+    WEBHOOK_EVENT_WORKFLOW,
     RefitRequest,
     RetentionChange,
+    WebhookEvent,
+    WebhookPlan,
+    WebhookTarget,
 )
 from tests.workflows.support import (
+    TENANT,
     WORKFLOW_TYPES,
     Mocks,
     ended,
@@ -103,6 +112,22 @@ async def generation_delete_during_sampling(client: Client, queue: str, mocks: M
     return handle
 
 
+async def generation_sharded_then_expiry(client: Client, queue: str, mocks: Mocks) -> WorkflowHandle[Any, Any]:
+    """Four shards, two at a time, then the combine step."""
+    sharding = {"row_count": 2000, "shard_rows": 500, "parallel_shards": 2}
+    return await start_generation(client, queue, expires_in=SOON, generation_id=f"gen_sharded{FAKE}", **sharding)
+
+
+async def generation_delete_during_shards(client: Client, queue: str, mocks: Mocks) -> WorkflowHandle[Any, Any]:
+    mocks.hold(GENERATE_SHARD)
+    sharding = {"row_count": 2000, "shard_rows": 500, "parallel_shards": 2}
+    handle = await start_generation(client, queue, generation_id=f"gen_delshards{FAKE}", **sharding)
+    await mocks.called(GENERATE_SHARD, 2)
+    await handle.start_update(DELETE_UPDATE, wait_for_stage=WorkflowUpdateStage.ACCEPTED)
+    await mocks.until_cancelled(GENERATE_SHARD)
+    return handle
+
+
 async def effect_ready_then_expiry(client: Client, queue: str, mocks: Mocks) -> WorkflowHandle[Any, Any]:
     return await start_effect(client, queue, expires_in=SOON, effect_id=f"eff_ready{FAKE}")
 
@@ -121,6 +146,32 @@ async def retention_sweep(client: Client, queue: str, mocks: Mocks) -> WorkflowH
     return await client.start_workflow(SWEEP_WORKFLOW, id=f"{SWEEP_SCHEDULE_ID}-run", task_queue=queue)
 
 
+async def webhook_event_delivered_and_given_up(client: Client, queue: str, mocks: Mocks) -> WorkflowHandle[Any, Any]:
+    """Two endpoints: the first takes the event, the second is deleted before its attempt (given up)."""
+    targets = [
+        WebhookTarget(delivery_id=f"dlv_ok{FAKE}", endpoint_id=f"whe_ok{FAKE}"),
+        WebhookTarget(delivery_id=f"dlv_gone{FAKE}", endpoint_id=f"whe_gone{FAKE}"),
+    ]
+    mocks.results[PLAN_WEBHOOK_DELIVERIES] = WebhookPlan(
+        targets=targets, first_retry_seconds=0.1, max_retry_seconds=0.2, deadline_seconds=10, attempt_timeout_seconds=1
+    )
+    # One call may land before the other: either may be the one refused; both ways give the same commands.
+    mocks.fail(DELIVER_WEBHOOK, ApplicationError("deleted", type=WEBHOOK_ENDPOINT_GONE, non_retryable=True))
+    event = WebhookEvent(
+        event_id=f"evt_record{FAKE}",
+        tenant_id=TENANT,
+        type="job.succeeded",
+        timestamp=datetime(2026, 11, 30, tzinfo=UTC),
+        data={"job_id": f"job_gen_ready{FAKE}", "kind": "generation", "status": "ready"},
+    )
+    return await client.start_workflow(
+        WEBHOOK_EVENT_WORKFLOW,
+        event,
+        id=f"simulacra/{TENANT}/webhook-event/evt_record{FAKE}",
+        task_queue=queue,
+    )
+
+
 SCENARIOS: dict[str, Scenario] = {
     scenario.__name__: scenario
     for scenario in (
@@ -130,9 +181,12 @@ SCENARIOS: dict[str, Scenario] = {
         generation_ready_then_expiry,
         generation_failed_then_expiry,
         generation_delete_during_sampling,
+        generation_sharded_then_expiry,
+        generation_delete_during_shards,
         effect_ready_then_expiry,
         effect_delete_during_estimate,
         retention_sweep,
+        webhook_event_delivered_and_given_up,
     )
 }
 

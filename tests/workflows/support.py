@@ -22,25 +22,31 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from simulacra.infra.devserver import temporal_executable
-from simulacra.infra.temporal import pydantic_data_converter  # what connect() gives the real client and worker
+from simulacra.infra.payload_codec import EncryptionCodec, encrypted_converter
 from simulacra.workflows.contracts import (
     CLEAN,
+    COMBINE_SHARDS,
     DATASET_ID,
     DATASET_WORKFLOW,
+    DELIVER_WEBHOOK,
     DISCOVER,
     EFFECT_WORKFLOW,
     ESTIMATE_EFFECT,
     EXPIRE,
+    FINISH_WEBHOOK_DELIVERY,
     FIT,
     GENERATE,
+    GENERATE_SHARD,
     GENERATION_WORKFLOW,
     JOB_STATUS,
+    PLAN_WEBHOOK_DELIVERIES,
     SEARCH_ATTRIBUTES,
     SETTLE_USAGE,
     STAGE,
     SWEEP,
     SWEEP_WORKFLOW,
     TENANT_ID,
+    WEBHOOK_EVENT_WORKFLOW,
     CleanResult,
     DatasetInput,
     DatasetRef,
@@ -51,8 +57,14 @@ from simulacra.workflows.contracts import (
     FitResult,
     GenerationInput,
     GenerationResult,
+    ShardInput,
+    ShardResult,
     SweepResult,
     UsageSettlement,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookOutcome,
+    WebhookPlan,
     dataset_workflow_id,
     effect_workflow_id,
     generation_workflow_id,
@@ -61,11 +73,30 @@ from simulacra.workflows.dataset import DatasetWorkflow
 from simulacra.workflows.effects import EffectWorkflow
 from simulacra.workflows.generation import GenerationWorkflow
 from simulacra.workflows.sweep import RetentionSweepWorkflow
+from simulacra.workflows.webhook_delivery import WebhookEventWorkflow
 
 # The list activities/worker.py registers (that module also loads the engine, so it is not imported here).
-WORKFLOWS = [DatasetWorkflow, GenerationWorkflow, EffectWorkflow, RetentionSweepWorkflow]
-WORKFLOW_TYPES = {DATASET_WORKFLOW, GENERATION_WORKFLOW, EFFECT_WORKFLOW, SWEEP_WORKFLOW}
-CONVERTER = pydantic_data_converter
+WORKFLOWS = [DatasetWorkflow, GenerationWorkflow, EffectWorkflow, RetentionSweepWorkflow, WebhookEventWorkflow]
+JOB_WORKFLOW_TYPES = {DATASET_WORKFLOW, GENERATION_WORKFLOW, EFFECT_WORKFLOW, SWEEP_WORKFLOW}
+WORKFLOW_TYPES = {*JOB_WORKFLOW_TYPES, WEBHOOK_EVENT_WORKFLOW}
+
+
+class FixedPayloadKey:
+    """The workflow tests' payload key: fixed, so histories recorded with it replay in any checkout."""
+
+    KEY_ID = "workflow-tests"
+
+    def current(self) -> tuple[str, bytes]:
+        return self.KEY_ID, b"simulacra workflow tests key 32B"
+
+    def get(self, key_id: str) -> bytes:
+        if key_id != self.KEY_ID:
+            raise KeyError(key_id)
+        return self.current()[1]
+
+
+# What connect_to() gives the real client and worker (the codec's key aside): recorded histories are encrypted.
+CONVERTER = encrypted_converter(EncryptionCodec(FixedPayloadKey()))
 # No host name or pid in recorded histories (the SDK's default identity is pid@host).
 IDENTITY = "simulacra-workflow-tests"
 TENANT = "tenant_test"
@@ -108,6 +139,7 @@ class Mocks:
         self.most_at_once: Counter[str] = Counter()  # the most calls of one activity that overlapped
         self.log: list[str] = []
         self.results: dict[str, Any] = {}
+        self.events: list[WebhookEvent] = []
         self._failures: defaultdict[str, list[BaseException]] = defaultdict(list)
         self._gates: dict[str, asyncio.Event] = {}
         self._lingers: dict[str, asyncio.Event] = {}
@@ -186,6 +218,17 @@ class Mocks:
         await self._step(GENERATE, job)
         return self.results.get(GENERATE) or GenerationResult(rows_generated=job.row_count, conditions_met=True)
 
+    @activity.defn(name=GENERATE_SHARD)
+    async def generate_shard(self, shard: ShardInput) -> ShardResult:
+        await self._step(GENERATE_SHARD, shard)
+        job = shard.job
+        return ShardResult(rows_generated=min(job.shard_rows or 0, job.row_count - shard.index * (job.shard_rows or 0)))
+
+    @activity.defn(name=COMBINE_SHARDS)
+    async def combine_shards(self, job: GenerationInput) -> GenerationResult:
+        await self._step(COMBINE_SHARDS, job)
+        return self.results.get(COMBINE_SHARDS) or GenerationResult(rows_generated=job.row_count, conditions_met=True)
+
     @activity.defn(name=ESTIMATE_EFFECT)
     async def estimate_effect(self, job: EffectInput) -> EffectResult:
         await self._step(ESTIMATE_EFFECT, job)
@@ -204,16 +247,40 @@ class Mocks:
         await self._step(SWEEP, None)
         return SweepResult(removed=[])
 
+    # Webhook events: no endpoint unless a test sets `results[PLAN_WEBHOOK_DELIVERIES]`. Kept out of `log` and
+    # `calls`, so the job workflows' tests count only their own activities; `events` holds what was published.
+    @activity.defn(name=PLAN_WEBHOOK_DELIVERIES)
+    async def plan_webhooks(self, event: WebhookEvent) -> WebhookPlan:
+        self.events.append(event)
+        empty = WebhookPlan(
+            targets=[], first_retry_seconds=0.1, max_retry_seconds=0.2, deadline_seconds=5, attempt_timeout_seconds=1
+        )
+        plan: WebhookPlan = self.results.get(PLAN_WEBHOOK_DELIVERIES) or empty
+        return plan
+
+    @activity.defn(name=DELIVER_WEBHOOK)
+    async def deliver_webhook(self, delivery: WebhookDelivery) -> None:
+        await self._step(DELIVER_WEBHOOK, delivery)
+
+    @activity.defn(name=FINISH_WEBHOOK_DELIVERY)
+    async def finish_webhook(self, outcome: WebhookOutcome) -> None:
+        await self._step(FINISH_WEBHOOK_DELIVERY, outcome)
+
     def activities(self) -> list[Callable[..., Any]]:
         return [
             self.clean,
             self.discover,
             self.fit,
             self.generate,
+            self.generate_shard,
+            self.combine_shards,
             self.estimate_effect,
             self.expire,
             self.settle,
             self.sweep,
+            self.plan_webhooks,
+            self.deliver_webhook,
+            self.finish_webhook,
         ]
 
 
@@ -302,8 +369,13 @@ async def start_dataset(
 
 
 async def start_generation(
-    client: Client, task_queue: str, expires_in: float = 3600.0, generation_id: str | None = None
+    client: Client,
+    task_queue: str,
+    expires_in: float = 3600.0,
+    generation_id: str | None = None,
+    **sharding: int,
 ) -> WorkflowHandle[Any, Any]:
+    """500 rows in one engine job, or, given `row_count`, `shard_rows` and `parallel_shards`, as shards."""
     generation_id = generation_id or fake_id("gen")
     dataset_id = "ds_00000000000000000000"
     job = GenerationInput(
@@ -314,7 +386,7 @@ async def start_generation(
         conditions={"discount": 0.1},
         seed=7,
         expires_at=in_seconds(expires_in),
-    )
+    ).model_copy(update=sharding)
     workflow_id = generation_workflow_id(TENANT, generation_id)
     return await start_job(client, GENERATION_WORKFLOW, workflow_id, job, task_queue, dataset_id)
 

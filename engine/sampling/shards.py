@@ -94,9 +94,7 @@ def sample_shard(model_path: str, conditions: dict, plan: ShardPlan, index: int,
     pool = None
     if parsed.mode == "condition":
         rng = np.random.default_rng(own_seed)
-        # gcm draws its noise from numpy's process-wide generator; the engine runs one job per process.
-        np.random.seed(own_seed)
-        samples, pool = condition_samples(model, parsed, rows, rng)
+        samples, pool = condition_samples(model, parsed, rows, rng, seed=own_seed)
         table = to_table(samples, model.schema, parsed, rng)
     else:
         levels = {column.name: (column.levels or []) for column in model.schema.columns}

@@ -55,7 +55,7 @@ class ShardPlan:
 
 
 def shard_seed(seed: int, index: int) -> int:
-    """The seed of one shard's draws (a 32-bit value: gcm seeds numpy's legacy global generator with it)."""
+    """The seed of one shard's draws (32 bits, the range every seed of the engine's generators accepts)."""
     if index == 0:
         return seed
     return int(np.random.SeedSequence((seed, index)).generate_state(1)[0])

@@ -45,7 +45,9 @@ RULES = """## Rules
   conditioned columns are set, their descendants in the causal graph react, their ancestors keep the seed's
   distribution: "what happens if we set the price to 5.49?". `mode: "condition"` is observational: rows as they
   would be among those matching ("what do people paying 5.49 look like?"); a condition met only in part ends
-  `partial` with a per-condition `feasibility` report in the generation's `report`, and fewer rows.
+  `partial` with a per-condition `feasibility` report in the generation's `report`, and fewer rows. In intervene
+  mode the report's `warnings` and `contested_edges` name edges downstream of a conditioned column that the data
+  did not settle.
 - Causal knowledge: upload `causal_hints` (tiers, forbidden and required edges); read the learned graph at
   `GET /v1/datasets/{id}/graph` (edge stability, mechanisms, warnings); fix it with `PATCH .../graph`
   (send the `model_version` you edited). The dataset stays ready on its old model while the new version fits
@@ -54,21 +56,31 @@ RULES = """## Rules
   `held_out_fidelity` (rows sampled from a model fitted without the held-out rows, scored 0 to 1 against them;
   judge `score` by `reference`, what real rows score against real rows), `nodes` (each column's mechanism and
   held-out `r2` or `log_likelihood` beside a no-parents `baseline`) and `falsification` (the graph's implied
-  conditional independences tested on the data; `verdict` "not falsified" or "falsified: ..."). A falsified
-  graph or a low score is a reason to add `causal_hints` or edit the graph before trusting effects.
+  conditional independences tested on the data; `verdict` "not falsified" or "falsified: ..."), and `robustness`
+  (edge stability, `contested_edges`, each with the `causal_hints` fragments in `settle_with` that would settle it).
+  A falsified graph or a low score is a reason to add `causal_hints` or edit the graph before trusting effects.
 - Effects: `POST /v1/datasets/{id}/effects` with `{"treatment": {"column": "price", "from": 4.99, "to": 5.49},
   "outcome": "purchase_intent"}` estimates E[outcome | do(price = 5.49)] - E[outcome | do(price = 4.99)] (intervene
   semantics, the same engine as generations: with the same `seed` and `samples` rows the arms' means are those of
   two generations with price fixed at each value). A categorical or boolean outcome needs `outcome_level` (the
   effect is a change of that level's share); `segment_by` (a categorical column the treatment does not affect) adds
   per-level effects. Poll the job, then `GET /v1/effects/{effect_id}`: `estimate`, `ci_low`/`ci_high` at
-  `confidence_level` (`method` bootstrap_refit: model refits on resampled seed rows plus Monte Carlo noise; the graph
-  is held fixed), `graph_path` (why), `note` (an outcome the graph does not let the treatment reach: exactly 0), and
+  `confidence_level` (`method` bootstrap_rediscover by default: the graph rediscovered and refitted on bootstrap
+  resamples, so the interval spans plausible graphs; `structure` gives `resamples_with_path`, the distinct `paths`
+  and `contested_edges` with the effect with and without each; `interval_method: bootstrap_refit` asks for the cheap
+  fixed-graph interval, also the fallback, with a `note`, on tables past the compute budget), `effect_range` (local
+  IDA: the effect over the directions the data leave open at the treatment, e.g. "between 0 and 1.4 depending on
+  the direction of b - c"), `graph_path` (why), `note` (an outcome the graph does not let the treatment reach:
+  exactly 0), and
   `support`: `in_support` is false when a value lies outside the seed's range or levels; then the answer is
   extrapolation. Scopes: generations:write to ask, generations:read to read. Effects bill no rows. An effect lives
   `retention_hours` but never longer than its dataset.
 - Downloads: `artifact_url` is signed for 15 minutes (by default) and also needs the bearer token; fetch the
   generation again for a fresh one.
+- Reports: a ready dataset, generation or effect carries `report_url`, an HTML page for a person (the model's graph
+  drawn, validation charts, requested against achieved shares, an effect's forest plot). The link is its own
+  credential (open it in a browser, no token), signed for as long as an artifact link; read the resource again for
+  a fresh one. Agents should read the JSON resources instead.
 - Retention: datasets and generations live `retention_hours` (default 24, at most 168), then answer 404.
   `PATCH /v1/datasets/{id}` with `{"retention_hours": n}` changes a dataset's window (still counted from its upload).
   `DELETE /v1/datasets/{id}` removes a dataset at once.

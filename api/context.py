@@ -75,11 +75,12 @@ class RequestContextMiddleware:
 @dataclass(frozen=True)
 class RequestContext:
     """What an endpoint works with: the app's state, this request's id, and the caller the router authenticated
-    (None on an operation without scopes)."""
+    (None on an operation without scopes), or the tenant a sealed link was issued to."""
 
     state: AppState
     request_id: str
     caller: Principal | None = None
+    link_tenant: str | None = None
 
     @property
     def principal(self) -> Principal:

@@ -263,15 +263,15 @@ REGISTRY: dict[str, ErrorSpec] = {
         403,
         "Invalid download link",
         False,
-        "The artifact URL's `expires` or `signature` is missing, malformed or altered: no link the API issued reads like this. The signature is checked before anything else, so a link that was tampered with is never reported as expired or as another tenant's.",
-        "Use the `artifact_url` exactly as returned (all of its query string), or fetch the generation again to get a fresh one.",
+        "The artifact URL's (or a report's `report_url`'s) `expires` or `signature` is missing, malformed or altered: no link the API issued reads like this. The signature is checked before anything else, so a link that was tampered with is never reported as expired or as another tenant's.",
+        "Use the `artifact_url` or `report_url` exactly as returned (all of its query string), or read the generation (or dataset, or effect) again to get a fresh one.",
     ),
     "simio_signature_expired": ErrorSpec(
         403,
         "Download link expired",
         False,
         "The artifact URL is authentic but its window (15 minutes by default) has passed; expiry is judged before whose link it is, since the URL shows its `expires` to anyone holding it. 403 rather than 410: the artifact itself may well still be there, only this link is refused, as object stores refuse an expired presigned URL.",
-        "Fetch the generation again (`GET /v1/generations/{id}`) to get a fresh `artifact_url`, and download within its window.",
+        "Fetch the generation again (`GET /v1/generations/{id}`) to get a fresh `artifact_url`, and download within its window. A report link (`report_url`) expires the same way: read its dataset, generation or effect again for a fresh one.",
     ),
     "simio_unknown_condition_column": ErrorSpec(
         400,

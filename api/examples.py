@@ -42,6 +42,13 @@ DATASET = {
     "model_version": 1,
     "refit_error": None,
 }
+
+
+def report_link(path: str) -> str:
+    """A report_url as the API writes it: the signature seals the tenant (infra/sealed_links.py)."""
+    return f"https://api.example.com{path}/report?expires=1764324900&signature=q3Vd0sLk9Zb2mH7xY1cT4nE8rW6uA5oJpQ0iG3fK2sD9vB7lN1eM4tR8yU6wC0xZ"
+
+
 # Figures from examples/tracker_q3.csv (trimmed to a few nodes).
 VALIDATION = {
     "model_version": 1,
@@ -95,9 +102,44 @@ VALIDATION = {
                 "p_value": 1.5e-11,
             }
         ],
-        "permutations": {"run": 20, "p_value": 0.0476, "informative": True, "median_violated_share": 0.8571},
+        "permutations": {
+            "run": 20,
+            "p_value": 0.0476,
+            "informative": True,
+            "median_violated_share": 0.8571,
+            "violated_shares": [0.8571, 0.7619, 0.9048, 0.8095, 0.8571, 0.9524, 0.8571, 0.7143, 0.8571, 0.9048]
+            + [0.8095, 0.8571, 0.9048, 0.7619, 0.8571, 0.9048, 0.8095, 0.8571, 0.9524, 0.8571],
+        },
         "note": "21 tests at alpha 0.01: about 0.2 rejections are expected by chance even for the true graph; "
         "2 of the 2 remain significant after Benjamini-Hochberg correction.",
+    },
+    "robustness": {
+        "bootstrap_resamples": 10,
+        "edge_stability": [
+            {"from": "segment", "to": "brand", "stability": 1.0, "adjacency_stability": 1.0},
+            {"from": "brand", "to": "price", "stability": 0.6, "adjacency_stability": 1.0},
+        ],
+        "contested_edges": [
+            {
+                "from": "brand",
+                "to": "price",
+                "doubt": "direction",
+                "reason": "turned round in 40% of discovery's bootstrap subsamples",
+                "stability": 0.6,
+                "adjacency_stability": 1.0,
+                "settle_with": [
+                    {
+                        "if": "brand comes before price (it is a cause of it)",
+                        "causal_hints": {"required": [{"from": "brand", "to": "price"}]},
+                    },
+                    {
+                        "if": "price comes before brand",
+                        "causal_hints": {"required": [{"from": "price", "to": "brand"}]},
+                    },
+                ],
+            }
+        ],
+        "note": None,
     },
     "warnings": [],
     "seconds": 1.6,
@@ -110,6 +152,7 @@ EFFECT_REQUEST = {
     "seed": 11,
     "samples": 20000,
     "confidence_level": 0.95,
+    "interval_method": "bootstrap_rediscover",
 }
 ARM_SUPPORT = {"in_seed_range": True, "level": "good"}
 SUPPORT = {
@@ -133,13 +176,13 @@ EFFECT = {
     "expires_at": "2026-11-29T10:00:00+00:00",
     "estimand": "E[outcome | do(treatment = to)] - E[outcome | do(treatment = from)]",
     "estimate": -6.25995,
-    "ci_low": -6.585118,
-    "ci_high": -5.934782,
-    "method": "bootstrap_refit",
+    "ci_low": -6.591011,
+    "ci_high": -5.928889,
+    "method": "bootstrap_rediscover",
     "resamples": 20,
-    "interval_covers": "Estimation uncertainty of the fitted mechanisms (the outcome and its causal ancestors refitted "
-    "on bootstrap resamples of the seed rows) plus the Monte Carlo noise of the sampled units. The learned graph is "
-    "held fixed: a missing or reversed edge is not covered.",
+    "interval_covers": "Uncertainty about the graph and the fit together: on each bootstrap resample of the seed rows "
+    "the graph was discovered again (with the dataset's hints and edits), the mechanisms the outcome depends on "
+    "refitted on it and the effect recomputed; ...",
     "arms": {"from": {"value": 4.99, "mean": 43.7799}, "to": {"value": 5.49, "mean": 37.51995}},
     "support": SUPPORT,
     "segments": [
@@ -158,6 +201,31 @@ EFFECT = {
         }
     ],
     "graph_path": [["price", "purchase_intent"], ["price", "satisfaction", "purchase_intent"]],
+    "structure": {
+        "resamples": 20,
+        "rows_per_resample": 5000,
+        "resamples_with_path": 20,
+        "paths": [
+            {"path": ["price", "purchase_intent"], "resamples": 20},
+            {"path": ["price", "satisfaction", "purchase_intent"], "resamples": 14},
+        ],
+        "contested_edges": [
+            {
+                "from": "satisfaction",
+                "to": "purchase_intent",
+                "in_model": True,
+                "present_share": 0.7,
+                "reversed_share": 0.3,
+                "absent_share": 0.0,
+                "effect_with": -6.2859,
+                "effect_reversed": -6.2555,
+                "effect_without": None,
+            }
+        ],
+        "effect_low": -6.4878,
+        "effect_high": -5.9028,
+    },
+    "effect_range": None,
     "note": None,
     "warnings": [],
 }
@@ -191,13 +259,13 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "causal_hints": {"tiers": [["Segment", "Region"], ["Price"]]},
     },
     "DatasetAccepted": {"dataset_id": DS, "job_id": f"job_{DS}", "status": "queued"},
-    "Dataset": {**DATASET, "validation": VALIDATION},
-    "DatasetPage": {"data": [{**DATASET, "validation": None}], "next_cursor": None},
+    "Dataset": {**DATASET, "validation": VALIDATION, "report_url": report_link(f"/v1/datasets/{DS}")},
+    "DatasetPage": {"data": [{**DATASET, "validation": None, "report_url": None}], "next_cursor": None},
     "GenerationRequest": {"row_count": 2000, "conditions": CONDITIONS, "format": "csv", "seed": 11},
     "GenerationAccepted": {"generation_id": GEN, "dataset_id": DS, "job_id": f"job_{GEN}", "status": "queued"},
     "EffectRequest": EFFECT_REQUEST,
     "EffectAccepted": {"effect_id": EFF, "dataset_id": DS, "job_id": f"job_{EFF}", "status": "queued"},
-    "Effect": EFFECT,
+    "Effect": {**EFFECT, "report_url": report_link(f"/v1/effects/{EFF}")},
     "GraphEditRequest": {"edits": [{"op": "reverse", "from": "satisfaction", "to": "price"}], "model_version": 1},
     "RefitAccepted": {"dataset_id": DS, "job_id": f"job_{DS}", "status": "ready", "model_version": 2},
     "Job": JOB,
@@ -210,6 +278,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "model_version": 1,
         "expires_at": "2026-11-29T10:00:00+00:00",
         "report": None,
+        "report_url": report_link(f"/v1/generations/{GEN}"),
     },
     "DatasetSchema": {
         "dataset_id": DS,

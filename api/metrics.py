@@ -38,7 +38,8 @@ AUTH_FAILURES = Counter(
 )
 SIGNED_URL_FAILURES = Counter(
     "simulacra_api_signed_url_failures_total",
-    "Download links refused: tampered (altered, incomplete or forged), expired, or another tenant's authentic link.",
+    "Download and report links refused: tampered (altered, incomplete or forged), expired, or another tenant's"
+    " authentic link.",
     ["reason"],
 )
 NOT_FOUND = Counter(

@@ -197,6 +197,13 @@ class EffectRequest(BaseModel):
     )
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1, description="Makes the estimate reproducible.")
     confidence_level: float = Field(default=0.95, ge=0.5, le=0.999)
+    interval_method: Literal["bootstrap_rediscover", "bootstrap_refit"] = Field(
+        default="bootstrap_rediscover",
+        description="bootstrap_rediscover (default): rediscover the graph on each bootstrap resample, so the "
+        "interval spans the plausible graphs; falls back to bootstrap_refit, with a `note`, when the table is "
+        "too big for the compute budget. bootstrap_refit: the cheap interval, the learned graph held fixed. "
+        "The result's `method` says which ran.",
+    )
     retention_hours: int | None = Field(
         default=None,
         ge=1,

@@ -21,7 +21,7 @@ from simulacra.api.auth import authenticate
 from simulacra.api.context import RequestContext, request_id_var
 from simulacra.api.ids import PATH_IDS, PathId
 from simulacra.api.metrics import OPERATION_KEY
-from simulacra.api.signed_links import require_signed_link
+from simulacra.api.signed_links import require_sealed_link, require_signed_link
 from simulacra.api.state import app_state
 from simulacra.api.tracing import name_server_span
 from simulacra.infra.scopes import Scope
@@ -72,6 +72,9 @@ class Operation:
     query: dict[str, str] = field(default_factory=dict)
     # The URL must be a signed link (`expires`, `signature`) to the resource its last path id names.
     signed_link: bool = False
+    # The URL alone admits the caller: a signed link that carries its tenant, sealed (api/signed_links.py), for
+    # pages a browser opens without a bearer token.
+    sealed_link: bool = False
 
     def __post_init__(self) -> None:
         # Checked as the route modules load, not on the first request.
@@ -80,6 +83,8 @@ class Operation:
             raise ValueError(f"{self.operation_id}: declare the path ids {sorted(undeclared)} in api/ids.py")
         if self.signed_link and not self.authenticated:
             raise ValueError(f"{self.operation_id}: a signed link is checked against the caller's tenant")
+        if self.sealed_link and self.authenticated:
+            raise ValueError(f"{self.operation_id}: a sealed link is its own credential")
 
     @property
     def authenticated(self) -> bool:
@@ -125,7 +130,9 @@ async def _run(op: Operation, request: Request) -> Response:
     name_server_span(op.operation_id, op.path)
     # Credentials first: a caller without them learns nothing about the path, not even whether its ids are well-formed.
     caller = await authenticate(request, *op.scopes) if op.authenticated else None
-    context = RequestContext(app_state(request), request_id_var.get(), caller)
+    state = app_state(request)
+    link_tenant = require_sealed_link(request, state.signer) if op.sealed_link else None
+    context = RequestContext(state, request_id_var.get(), caller, link_tenant)
     if op.signed_link:
         require_signed_link(request, context.state.signer, context.principal.tenant_id, op.path_ids[-1])
     for path_id in op.path_ids:

@@ -7,8 +7,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from simulacra.api.models import Conditions, Job, JobError, Treatment, TreatmentValue
+from simulacra.api.reports.links import REPORT_URL_DESCRIPTION
 from simulacra.engine.records import CausalGraph, CleanedSchema, FitReport, NodeFitReport, ValidationReport
+from simulacra.engine.records.figures import ValidationFigures
 from simulacra.engine.records.graph import Edge, FromTo, wire_name
+from simulacra.engine.records.uncertainty import ContestedGraphEdge, EffectRange, StructureUncertainty
 
 # The generation report and the effect result are still dicts from the engine: let fields it adds
 # through rather than drop them (the schema, graph and reports are typed in engine/records).
@@ -20,6 +23,8 @@ class DatasetValidation(ValidationReport):
     (docs/causal-model.md), for the dataset's current model version."""
 
     model_version: int = Field(description="The model version the report is about.")
+    # Drawn in the model report (report_url), not repeated here.
+    figures: ValidationFigures | None = Field(default=None, exclude=True)
 
 
 class Dataset(BaseModel):
@@ -42,6 +47,12 @@ class Dataset(BaseModel):
         default=None,
         description="The validation report of the current model_version; null until the dataset is ready, and in "
         "lists (read the dataset itself).",
+    )
+    report_url: str | None = Field(
+        default=None,
+        description="The model report of the current version (`GET /v1/datasets/{id}/report`). "
+        + REPORT_URL_DESCRIPTION
+        + " Null until the dataset is ready, and in lists.",
     )
 
 
@@ -69,6 +80,13 @@ class GenerationReport(BaseModel):
     shards: int | None = Field(
         default=None, description="How many shards made the rows; absent when one engine job made them."
     )
+    warnings: list[str] = Field(
+        default_factory=list, description="E.g. a conditioned column whose downstream edges the data did not settle."
+    )
+    contested_edges: list[ContestedGraphEdge] = Field(
+        default_factory=list,
+        description="Intervene mode: edges downstream of a conditioned column whose presence or direction is in doubt.",
+    )
 
 
 class Page(BaseModel):
@@ -90,6 +108,11 @@ class Generation(Job):
     model_version: int | None = Field(default=None, description="The dataset's model version sampled from.")
     expires_at: str | None = None
     report: GenerationReport | None = None
+    report_url: str | None = Field(
+        default=None,
+        description="The generation's report (`GET /v1/generations/{id}/report`) once ready or partial. "
+        + REPORT_URL_DESCRIPTION,
+    )
 
 
 class ArmSupport(BaseModel):
@@ -151,10 +174,13 @@ class Effect(Job):
     ci_low: float | None = None
     ci_high: float | None = None
     confidence_level: float | None = None
-    method: Literal["bootstrap_refit", "monte_carlo", "exact_zero"] | None = Field(
+    method: Literal["bootstrap_rediscover", "bootstrap_refit", "monte_carlo", "exact_zero"] | None = Field(
         default=None, description="How the interval was built; `interval_covers` says what it covers."
     )
-    resamples: int | None = Field(default=None, description="Bootstrap refits behind the interval.")
+    interval_method: Literal["bootstrap_rediscover", "bootstrap_refit"] | None = Field(
+        default=None, description="The interval asked for; `method` is the one that ran."
+    )
+    resamples: int | None = Field(default=None, description="Bootstrap resamples behind the interval.")
     interval_covers: str | None = None
     arms: dict[str, EffectArm] | None = Field(default=None, description="`from` and `to`: each arm's mean outcome.")
     support: EffectSupport | None = None
@@ -162,8 +188,22 @@ class Effect(Job):
     graph_path: list[list[str]] | None = Field(
         default=None, description="Directed paths treatment -> outcome in the model's graph (shortest first, max 20)."
     )
-    note: str | None = Field(default=None, description="Why the effect is exactly 0, when the graph says so.")
+    structure: StructureUncertainty | None = Field(
+        default=None, description="bootstrap_rediscover: what the rediscovered graphs held; null otherwise."
+    )
+    effect_range: EffectRange | None = Field(
+        default=None,
+        description="Where edges at the treatment are undirected in the learned equivalence class: the effect over "
+        "every parent set of the treatment the class and the hints allow (local IDA); null when identified.",
+    )
+    note: str | None = Field(
+        default=None, description="Why the effect is exactly 0, or why the interval fell back to bootstrap_refit."
+    )
     warnings: list[str] = Field(default_factory=list)
+    report_url: str | None = Field(
+        default=None,
+        description="The effect's report (`GET /v1/effects/{id}/report`) once ready. " + REPORT_URL_DESCRIPTION,
+    )
 
 
 class UsagePeriod(BaseModel):

@@ -3,8 +3,8 @@
 Pure Python with no Temporal or HTTP, in one folder per stage: `checks` and `records` (the pure part
 the API may import: request checks and the typed documents), `cleaning`, `discovery`, `model`,
 `sampling`, `evaluation`, and `effects`. Callers run each
-function in a dedicated single-job process because DoWhy's gcm draws from numpy's process-wide
-random generator.
+function in a dedicated single-job process because fitting with DoWhy's gcm draws from numpy's
+process-wide random generator (sampling passes its own generators).
 
 The stage functions are imported on first use, so that importing `simulacra.engine.checks` loads
 neither DoWhy nor causal-learn.

@@ -4,11 +4,16 @@ The estimate runs the very path generate_rows takes in intervene mode (both arms
 so their noise is paired), so effects and generated rows agree: the `from` arm's mean is the mean
 of a generation with the treatment fixed at `from`, the same seed and `samples` rows.
 
-The confidence interval is a bootstrap over estimation: the mechanisms of the outcome (and of its
-causal ancestors) are refitted on resampled seed rows and the effect recomputed; the interval adds
-the Monte Carlo noise of the paired arms. The learned graph is held fixed, so the interval does not
-cover a wrong graph. Without the seed table it falls back to a Monte Carlo interval, which only
-says how precisely the fitted model was simulated, and says so.
+The confidence interval is, by default, a bootstrap over the graph and the fit (`bootstrap_rediscover`,
+engine.uncertainty.rediscover): discovery reruns on each resample of the seed rows with the dataset's
+hints, the mechanisms the outcome depends on are refitted on that graph and the effect recomputed, so
+the interval spans the graphs the data support. Over REDISCOVER_WORK it falls back, with a note, to
+`bootstrap_refit`: the learned graph held fixed and the outcome's mechanisms (and its causal
+ancestors') refitted on resampled rows, which cannot cover a wrong graph. Both add the Monte Carlo
+noise of the paired arms. Without the seed table it falls back to a Monte Carlo interval, which only
+says how precisely the fitted model was simulated, and says so. Where the data leave an edge at the
+treatment undirected, `effect_range` gives the effect over the orientations the equivalence class
+allows (engine.uncertainty.ida).
 """
 
 from __future__ import annotations
@@ -20,15 +25,19 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from dowhy.gcm.fitting_sampling import fit_causal_model_of_target
 from threadpoolctl import threadpool_limits
 
 from simulacra.engine.checks.conditions import Conditions
 from simulacra.engine.checks.effect_request import EffectSpec, descendants, parse_effect_request
+from simulacra.engine.discovery.discover import discretise
 from simulacra.engine.frames import model_frame
 from simulacra.engine.model.model_file import FittedModel, load_model
 from simulacra.engine.records.schema import SchemaColumn
 from simulacra.engine.sampling.sample import intervened_table
+from simulacra.engine.uncertainty.ida import effect_range
+from simulacra.engine.uncertainty.rediscover import Replicate, graph_hints, rediscover, summarise
 
 BOOTSTRAP, BOOTSTRAP_SAMPLES = 20, 5000
 # Refit work allowed per estimate, in rows x refitted columns: fewer resamples on bigger tables (at least
@@ -36,11 +45,24 @@ BOOTSTRAP, BOOTSTRAP_SAMPLES = 20, 5000
 BOOTSTRAP_WORK, MIN_RESAMPLES = 2_000_000, 5
 # Support: seed rows within 5% of the seed's range of a treatment value; under 2% of rows is thin.
 NEAR, THIN = 0.05, 0.02
+# Rediscovery work allowed per estimate, in rows x columns x resamples (docs/benchmarks.md, "Effect intervals
+# over the graph"): 20 resamples of the 14-column, 8,000-row confounded tracker (2.2 million) took 13-16 s on
+# this 2-core machine when quiet, 60-80 s beside six other busy sessions; the budget allows about 2.7 times
+# that (e.g. 20 resamples of 15,000 rows x 20 columns). Fewer than MIN_REDISCOVER affordable resamples fall
+# back to bootstrap_refit, with a note. A count, never a clock, so a seed reproduces the interval.
+REDISCOVER_WORK, MIN_REDISCOVER = 6_000_000, 10
 ESTIMAND = "E[outcome | do(treatment = to)] - E[outcome | do(treatment = from)]"
 COVERS = {
     "bootstrap_refit": "Estimation uncertainty of the fitted mechanisms (the outcome and its causal ancestors refitted "
     "on bootstrap resamples of the seed rows) plus the Monte Carlo noise of the sampled units. The learned graph is "
     "held fixed: a missing or reversed edge is not covered.",
+    "bootstrap_rediscover": "Uncertainty about the graph and the fit together: on each bootstrap resample of the "
+    "seed rows the graph was discovered again (with the dataset's hints and edits), the mechanisms the outcome "
+    "depends on refitted on it and the effect recomputed; a resample whose graph has no path treatment -> outcome "
+    "counts as 0. Discovery orients what the data leave open the same way on every resample, so the interval also "
+    "reaches `effect_range` (its ci_low/ci_high), the effect over those orientations. It spans the graphs the data "
+    "support, plus the Monte Carlo noise of the sampled units; it cannot cover a dependence every resample misses "
+    "(e.g. two paths that cancel), nor hidden confounding.",
     "monte_carlo": "Only the Monte Carlo noise of the sampled units: how precisely the fitted model was simulated, "
     "not how well it was estimated (no seed rows were available to refit on).",
     "exact_zero": "Nothing to cover: the graph has no directed path from the treatment to the outcome, so the "
@@ -64,10 +86,35 @@ def estimate_effect(
     estimate = _contrast(model, arms, spec, spec.samples, spec.seed)
     frame = model_frame(seed_parquet, model.schema) if seed_parquet else None
     connected = bool(spec.paths)
-    replicates = _bootstrap(model, arms, spec, frame, bootstrap) if connected else []
     z = NormalDist().inv_cdf(0.5 + spec.confidence_level / 2)
-    method = "exact_zero" if not connected else "bootstrap_refit" if len(replicates) >= 2 else "monte_carlo"
-    overall = _figures(estimate, [r["effect"] for r in replicates], z, connected)
+    replicates, structure, note = [], None, None
+    if frame is not None and seed_parquet is not None and spec.interval_method == "bootstrap_rediscover":
+        affordable = REDISCOVER_WORK // (len(frame) * len(model.graph.nodes))
+        if affordable >= min(bootstrap, MIN_REDISCOVER) and bootstrap > 0:
+            runs = _rediscover(model, frame, seed_parquet, arms, spec, min(bootstrap, affordable))
+            structure = summarise(runs, model.graph.edges, spec)
+            structure.rows_per_resample = len(frame)
+            replicates = [run.figures for run in runs]
+        else:
+            note = (
+                f"the interval holds the learned graph fixed (bootstrap_refit): rediscovering the graph on "
+                f"{min(bootstrap, MIN_REDISCOVER)} resamples of {len(frame):,} rows x {len(model.graph.nodes)} "
+                f"columns exceeds the compute budget of {REDISCOVER_WORK:,} row-columns; it does not cover a "
+                "wrong graph"
+            )
+    if structure is None and connected:
+        replicates = _bootstrap(model, arms, spec, frame, bootstrap)
+    if structure is not None:
+        method = "bootstrap_rediscover" if len(replicates) >= 2 else "monte_carlo"
+    else:
+        method = "exact_zero" if not connected else "bootstrap_refit" if len(replicates) >= 2 else "monte_carlo"
+    graph_interval = method == "bootstrap_rediscover"
+    overall = _figures(estimate, [r["effect"] for r in replicates], z, connected, graph_interval)
+    span = _range(model, frame, spec, z)
+    if graph_interval and span is not None and span["ci_low"] is not None:
+        # Every resample orients the undecided edges by the same prior: their other directions come from the range.
+        overall["ci_low"] = min(overall["ci_low"], span["ci_low"])
+        overall["ci_high"] = max(overall["ci_high"], span["ci_high"])
     result = {
         "treatment": {"column": spec.treatment, **spec.values()},
         "outcome": spec.outcome,
@@ -82,16 +129,30 @@ def estimate_effect(
         "arms": {key: {"value": value, **estimate["arms"][key]} for key, value in spec.values().items()},
         "support": _support(model, columns[spec.treatment], spec, frame),
         "graph_path": spec.paths,
-        "note": None,
+        "structure": None if structure is None else structure.model_dump(mode="json", by_alias=True),
+        "effect_range": span,
+        "interval_method": spec.interval_method,
+        "note": note,
         "samples": spec.samples,
         "seed": spec.seed,
         "warnings": [],
     }
     if not connected:
-        result["note"] = (
-            f"{spec.outcome} is not a descendant of {spec.treatment} in this model's graph, so setting "
-            f"{spec.treatment} cannot change it and the effect is exactly 0. If you know it does, add the edge "
-            "(PATCH .../graph)."
+        found = (
+            f" ({structure.resamples_with_path} of {structure.resamples} rediscovered graphs did)" if structure else ""
+        )
+        result["note"] = "; ".join(
+            filter(
+                None,
+                [
+                    note,
+                    (
+                        f"{spec.outcome} is not a descendant of {spec.treatment} in this model's graph{found}, so "
+                        f"setting {spec.treatment} cannot change it and the model's effect is exactly 0. If you know "
+                        "it does, add the edge (PATCH .../graph)."
+                    ),
+                ],
+            )
         )
     if spec.segment_by is not None:
         result["segments"] = [
@@ -99,9 +160,14 @@ def estimate_effect(
                 "level": value,
                 **_figures(
                     figures,
-                    [r["segments"][value]["effect"] for r in replicates if value in r["segments"]],
+                    [
+                        0.0 if r.get("zero") else r["segments"][value]["effect"]
+                        for r in replicates
+                        if r.get("zero") or value in r["segments"]
+                    ],
                     z,
                     connected,
+                    graph_interval,
                 ),
                 "units": figures["units"],
                 "support": _support(
@@ -192,14 +258,44 @@ def _replicates(
     return replicates
 
 
-def _figures(estimate: dict, effects: list[float], z: float, connected: bool) -> dict:
-    """Estimate and normal interval around it (so it always holds the figure the rows agree with)."""
-    if not connected:
+def _figures(estimate: dict, effects: list[float], z: float, connected: bool, over_graphs: bool = False) -> dict:
+    """Estimate and normal interval around it (so it always holds the figure the rows agree with).
+
+    Over rediscovered graphs the effects can be lopsided (a share of resamples without a path gives
+    zeros), so the interval also reaches the percentiles of the resampled effects.
+    """
+    if not connected and not over_graphs:
         return {"estimate": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+    centre = estimate["effect"] if connected else 0.0
+    noise = estimate["noise"] if connected else 0.0
     spread = float(np.std(effects, ddof=1)) if len(effects) >= 2 else 0.0
-    half = z * np.sqrt(spread**2 + estimate["noise"] ** 2)
-    centre = estimate["effect"]
-    return {"estimate": _round(centre), "ci_low": _round(centre - half), "ci_high": _round(centre + half)}
+    half = z * np.sqrt(spread**2 + noise**2)
+    low, high = centre - half, centre + half
+    if over_graphs and len(effects) >= 2:
+        tail = (1 - (2 * NormalDist().cdf(z) - 1)) / 2
+        percentiles = np.quantile(effects, [tail, 1 - tail])
+        low, high = min(low, percentiles[0] - z * noise), max(high, percentiles[1] + z * noise)
+    return {"estimate": _round(centre), "ci_low": _round(low), "ci_high": _round(high)}
+
+
+def _rediscover(
+    model: FittedModel, frame: pd.DataFrame, seed_parquet: str, arms: tuple, spec: EffectSpec, resamples: int
+) -> list[Replicate]:
+    table = pq.read_table(seed_parquet, columns=model.graph.nodes)
+    types = model.schema.types
+    codes = np.column_stack([discretise(table[name], types[name]) for name in model.graph.nodes])
+    samples = min(spec.samples, BOOTSTRAP_SAMPLES)
+    with threadpool_limits(limits=1):
+        return rediscover(
+            model, frame, codes, spec, resamples, lambda refitted, seed: _contrast(refitted, arms, spec, samples, seed)
+        )
+
+
+def _range(model: FittedModel, frame: pd.DataFrame | None, spec: EffectSpec, z: float) -> dict | None:
+    if frame is None:
+        return None
+    found = effect_range(model.graph, frame, spec, graph_hints(model.graph), z)
+    return None if found is None else found.model_dump(mode="json", by_alias=True)
 
 
 def _support(model: FittedModel, column: SchemaColumn, spec: EffectSpec, rows: pd.DataFrame | None) -> dict:

@@ -46,6 +46,11 @@ def validation_key(tenant_id: str, dataset_id: str, version: int) -> str:
     return f"{dataset_prefix(tenant_id, dataset_id)}/validation-v{version}.json"
 
 
+def dataset_report_key(tenant_id: str, dataset_id: str, version: int) -> str:
+    """The model report's page, drawn on first view: a version's records never change once it is fitted."""
+    return f"{dataset_prefix(tenant_id, dataset_id)}/report-v{version}.html"
+
+
 # Generations live beside, not under, their dataset: deleting a dataset leaves already generated
 # artifacts to expire on their own retention windows.
 def generation_prefix(tenant_id: str, generation_id: str) -> str:
@@ -58,6 +63,10 @@ def artifact_key(tenant_id: str, generation_id: str, fmt: str) -> str:
 
 def generation_report_key(tenant_id: str, generation_id: str) -> str:
     return f"{generation_prefix(tenant_id, generation_id)}/report.json"
+
+
+def generation_page_key(tenant_id: str, generation_id: str) -> str:
+    return f"{generation_prefix(tenant_id, generation_id)}/report.html"
 
 
 # A sharded generation's parts, each shard's rows and tally, until they are combined into the artifact.
@@ -81,3 +90,7 @@ def effect_prefix(tenant_id: str, dataset_id: str, effect_id: str) -> str:
 
 def effect_result_key(tenant_id: str, dataset_id: str, effect_id: str) -> str:
     return f"{effect_prefix(tenant_id, dataset_id, effect_id)}/result.json"
+
+
+def effect_page_key(tenant_id: str, dataset_id: str, effect_id: str) -> str:
+    return f"{effect_prefix(tenant_id, dataset_id, effect_id)}/report.html"

@@ -33,6 +33,7 @@ from simulacra.api.models import (
     UploadForm,
 )
 from simulacra.api.operations import Link, Operation
+from simulacra.api.reports.links import report_url
 from simulacra.api.starts import accepted, initial_memo, start_job
 from simulacra.api.state import AppState, app_state
 from simulacra.api.upload import ReceivedUpload, receive_upload
@@ -133,7 +134,10 @@ async def _dataset_response(request: Request, tenant_id: str, dataset_id: str) -
         # A model fitted before validation reports existed, or removed by retention a moment ago, has none.
         with contextlib.suppress(FileNotFoundError):
             validation = await run_in_threadpool(app_state(request).storage.read_document, key, DatasetValidation)
-    return JSONResponse(dataset_view(snap, validation).model_dump())
+    view = dataset_view(snap, validation)
+    if snap.status == "ready":
+        view.report_url = report_url(request, tenant_id, f"/v1/datasets/{dataset_id}/report")
+    return JSONResponse(view.model_dump())
 
 
 async def get_dataset(request: Request, ctx: RequestContext) -> JSONResponse:

@@ -21,6 +21,7 @@ from simulacra.api.jobs import job_view
 from simulacra.api.lookups import live_effect, ready_dataset
 from simulacra.api.models import EffectAccepted, EffectRequest
 from simulacra.api.operations import Link, Operation
+from simulacra.api.reports.links import report_url
 from simulacra.api.starts import accepted, initial_memo, start_job, start_once
 from simulacra.api.state import AppState, app_state
 from simulacra.api.views import Effect
@@ -31,7 +32,16 @@ from simulacra.infra.scopes import Scope
 from simulacra.workflows.contracts import EFFECT_WORKFLOW, EffectInput, effect_workflow_id, job_id_for
 
 # What the engine reads from the request (retention is the API's business).
-ENGINE_FIELDS = ("treatment", "outcome", "outcome_level", "segment_by", "samples", "seed", "confidence_level")
+ENGINE_FIELDS = (
+    "treatment",
+    "outcome",
+    "outcome_level",
+    "segment_by",
+    "samples",
+    "seed",
+    "confidence_level",
+    "interval_method",
+)
 
 
 async def _start_effect(
@@ -104,6 +114,7 @@ async def get_effect(request: Request, ctx: RequestContext) -> JSONResponse:
             **(memo.request or {}),
             "model_version": memo.model_version,
             "expires_at": memo.expires_at,
+            "report_url": report_url(request, tenant_id, f"/v1/effects/{effect_id}/report") if result else None,
         }
     )
     return JSONResponse(body.model_dump(by_alias=True))
@@ -122,7 +133,8 @@ operations = [
         "`samples` rows the arms' means are those of the two generations. A numeric outcome gives a mean difference; "
         "a categorical or boolean one the change in the share of `outcome_level`. `segment_by` adds the effect per "
         "level. Returns 202; poll the job, then read the effect (estimate, confidence interval, support, graph "
-        "path). Effects bill no rows.",
+        "path, and how the graph's uncertainty moves the effect: `structure` and `effect_range`). Effects bill no "
+        "rows.",
         scopes=(Scope.GENERATIONS_WRITE,),
         body=EffectRequest,
         status=202,
@@ -151,7 +163,9 @@ operations = [
         "effects",
         description="While the job runs, the request and its status; once `ready`, `estimate`, `ci_low`/`ci_high` "
         "at `confidence_level`, `method` and `interval_covers` (what the interval accounts for), `arms`, `support`, "
-        "`segments` (if asked), `graph_path` and `note`. 404 once the effect or its dataset expired or was deleted.",
+        "`segments` (if asked), `graph_path`, `structure` (the rediscovered graphs: paths found, contested edges "
+        "and the effect with and without each), `effect_range` (the effect over the orientations the data leave "
+        "open) and `note`. 404 once the effect or its dataset expired or was deleted.",
         scopes=(Scope.GENERATIONS_READ,),
         returns=Effect,
         errors=("simio_effect_not_found",),

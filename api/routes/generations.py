@@ -20,6 +20,7 @@ from simulacra.api.lookups import generation_job, live_dataset, live_generation,
 from simulacra.api.models import GenerationAccepted, GenerationRequest
 from simulacra.api.operations import Link, Operation
 from simulacra.api.ranges import requested_range
+from simulacra.api.reports.links import report_url
 from simulacra.api.starts import accepted, initial_memo, start_job, start_once
 from simulacra.api.state import AppState, app_state
 from simulacra.api.views import Generation, JobPage
@@ -133,8 +134,9 @@ async def get_generation(request: Request, ctx: RequestContext) -> JSONResponse:
     snap = await live_generation(request, principal.tenant_id, request.path_params["generation_id"])
     job = generation_job(request, principal.tenant_id, snap)
     memo = snap.memo
-    report = None
+    report, link = None, None
     if snap.status in DOWNLOADABLE:
+        link = report_url(request, principal.tenant_id, f"/v1/generations/{memo.generation_id}/report")
         key = layout.generation_report_key(principal.tenant_id, str(memo.generation_id))
         with contextlib.suppress(FileNotFoundError):  # removed by its retention timer a moment ago
             report = await run_in_threadpool(app_state(request).storage.read_json, key)
@@ -146,6 +148,7 @@ async def get_generation(request: Request, ctx: RequestContext) -> JSONResponse:
         model_version=memo.model_version,
         expires_at=memo.expires_at,
         report=report,
+        report_url=link,
     )
     return JSONResponse(body.model_dump())
 

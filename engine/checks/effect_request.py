@@ -20,6 +20,9 @@ from simulacra.engine.records.schema import CleanedSchema, SchemaColumn
 MIN_SAMPLES, MAX_SAMPLES, DEFAULT_SAMPLES = 1000, 200_000, 20_000
 DEFAULT_CONFIDENCE = 0.95
 MAX_PATHS = 20
+# How the interval is built: over rediscovered graphs (the default, within the compute budget), or with
+# the learned graph held fixed (cheap). engine.effects says which one ran.
+INTERVAL_METHODS = ("bootstrap_rediscover", "bootstrap_refit")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class EffectSpec:
     seed: int
     confidence_level: float
     paths: list[list[str]]  # directed paths treatment -> outcome in the graph; none: the effect is 0
+    interval_method: str = INTERVAL_METHODS[0]
 
     def values(self) -> dict[str, float | str]:
         return {"from": self.reference, "to": self.alternative}
@@ -51,6 +55,7 @@ class EffectSpec:
             "samples": self.samples,
             "seed": self.seed,
             "confidence_level": self.confidence_level,
+            "interval_method": self.interval_method,
         }
 
 
@@ -88,6 +93,7 @@ def parse_effect_request(request: dict[str, Any], schema: CleanedSchema, graph: 
         seed=_integer(request.get("seed", 0), 0, 2**31 - 1, "/seed"),
         confidence_level=_confidence(request.get("confidence_level", DEFAULT_CONFIDENCE)),
         paths=directed_paths(edges, name, outcome),
+        interval_method=_interval_method(request.get("interval_method", INTERVAL_METHODS[0])),
     )
 
 
@@ -205,6 +211,12 @@ def _confidence(value: object) -> float:
     if not _is_number(value) or not 0.5 <= value <= 0.999:
         raise _invalid("confidence_level must be between 0.5 and 0.999", "/confidence_level")
     return float(value)
+
+
+def _interval_method(value: object) -> str:
+    if value not in INTERVAL_METHODS:
+        raise _invalid(f"interval_method must be one of {', '.join(INTERVAL_METHODS)}", "/interval_method")
+    return str(value)
 
 
 def _is_number(value: object) -> TypeGuard[int | float]:

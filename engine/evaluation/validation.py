@@ -43,10 +43,12 @@ from threadpoolctl import threadpool_limits
 from simulacra.engine.checks.conditions import parse_conditions
 from simulacra.engine.discovery.discover import DEFAULT, discretise
 from simulacra.engine.evaluation.fidelity import quality_report
+from simulacra.engine.evaluation.figures import validation_figures
 from simulacra.engine.frames import model_frame
 from simulacra.engine.model.fit import fit_model
 from simulacra.engine.model.fit_sample import FitRows
 from simulacra.engine.model.model_file import load_model
+from simulacra.engine.records.figures import ValidationFigures
 from simulacra.engine.records.fit import FitReport, Metric
 from simulacra.engine.records.graph import CausalGraph, Edge
 from simulacra.engine.records.schema import CleanedSchema
@@ -57,6 +59,7 @@ from simulacra.engine.records.validation import (
     ValidationReport,
 )
 from simulacra.engine.sampling.sample import intervened_table
+from simulacra.engine.uncertainty.contested import robustness
 
 HOLDOUT_SHARE, HOLDOUT_MAX_ROWS, MIN_ROWS = 0.2, 2000, 200
 FALSIFY_ROWS = 5000
@@ -88,28 +91,31 @@ def validate_model(
     started = time.perf_counter()
     with threadpool_limits(limits=1):
         if fit_rows is not None and model_path is not None:
-            fidelity = sample_fidelity(fit_rows, model_path, schema, seed=seed)
+            fidelity, figures = sample_fidelity(fit_rows, model_path, schema, seed=seed)
         else:
-            fidelity = held_out_fidelity(parquet_path, schema, graph, seed=seed)
+            fidelity, figures = held_out_fidelity(parquet_path, schema, graph, seed=seed)
         nodes = node_fit(parquet_path, schema, fit_report)
         falsification = falsify_graph(parquet_path, schema, graph, seed=seed)
     return ValidationReport(
         held_out_fidelity=fidelity,
         nodes=nodes,
         falsification=falsification,
+        robustness=robustness(graph),
         warnings=_warnings(graph, fidelity, nodes, falsification),
         seconds=round(time.perf_counter() - started, 3),
         fit_sample=fit_rows.sample if fit_rows else None,
+        figures=figures,
     )
 
 
 def held_out_fidelity(
     parquet_path: str, schema: CleanedSchema, graph: CausalGraph, *, seed: int = 0
-) -> HeldOutFidelity:
-    """Quality of rows sampled from a model fitted without the held-out rows, and the real-vs-real reference."""
+) -> tuple[HeldOutFidelity, ValidationFigures | None]:
+    """Quality of rows sampled from a model fitted without the held-out rows, and the real-vs-real reference;
+    with what the model report draws of both sets of rows."""
     table = pq.read_table(parquet_path, columns=schema.names)
     if table.num_rows < MIN_ROWS:
-        return HeldOutFidelity(computed=False, reason=f"fewer than {MIN_ROWS} rows: too few to hold any out")
+        return HeldOutFidelity(computed=False, reason=f"fewer than {MIN_ROWS} rows: too few to hold any out"), None
     order = np.random.default_rng(seed).permutation(table.num_rows)
     size = min(int(table.num_rows * HOLDOUT_SHARE), HOLDOUT_MAX_ROWS)
     held_out, train = table.take(pa.array(np.sort(order[:size]))), table.take(pa.array(np.sort(order[size:])))
@@ -122,12 +128,14 @@ def held_out_fidelity(
     return _fidelity(held_out, synthetic, table.take(pa.array(order[size : 2 * size])), train.num_rows, schema)
 
 
-def sample_fidelity(fit_rows: FitRows, model_path: str, schema: CleanedSchema, *, seed: int = 0) -> HeldOutFidelity:
+def sample_fidelity(
+    fit_rows: FitRows, model_path: str, schema: CleanedSchema, *, seed: int = 0
+) -> tuple[HeldOutFidelity, ValidationFigures | None]:
     """A large seed's model, fitted on its subsample, scored on rows outside it: no refit is needed."""
     held_out = pq.read_table(fit_rows.held_out_path, columns=schema.names)
     size = min(held_out.num_rows, HOLDOUT_MAX_ROWS)
     if size < MIN_ROWS // 2:
-        return HeldOutFidelity(computed=False, reason=f"fewer than {MIN_ROWS // 2} rows outside the fit sample")
+        return HeldOutFidelity(computed=False, reason=f"fewer than {MIN_ROWS // 2} rows outside the fit sample"), None
     rng = np.random.default_rng(seed)
     held_out = held_out.take(pa.array(np.sort(rng.choice(held_out.num_rows, size=size, replace=False))))
     train = pq.read_table(fit_rows.sample_path, columns=schema.names)
@@ -138,12 +146,12 @@ def sample_fidelity(fit_rows: FitRows, model_path: str, schema: CleanedSchema, *
 
 def _fidelity(
     held_out: pa.Table, synthetic: pa.Table, reference_rows: pa.Table, train_rows: int, schema: CleanedSchema
-) -> HeldOutFidelity:
+) -> tuple[HeldOutFidelity, ValidationFigures]:
     kinds: dict[str, str] = dict(schema.types)
-    real = held_out.to_pandas()
-    model = quality_report(real, synthetic.to_pandas(), kinds)
+    real, sampled = held_out.to_pandas(), synthetic.to_pandas()
+    model = quality_report(real, sampled, kinds)
     reference = quality_report(real, reference_rows.to_pandas(), kinds)
-    return HeldOutFidelity.model_validate(
+    fidelity = HeldOutFidelity.model_validate(
         {
             "computed": True,
             "train_rows": train_rows,
@@ -156,6 +164,7 @@ def _fidelity(
             ),
         }
     )
+    return fidelity, validation_figures(real, sampled, schema)
 
 
 def node_fit(parquet_path: str, schema: CleanedSchema, fit_report: FitReport) -> list[NodeFit]:
@@ -258,7 +267,7 @@ def _permutation_baseline(
         same += _claims_key(permuted) == given_key
         shares.append(float(np.mean(p_values(permuted) < alpha)) if permuted else 0.0)
     if not shares:
-        return {"run": 0, "p_value": None, "informative": False, "median_violated_share": None}
+        return {"run": 0, "p_value": None, "informative": False, "median_violated_share": None, "violated_shares": []}
     return {
         "run": len(shares),
         # The share of relabellings that fit the data at least as well as the graph (+1 for the graph itself).
@@ -266,6 +275,7 @@ def _permutation_baseline(
         # A graph whose relabellings imply the same independences (no edges, say) cannot be told from them.
         "informative": same / len(shares) < PERMUTATION_LEVEL,
         "median_violated_share": round(float(np.median(shares)), 4),
+        "violated_shares": [round(share, 4) for share in shares],
     }
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from simulacra.engine.records.figures import ValidationFigures
 from simulacra.engine.records.fit import Metric
+from simulacra.engine.records.uncertainty import Robustness
 
 
 class FidelityScores(BaseModel):
@@ -70,6 +72,9 @@ class PermutationBaseline(BaseModel):
     )
     informative: bool = Field(description="False when relabellings imply the same independences (e.g. no edges).")
     median_violated_share: float | None = None
+    violated_shares: list[float] = Field(
+        default_factory=list, description="Each relabelling's share of rejected independences: the distribution."
+    )
 
 
 class Falsification(BaseModel):
@@ -105,8 +110,14 @@ class ValidationReport(BaseModel):
     held_out_fidelity: HeldOutFidelity
     nodes: list[NodeFit]
     falsification: Falsification
+    robustness: Robustness | None = Field(
+        default=None, description="Edge stability, contested edges and the hint that would settle each."
+    )
     warnings: list[str] = Field(default_factory=list)
     seconds: float | None = Field(default=None, description="Time the validation took.")
     fit_sample: FitSample | None = Field(
         default=None, description="Set when the seed was larger than `fit_sample_rows`: the model saw a subsample."
+    )
+    figures: ValidationFigures | None = Field(
+        default=None, description="What the model report draws; recorded since reports exist, kept out of the API."
     )

@@ -7,13 +7,6 @@ import numpy as np
 from simulacra.engine.records.schema import Level
 
 
-def level_values(
-    seed_levels: list[Level], targets: dict[str, float], rows: int, rng: np.random.Generator
-) -> np.ndarray:
-    """Labels with each level's exact count (largest remainder) in shuffled order."""
-    return shuffled_labels(level_totals(seed_levels, targets, rows), rng)
-
-
 def level_totals(seed_levels: list[Level], targets: dict[str, float], rows: int) -> dict[str, int]:
     """Each level's exact count among `rows` (largest remainder).
 
@@ -30,11 +23,12 @@ def level_totals(seed_levels: list[Level], targets: dict[str, float], rows: int)
     return dict(zip(labels, counts.tolist(), strict=True))
 
 
-def shuffled_labels(counts: dict[str, int], rng: np.random.Generator) -> np.ndarray:
-    """Each label repeated its count of times, in shuffled order."""
-    values = np.repeat(np.array(list(counts), dtype=object), list(counts.values()))
-    rng.shuffle(values)
-    return values
+def shuffled_codes(counts: dict[str, int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The labels, and each row's code into them: every label its count of times, in shuffled order."""
+    # Shuffling integer codes rather than the strings themselves: the same order, far less work.
+    codes = np.repeat(np.arange(len(counts), dtype=np.int32), list(counts.values()))
+    rng.shuffle(codes)
+    return np.array(list(counts), dtype=object), codes
 
 
 def exact_counts(shares: np.ndarray, rows: int) -> np.ndarray:

@@ -12,14 +12,14 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
-from dowhy import gcm
 
 from simulacra.engine.checks.conditions import Conditions
 from simulacra.engine.model.model_file import FittedModel
 from simulacra.engine.sampling.assignments import exact_counts
+from simulacra.engine.sampling.draws import Draws, Sampler
 
-DRAW_FACTOR, MIN_DRAWS, BATCH_MIN, SECONDS = 50, 20000, 5000, 30.0
+# BATCH_MAX bounds one batch's memory; the pool itself holds only the rows that match.
+DRAW_FACTOR, MIN_DRAWS, BATCH_MIN, BATCH_MAX, SECONDS = 50, 20000, 5000, 500_000, 30.0
 RAKING_ROUNDS = 50
 
 
@@ -27,7 +27,7 @@ RAKING_ROUNDS = 50
 class Pool:
     """What rejection sampling found: the kept rows, draws made, and per-range acceptance counts."""
 
-    rows: pd.DataFrame
+    rows: Draws
     draws: int
     accepted: dict[str, int]
     tolerance: dict[str, float]
@@ -39,70 +39,91 @@ def condition_samples(
     row_count: int,
     rng: np.random.Generator,
     *,
+    seed: int,
     max_draws: int | None = None,
     seconds: float = SECONDS,
-) -> tuple[pd.DataFrame, Pool]:
-    """Up to row_count model rows matching the conditions (numpy's global generator must be seeded)."""
+) -> tuple[Draws, Pool]:
+    """Up to row_count model rows matching the conditions; batch i draws with seed (seed, i)."""
+    sampler = Sampler(model)
     cap = max_draws or max(MIN_DRAWS, DRAW_FACTOR * row_count)
     tolerance = {name: _tolerance(model.seed_values[name], *bounds) for name, bounds in conditions.numeric.items()}
     decimals = {column.name: (column.decimals or 0) for column in model.schema.columns}
-    kept, accepted, draws = [], dict.fromkeys(conditions.numeric, 0), 0
+    kept: list[Draws] = []
+    accepted, draws = dict.fromkeys(conditions.numeric, 0), 0
     started = time.perf_counter()
     while draws < cap and time.perf_counter() - started < seconds:
-        batch = gcm.draw_samples(model.scm, min(max(BATCH_MIN, 5 * row_count), cap - draws))
-        draws += len(batch)
-        keep = np.ones(len(batch), dtype=bool)
+        size = min(max(BATCH_MIN, 5 * row_count), BATCH_MAX, cap - draws)
+        batch = sampler.draw(size, [seed, len(kept)])
+        draws += size
+        keep = np.ones(size, dtype=bool)
         for name, (low, high) in conditions.numeric.items():
-            inside = _inside(batch[name].to_numpy(dtype=float), low, high, decimals[name], tolerance[name])
+            inside = _inside(batch.columns[name], low, high, decimals[name], tolerance[name])
             accepted[name] += int(inside.sum())
             keep &= inside
-        kept.append(batch[keep])
-        if capacity(pd.concat(kept), conditions) >= row_count:
+        kept.append(batch.take(keep))
+        if capacity(Draws.concat(kept), conditions) >= row_count:
             break
-    pool = Pool(pd.concat(kept, ignore_index=True), draws, accepted, tolerance)
+    pool = Pool(Draws.concat(kept), draws, accepted, tolerance)
     return select(pool.rows, conditions, row_count, rng), pool
 
 
-def capacity(rows: pd.DataFrame, conditions: Conditions) -> int:
+def capacity(rows: Draws, conditions: Conditions) -> int:
     """How many rows the pool can give while holding the requested shares."""
-    if not conditions.categorical or rows.empty:
+    if not conditions.categorical or not len(rows):
         return len(rows)
+    if _absent_level(rows, conditions):
+        return 0
     strata, available, shares = _strata(rows, conditions)
     wanted = shares > 0
     return int(np.floor(np.min(available[wanted] / shares[wanted]))) if wanted.any() else 0
 
 
-def select(rows: pd.DataFrame, conditions: Conditions, row_count: int, rng: np.random.Generator) -> pd.DataFrame:
+def select(rows: Draws, conditions: Conditions, row_count: int, rng: np.random.Generator) -> Draws:
     """row_count rows (fewer if the pool is short) with the target shares, in random order."""
     total = min(row_count, capacity(rows, conditions))
     if total == 0:
-        return rows.iloc[:0]
+        return rows.take(np.arange(0))
     if not conditions.categorical:
-        return rows.iloc[rng.choice(len(rows), size=total, replace=False)].reset_index(drop=True)
+        return rows.take(rng.choice(len(rows), size=total, replace=False))
     strata, available, shares = _strata(rows, conditions)
     counts = np.minimum(exact_counts(shares, total), available.astype(np.int64))
-    chosen = []
-    for stratum, count in enumerate(counts):
-        members = np.flatnonzero(strata == stratum)
-        chosen.append(rng.choice(members, size=count, replace=False))
+    # Members of each stratum, grouped by one stable sort instead of one scan of the pool per stratum.
+    order = np.argsort(strata, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(available.astype(np.int64))])
+    chosen = [
+        rng.choice(order[starts[stratum] : starts[stratum + 1]], size=count, replace=False)
+        for stratum, count in enumerate(counts)
+    ]
     picked = np.concatenate(chosen)
     rng.shuffle(picked)
-    return rows.iloc[picked].reset_index(drop=True)
+    return rows.take(picked)
 
 
-def _strata(rows: pd.DataFrame, conditions: Conditions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _absent_level(rows: Draws, conditions: Conditions) -> bool:
+    # A level asked for that no pooled row holds has no stratum to rake: the pool cannot give it yet.
+    for name, targets in conditions.categorical.items():
+        present = set(rows.levels[name][np.unique(rows.columns[name])])
+        if any(share > 0 and level not in present for level, share in targets.items()):
+            return True
+    return False
+
+
+def _strata(rows: Draws, conditions: Conditions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # Joint strata of the conditioned columns; raking (iterative proportional fitting) finds the
     # weights that give each column its target shares while keeping the observational dependence
     # between them and the relative shares of the levels left free.
-    labels = {name: rows[name].astype(str).to_numpy() for name in conditions.categorical}
-    keys = (
-        pd.MultiIndex.from_arrays(list(labels.values())) if len(labels) > 1 else pd.Index(next(iter(labels.values())))
-    )
-    strata, uniques = pd.factorize(keys)
+    names = list(conditions.categorical)
+    # One integer key per combination of level codes (mixed radix over each column's levels).
+    key = np.zeros(len(rows), dtype=np.int64)
+    for name in names:
+        key = key * len(rows.levels[name]) + rows.columns[name]
+    uniques, strata = np.unique(key, return_inverse=True)
     available = np.bincount(strata, minlength=len(uniques)).astype(float)
-    stratum_labels = {
-        name: np.asarray([u[i] if len(labels) > 1 else u for u in uniques]) for i, name in enumerate(labels)
-    }
+    stratum_labels = {}
+    for name in reversed(names):
+        size = len(rows.levels[name])
+        stratum_labels[name] = np.asarray([str(level) for level in rows.levels[name]])[uniques % size]
+        uniques = uniques // size
     weights = available / available.sum()
     for _ in range(RAKING_ROUNDS):
         previous = weights.copy()

@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from simulacra.engine.checks.column_types import NUMERIC_TYPES
 from simulacra.engine.checks.conditions import Conditions
 from simulacra.engine.cleaning.profile import decimal_places
 from simulacra.engine.frames import MISSING_LEVEL
 from simulacra.engine.records.schema import CleanedSchema, SchemaColumn
+from simulacra.engine.sampling.draws import Draws
 
 
-def to_table(
-    samples: pd.DataFrame, schema: CleanedSchema, conditions: Conditions, rng: np.random.Generator
-) -> pa.Table:
+def to_table(samples: Draws, schema: CleanedSchema, conditions: Conditions, rng: np.random.Generator) -> pa.Table:
     """Arrow table in schema order: integer -> int64, numeric -> float64, categorical -> string, boolean -> bool."""
     arrays = {}
     for column in schema.columns:
         name = column.name
-        values = samples[name].to_numpy()
+        values = samples.columns[name]
         if column.type in NUMERIC_TYPES:
             arrays[name] = _numbers(values, column, conditions.numeric.get(name), rng)
         else:
-            arrays[name] = _labels(values, column.type)
+            arrays[name] = _labels(values, samples.levels[name], column.type)
     return pa.table(arrays)
 
 
@@ -44,12 +43,14 @@ def _numbers(values: np.ndarray, column: SchemaColumn, bounds: tuple | None, rng
     return pa.array(np.round(numbers, decimals), type=pa.float64(), mask=missing)
 
 
-def _labels(values: np.ndarray, column_type: str) -> pa.Array:
-    # The model's missing level is how unconditioned categories re-create their gaps.
-    missing = np.asarray(values == MISSING_LEVEL, dtype=bool)
+def _labels(codes: np.ndarray, levels: np.ndarray, column_type: str) -> pa.Array:
+    # Each level is converted once and the rows pick theirs by code. The model's missing level is
+    # how unconditioned categories re-create their gaps.
+    missing = levels == MISSING_LEVEL
     if column_type == "boolean":
-        return pa.array(np.asarray(values == "true", dtype=bool), type=pa.bool_(), mask=missing)
-    return pa.array(values.astype(str), type=pa.string(), mask=missing)
+        return pa.array((levels == "true")[codes], type=pa.bool_(), mask=missing[codes])
+    names = pa.array([str(level) for level in levels], type=pa.string(), mask=missing)
+    return pc.take(names, pa.array(codes))
 
 
 def _gaps(numbers: np.ndarray, column: SchemaColumn, rng: np.random.Generator) -> np.ndarray | None:
@@ -66,8 +67,11 @@ def _gaps(numbers: np.ndarray, column: SchemaColumn, rng: np.random.Generator) -
     median = (column.quantiles or {})["p50"]
     # The schema's median is rounded to 6 decimals.
     at_fill = np.abs(numbers - median) <= 1e-6 * max(1.0, abs(median))
-    order = rng.permutation(rows)
-    order = order[np.argsort(~at_fill[order], kind="stable")]
+    first, rest = np.flatnonzero(at_fill), np.flatnonzero(~at_fill)
+    # A random subset of the rows at the median, topped up by a random subset of the others.
+    chosen = rng.choice(first, size=min(count, len(first)), replace=False)
+    extra = rng.choice(rest, size=count - len(chosen), replace=False)
     mask = np.zeros(rows, dtype=bool)
-    mask[order[:count]] = True
+    mask[chosen] = True
+    mask[extra] = True
     return mask

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 import pyarrow as pa
-from dowhy import gcm
 
 from simulacra.engine.checks.conditions import Conditions, parse_conditions
 from simulacra.engine.checks.errors import EngineInputError
 from simulacra.engine.model.model_file import FittedModel, load_model
-from simulacra.engine.sampling.assignments import level_values, range_values, shuffled_labels
+from simulacra.engine.sampling.assignments import level_totals, range_values, shuffled_codes
+from simulacra.engine.sampling.draws import Sampler
 from simulacra.engine.sampling.feasibility import achieved, conditions_met, feasibility
 from simulacra.engine.sampling.observational import condition_samples
 from simulacra.engine.sampling.postprocess import to_table
 from simulacra.engine.sampling.privacy import privacy_report
+from simulacra.engine.uncertainty.contested import generation_doubts
 
 
 def generate_rows(
@@ -41,9 +40,7 @@ def generate_rows(
     pool = None
     if parsed.mode == "condition":
         rng = np.random.default_rng(seed)
-        # gcm draws its noise from numpy's process-wide generator; the engine runs one job per process.
-        np.random.seed(seed)
-        samples, pool = condition_samples(model, parsed, row_count, rng, max_draws=max_draws)
+        samples, pool = condition_samples(model, parsed, row_count, rng, seed=seed, max_draws=max_draws)
         table = to_table(samples, model.schema, parsed, rng)
     else:
         table = intervened_table(model, parsed, row_count, seed)
@@ -56,6 +53,7 @@ def generate_rows(
         "feasibility": feasibility(parsed, reached, row_count, table.num_rows, model.seed_values, pool),
     }
     report["conditions_met"] = conditions_met(report["feasibility"])
+    report.update(generation_doubts(model.graph, parsed))
     if pool is not None:
         report["draws"] = pool.draws
     if seed_parquet is not None:
@@ -77,27 +75,16 @@ def intervened_table(
     ``level_counts`` gives each conditioned level's count outright (a shard's part of a generation's counts).
     """
     rng = np.random.default_rng(seed)
-    levels = {column.name: (column.levels or []) for column in model.schema.columns}
-    assigned = {}
-    for name, targets in conditions.categorical.items():
-        if level_counts is None:
-            assigned[name] = level_values(levels[name], targets, row_count, rng)
-        else:
-            assigned[name] = shuffled_labels(level_counts[name], rng)
-    for name, (low, high) in conditions.numeric.items():
-        assigned[name] = range_values(model.seed_values[name], low, high, row_count, rng)
-    interventions = {name: _Replay(values) for name, values in assigned.items()}
-    # gcm draws its noise from numpy's process-wide generator; the engine runs one job per process.
-    np.random.seed(seed)
-    samples = gcm.interventional_samples(model.scm, interventions, num_samples_to_draw=row_count)
+    seed_levels = {column.name: (column.levels or []) for column in model.schema.columns}
+    levels = {
+        name: shuffled_codes(
+            level_totals(seed_levels[name], targets, row_count) if level_counts is None else level_counts[name], rng
+        )
+        for name, targets in conditions.categorical.items()
+    }
+    numbers = {
+        name: range_values(model.seed_values[name], low, high, row_count, rng)
+        for name, (low, high) in conditions.numeric.items()
+    }
+    samples = Sampler(model).draw(row_count, seed, levels=levels, numbers=numbers)
     return to_table(samples, model.schema, conditions, rng)
-
-
-class _Replay:
-    """An intervention that ignores the drawn value and hands out precomputed values in row order."""
-
-    def __init__(self, values: Iterable) -> None:
-        self._values = iter(values)
-
-    def __call__(self, _drawn: object) -> object:
-        return next(self._values)

@@ -30,6 +30,7 @@ from simulacra.engine.sampling.observational import Pool, condition_samples
 from simulacra.engine.sampling.postprocess import to_table
 from simulacra.engine.sampling.privacy import privacy_report
 from simulacra.engine.sampling.sample import intervened_table
+from simulacra.engine.uncertainty.contested import generation_doubts
 
 # Privacy figures of a sharded generation are computed on this many of its rows, taken evenly from the
 # shards (whose rows are in random order): the distance figures already probe at most 1,000 rows.
@@ -54,7 +55,7 @@ class ShardPlan:
 
 
 def shard_seed(seed: int, index: int) -> int:
-    """The seed of one shard's draws (a 32-bit value: gcm seeds numpy's legacy global generator with it)."""
+    """The seed of one shard's draws (32 bits, the range every seed of the engine's generators accepts)."""
     if index == 0:
         return seed
     return int(np.random.SeedSequence((seed, index)).generate_state(1)[0])
@@ -93,9 +94,7 @@ def sample_shard(model_path: str, conditions: dict, plan: ShardPlan, index: int,
     pool = None
     if parsed.mode == "condition":
         rng = np.random.default_rng(own_seed)
-        # gcm draws its noise from numpy's process-wide generator; the engine runs one job per process.
-        np.random.seed(own_seed)
-        samples, pool = condition_samples(model, parsed, rows, rng)
+        samples, pool = condition_samples(model, parsed, rows, rng, seed=own_seed)
         table = to_table(samples, model.schema, parsed, rng)
     else:
         levels = {column.name: (column.levels or []) for column in model.schema.columns}
@@ -150,6 +149,7 @@ def combined_report(model: FittedModel, conditions: dict, row_count: int, tallie
         "shards": len(tallies),
     }
     report["conditions_met"] = conditions_met(report["feasibility"])
+    report.update(generation_doubts(model.graph, parsed))
     if pool is not None:
         report["draws"] = pool.draws
     return report

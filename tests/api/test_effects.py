@@ -24,7 +24,13 @@ PRICE = {"column": "price", "from": 4.99, "to": 5.49}
 # examples/make_tracker.py sampled under do(price) with 400,000 rows per arm: E[intent | do(5.49)] - E[... 4.99].
 TRUE_PRICE_EFFECT = -6.23
 # Region causes price, so no intervention on price reaches it: an exact zero, quick to compute (no refits).
-CHEAP = {"treatment": PRICE, "outcome": "region", "outcome_level": "north", "samples": 1000}
+CHEAP = {
+    "treatment": PRICE,
+    "outcome": "region",
+    "outcome_level": "north",
+    "samples": 1000,
+    "interval_method": "bootstrap_refit",
+}
 
 
 def post_effect(client: TestClient, token: str, dataset_id: str, body: dict[str, Any], key: str | None = None):
@@ -64,8 +70,17 @@ def test_price_effect_is_near_the_truth_with_interval_support_and_path(price_eff
     assert effect["ci_low"] < effect["estimate"] < effect["ci_high"] < 0
     assert effect["ci_low"] <= TRUE_PRICE_EFFECT <= effect["ci_high"], effect
     assert abs(effect["estimate"] - TRUE_PRICE_EFFECT) < 0.1 * abs(TRUE_PRICE_EFFECT)
-    assert effect["method"] == "bootstrap_refit" and effect["resamples"] >= 2 and effect["confidence_level"] == 0.95
-    assert "graph is held fixed" in effect["interval_covers"]
+    # The default interval spans the graphs rediscovered on bootstrap resamples, and says what it found.
+    assert effect["method"] == effect["interval_method"] == "bootstrap_rediscover" and effect["resamples"] >= 10
+    assert effect["confidence_level"] == 0.95 and "discovered again" in effect["interval_covers"]
+    structure = effect["structure"]
+    assert structure["resamples"] == effect["resamples"] and structure["rows_per_resample"] == 5000
+    assert 0 < structure["resamples_with_path"] <= structure["resamples"]
+    assert ["price", "purchase_intent"] in [path["path"] for path in structure["paths"]]
+    assert structure["effect_low"] <= effect["estimate"] or structure["effect_low"] <= effect["ci_low"]
+    for edge in structure["contested_edges"]:
+        assert edge["present_share"] + edge["reversed_share"] + edge["absent_share"] == pytest.approx(1, abs=0.01)
+    assert "effect_range" in effect
     assert ["price", "purchase_intent"] in effect["graph_path"] and effect["note"] is None
     support = effect["support"]
     assert support["in_support"] and support["level"] == "good"
@@ -93,7 +108,13 @@ def test_effect_agrees_with_two_generations(client: TestClient, token: str, read
         client,
         token,
         ready_dataset,
-        {"treatment": PRICE, "outcome": "purchase_intent", "samples": rows, "seed": seed},
+        {
+            "treatment": PRICE,
+            "outcome": "purchase_intent",
+            "samples": rows,
+            "seed": seed,
+            "interval_method": "bootstrap_refit",
+        },
         worker,
     )
     means = []
@@ -117,8 +138,7 @@ def test_an_outcome_the_treatment_cannot_reach_is_exactly_zero(
 ) -> None:
     graph = client.get(f"/v1/datasets/{ready_dataset}/graph", headers=bearer(token)).json()
     assert ["region", "price"] in [[edge["from"], edge["to"]] for edge in graph["edges"]]  # a cause, not an effect
-    body = {"treatment": PRICE, "outcome": "region", "outcome_level": "north", "samples": 1000}
-    effect = estimated(client, token, ready_dataset, body, worker)
+    effect = estimated(client, token, ready_dataset, CHEAP, worker)
     assert (effect["estimate"], effect["ci_low"], effect["ci_high"]) == (0.0, 0.0, 0.0)
     assert effect["method"] == "exact_zero" and effect["graph_path"] == [] and "not a descendant" in effect["note"]
     assert effect["arms"]["from"]["mean"] == effect["arms"]["to"]["mean"]

@@ -26,7 +26,13 @@ from tests.security import forge
 from tests.stack import TERMINAL
 
 ACTIVE = load_entries(
-    "files.json", "bodies.json", "headers_and_tokens.json", "ids_and_links.json", "bombs.json", "webhooks.json"
+    "files.json",
+    "bodies.json",
+    "headers_and_tokens.json",
+    "ids_and_links.json",
+    "bombs.json",
+    "webhooks.json",
+    "report_links.json",
 )
 MIN_ENTRIES = 150
 # Words that only a library or a stack trace would put in a client's text.

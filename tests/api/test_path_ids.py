@@ -78,8 +78,9 @@ def test_malformed_path_ids_answer_exactly_like_missing_ones(
     differing, sent = {}, set()
     for op in [op for op in OPERATIONS if op.path_ids]:
         missing = _call(client, op, {p.name: _unknown(p) for p in op.path_ids}, token)
-        # A download needs a signed link first, and no link names a missing (or malformed) generation.
-        assert missing.status_code == (403 if op.signed_link else 404), (op.operation_id, missing.text)
+        # A download or a report needs a signed link first, and no link names a missing (or malformed) id.
+        linked = op.signed_link or op.sealed_link
+        assert missing.status_code == (403 if linked else 404), (op.operation_id, missing.text)
         for shape in MALFORMED:
             malformed = _call(client, op, {p.name: shape(p) for p in op.path_ids}, token)
             sent |= {shape(p).replace("%0A", "\n") for p in op.path_ids}

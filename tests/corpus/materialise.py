@@ -20,6 +20,7 @@ from typing import Any
 from jose import jwt
 
 from simulacra.infra.config import Settings
+from simulacra.infra.sealed_links import SealedLinks
 from simulacra.infra.signed_urls import UrlSigner
 from simulacra.infra.tokens import TENANT_CLAIM
 from tests.corpus.payloads import generate
@@ -101,16 +102,22 @@ class Stack:
         return PLACEHOLDER.sub(value, text)
 
     def link(self, spec: dict[str, Any], key: str) -> str:
-        """A signed artifact link, then altered as the entry says."""
+        """A signed artifact link (or with `sealed`, a report link), then altered as the entry says."""
         path = self.fill(spec["path"], key)
         signer = UrlSigner(self.settings.keys_dir, self.settings.artifact_url_ttl_seconds)
         tenant = {"self": "acme", "other": "globex"}[spec.get("tenant", "self")]
-        url, expires = signer.sign("", tenant, path, now=time.time() + spec.get("shift_seconds", 0))
+        now = time.time() + spec.get("shift_seconds", 0)
+        if spec.get("sealed"):
+            url, _ = SealedLinks(signer).sign("", tenant, path, now=now)
+        else:
+            url, _ = signer.sign("", tenant, path, now=now)
         signed_path, _, query = url.partition("?")
         params = dict(part.split("=", 1) for part in query.split("&"))
         mutate = spec.get("mutate")
         if mutate == "signature":
-            params["signature"] = params["signature"][:-1] + ("0" if params["signature"][-1] != "0" else "1")
+            # A character inside the value, never the last: base64's last character may carry only padding bits.
+            old = params["signature"][5]
+            params["signature"] = params["signature"][:5] + ("0" if old != "0" else "1") + params["signature"][6:]
         elif mutate == "expires":
             params["expires"] = str(int(params["expires"]) + 3600)
         elif mutate in ("drop_signature", "drop_expires"):

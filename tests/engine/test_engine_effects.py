@@ -24,6 +24,8 @@ def fitted(make_tracker: Callable[..., pd.DataFrame], tmp_path_factory: pytest.T
 
 
 def effect(model: str, parquet: str | None = None, bootstrap: int = 0, **request: object) -> dict:
+    # The fixed-graph interval: tests/engine/test_engine_graph_uncertainty.py covers bootstrap_rediscover.
+    request.setdefault("interval_method", "bootstrap_refit")
     return estimate_effect(model, request, seed_parquet=parquet, bootstrap=bootstrap)
 
 

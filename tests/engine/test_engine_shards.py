@@ -51,7 +51,7 @@ def test_shards_combine_to_the_exact_count_whatever_their_order(model: str) -> N
     table = pa.concat_tables(made[index][0] for index in range(plan.count))
     assert table.num_rows == 2002
     # Every level's count over the shards is the count one job of 2,002 rows would have made.
-    whole, _ = generate_rows(model, CONDITIONS, 2002, seed=11)
+    whole, whole_report = generate_rows(model, CONDITIONS, 2002, seed=11)
     assert Counter(table["segment"].to_pylist()) == Counter(whole["segment"].to_pylist())
     genz = table["segment"].to_pylist().count("genz_switcher")
     again, _ = sample_shard(model, CONDITIONS, plan, 3, seed=11)
@@ -62,6 +62,11 @@ def test_shards_combine_to_the_exact_count_whatever_their_order(model: str) -> N
     assert report["feasibility"]["rows"] == {"requested": 2002, "achieved": 2002, "status": "met"}
     assert report["achieved"]["numeric"]["price"]["share_in_range"] == 1.0
     assert report["conditions_met"] is True
+    # The graph's doubts about the intervention are the same however the rows were made.
+    assert (report["warnings"], report["contested_edges"]) == (
+        whole_report["warnings"],
+        whole_report["contested_edges"],
+    )
 
 
 def test_one_shard_is_what_generate_rows_makes(model: str) -> None:

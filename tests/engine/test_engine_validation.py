@@ -60,6 +60,9 @@ def test_true_graph_is_not_falsified_and_fits_held_out_rows(cleaned: tuple[str, 
     # Better than every random relabelling of the same shape.
     assert falsification["permutations"]["informative"]
     assert falsification["permutations"]["p_value"] <= 0.05
+    # The relabellings' distribution, as the model report draws it, all above the graph's own share.
+    shares = falsification["permutations"]["violated_shares"]
+    assert len(shares) == falsification["permutations"]["run"] and min(shares) > falsification["violated_share"]
 
     fidelity = report["held_out_fidelity"]
     assert fidelity["computed"] and fidelity["held_out_rows"] == 1000 and fidelity["train_rows"] == 4000
@@ -68,6 +71,23 @@ def test_true_graph_is_not_falsified_and_fits_held_out_rows(cleaned: tuple[str, 
     assert fidelity["score"] > fidelity["reference"]["score"] - 0.03
     assert len(fidelity["worst_columns"]) == 3 and len(fidelity["worst_pairs"]) == 3
     assert fidelity["worst_columns"][0]["score"] <= fidelity["worst_columns"][-1]["score"]
+
+    # What the model report draws of the held-out rows: every column, shares summing to 1, symmetric matrices.
+    figures = report["figures"]
+    names = [column.name for column in schema.columns]
+    assert [column["column"] for column in figures["columns"]] == names
+    assert figures["real_rows"] == figures["synthetic_rows"] == 1000
+    for column in figures["columns"]:
+        gaps = column["missing_real"] if column["kind"] == "numeric" else 0  # categories show gaps as a level
+        assert abs(sum(column["real"]) + gaps - 1) < 0.01, column
+        assert len(column["real"]) == len(column["synthetic"]) == len(column["levels"] or column["edges"][1:])
+    matrix = figures["associations"]["real"]
+    assert figures["associations"]["columns"] == names and all(matrix[i][i] == 1 for i in range(len(names)))
+    assert all(matrix[i][j] == matrix[j][i] for i in range(len(names)) for j in range(len(names)))
+    # The pairs the true graph joins are associated in both; the model keeps price -> purchase_intent.
+    price, intent = names.index("price"), names.index("purchase_intent")
+    synthetic = figures["associations"]["synthetic"]
+    assert matrix[price][intent] > 0.3 and abs(synthetic[price][intent] - matrix[price][intent]) < 0.1
 
     nodes = {node["name"]: node for node in report["nodes"]}
     assert list(nodes) == [column.name for column in schema.columns]
@@ -81,6 +101,10 @@ def test_true_graph_is_not_falsified_and_fits_held_out_rows(cleaned: tuple[str, 
     # The one caveat: a direction that neither the data nor this test can check.
     assert len(report["warnings"]) == 1
     assert report["warnings"][0].startswith("no causal_hints given: the direction of segment -> brand")
+    # The robustness section names the same edge, and the hints that would settle it either way.
+    [contested] = report["robustness"]["contested_edges"]
+    assert (contested["from"], contested["to"], contested["doubt"]) == ("segment", "brand", "direction")
+    assert len(contested["settle_with"]) == 2
 
 
 @pytest.mark.parametrize(

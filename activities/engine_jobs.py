@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulacra import engine
 from simulacra.engine import EngineInputError
@@ -24,6 +24,9 @@ from simulacra.workflows.contracts import (
     GenerationInput,
     GenerationResult,
 )
+
+if TYPE_CHECKING:  # the module loads DoWhy's package on import: only pool processes may
+    from simulacra.engine.model.fit_sample import FitRows
 
 
 def table_limits(settings: Settings) -> TableLimits:
@@ -57,8 +60,10 @@ def discover(settings: Settings, tenant_id: str, dataset_id: str, seed: int) -> 
     schema = storage.read_document(layout.schema_key(tenant_id, dataset_id), CleanedSchema)
     hints_key = layout.hints_key(tenant_id, dataset_id)
     hints = storage.read_json(hints_key) if storage.exists(hints_key) else None
-    with storage.local_copy(layout.cleaned_key(tenant_id, dataset_id)) as cleaned:
-        graph = engine.discover_graph(cleaned, schema, seed=seed, hints=hints)
+    with storage.local_copy(layout.cleaned_key(tenant_id, dataset_id)) as cleaned, tempfile.TemporaryDirectory() as tmp:
+        fit_rows = _fit_rows(settings, cleaned, schema, seed, tmp)
+        learnt_from = fit_rows.sample_path if fit_rows else cleaned
+        graph = engine.discover_graph(learnt_from, schema, seed=seed, hints=hints)
     storage.write_document(layout.graph_key(tenant_id, dataset_id, 1), graph)
     return DiscoverResult(edge_count=len(graph.edges))
 
@@ -73,14 +78,25 @@ def fit(
     graph = storage.read_document(layout.graph_key(tenant_id, dataset_id, version), CausalGraph)
     with storage.local_copy(layout.cleaned_key(tenant_id, dataset_id)) as cleaned, tempfile.TemporaryDirectory() as tmp:
         model_path = str(Path(tmp) / "model.pkl")
-        report = engine.fit_model(cleaned, schema, graph, model_path, seed=seed)
+        fit_rows = _fit_rows(settings, cleaned, schema, seed, tmp)
+        learnt_from = fit_rows.sample_path if fit_rows else cleaned
+        report = engine.fit_model(learnt_from, schema, graph, model_path, seed=seed, whole_table=cleaned)
         storage.put_file(model_path, layout.model_key(tenant_id, dataset_id, version))
         # Part of the fit: a version is ready only with its validation report, which the dataset shows.
-        validation = engine.validate_model(cleaned, schema, graph, report, seed=seed)
+        validation = engine.validate_model(
+            learnt_from, schema, graph, report, seed=seed, fit_rows=fit_rows, model_path=model_path
+        )
     storage.write_document(layout.fit_report_key(tenant_id, dataset_id, version), report)
     validation.model_version = version
     storage.write_document(layout.validation_key(tenant_id, dataset_id, version), validation)
     return FitResult(node_count=len(report.nodes))
+
+
+def _fit_rows(settings: Settings, cleaned: str, schema: CleanedSchema, seed: int, folder: str) -> FitRows | None:
+    """A large seed's stratified sample and held-out rows; discovery and fit draw the same ones (same seed)."""
+    from simulacra.engine.model.fit_sample import split_for_fit
+
+    return split_for_fit(cleaned, schema, settings.fit_sample_rows, seed, folder)
 
 
 def generate(settings: Settings, job: GenerationInput) -> GenerationResult:

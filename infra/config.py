@@ -100,11 +100,20 @@ class Settings:
     tls_certfile: str | None = setting(None, "PEM certificate: serve HTTPS only (with the key)", "unset")
     tls_keyfile: str | None = setting(None, "PEM private key of the certificate", "unset")
     artifact_url_ttl_seconds: int = setting(900, "how long an `artifact_url` works")
-    max_upload_bytes: int = setting(200 * 1024 * 1024, "upload cap (413 `simio_file_too_large`)", "200 MiB")
+    max_upload_bytes: int = setting(
+        2 * 1024**3,
+        "upload cap (413 `simio_file_too_large`); the API streams uploads to storage, so its memory stays flat",
+        "2 GiB",
+    )
     max_table_rows: int = setting(2_000_000, "most rows a seed table may decode to (`simio_table_too_large`)")
     max_table_columns: int = setting(300, "most columns a seed table may have (`simio_too_many_columns`)")
     max_table_cells: int = setting(
         50_000_000, "most cells (rows x columns) a seed table may decode to (`simio_table_too_large`)"
+    )
+    fit_sample_rows: int = setting(
+        100_000,
+        "a seed with more rows is learnt (discovery, fitting) from a seeded sample of this many rows, stratified "
+        "on its categorical columns; the rest are held out for validation (0 = always the whole table)",
     )
     max_generation_rows: int = setting(
         100_000_000,

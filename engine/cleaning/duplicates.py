@@ -18,6 +18,8 @@ boolean before numbers), then the first in the file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from itertools import combinations
 
 import numpy as np
@@ -45,33 +47,49 @@ def duplicate_columns(columns: dict[str, pa.ChunkedArray], types: dict[str, str]
     codes = {name: _codes(columns[name]) for name in names}
     # Sorted level sizes: a one-to-one recoding of a gap-free column has exactly the same ones.
     sizes = {name: np.sort(np.bincount(codes[name][codes[name] >= 0])) for name in names}
-    numbers = {name: _numbers(columns[name]) for name in names if types[name] in NUMERIC_TYPES}
+    # Float copies only of the columns some pair gets as far as the linear test with: a million-row
+    # seed's numbers would otherwise double the memory cleaning needs.
+    numbers: dict[str, np.ndarray | None] = {}
+
+    def number(name: str) -> np.ndarray | None:
+        if name not in numbers:
+            numbers[name] = _numbers(columns[name]) if types[name] in NUMERIC_TYPES else None
+        return numbers[name]
+
     found: dict[tuple[str, str], tuple[str, str]] = {}
     for first, second in combinations(names, 2):
         complete = columns[first].null_count == 0 and columns[second].null_count == 0
         # With no gaps on either side, most pairs stop at this cheap comparison.
         if complete and not np.array_equal(sizes[first], sizes[second]):
             continue
-        why = _match(codes[first], codes[second], numbers.get(first), numbers.get(second))
+        why = _match(codes[first], codes[second], partial(_pair, number, first, second))
         if why is not None:
             found[(first, second)] = why
     return _pick_kept(names, found, columns, types)
 
 
+def _pair(
+    number: Callable[[str], np.ndarray | None], first: str, second: str
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    return number(first), number(second)
+
+
 def _codes(column: pa.ChunkedArray) -> np.ndarray:
-    """Dense level codes, -1 where missing."""
+    """Dense level codes, -1 where missing (int32, as Arrow's dictionary indices: a column has fewer levels)."""
     if pa.types.is_boolean(column.type):
         column = column.cast(pa.int8())
     encoded = pc.dictionary_encode(column.combine_chunks())
-    return encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
 
 
 def _numbers(column: pa.ChunkedArray) -> np.ndarray:
     return column.cast(pa.float64()).fill_null(np.nan).to_numpy()
 
 
-def _match(first: np.ndarray, second: np.ndarray, x: np.ndarray | None, y: np.ndarray | None) -> tuple[str, str] | None:
-    """(what kind of copy, on what evidence), or None."""
+def _match(
+    first: np.ndarray, second: np.ndarray, values: Callable[[], tuple[np.ndarray | None, np.ndarray | None]]
+) -> tuple[str, str] | None:
+    """(what kind of copy, on what evidence), or None; `values` gives both columns as numbers (None if not)."""
     # Any subset of rows must match too: the first few hundred rule out nearly every unrelated pair.
     if not _one_to_one(first[:PROBE_ROWS], second[:PROBE_ROWS]):
         return None
@@ -83,7 +101,10 @@ def _match(first: np.ndarray, second: np.ndarray, x: np.ndarray | None, y: np.nd
     levels = int(np.count_nonzero(counts))
     if _log_partitions(counts) >= MIN_LOG_PARTITIONS:
         return "a one-to-one recoding", f"{levels} values each, on the {rows} rows where both are answered"
-    if x is not None and y is not None and levels >= AFFINE_MIN_DISTINCT:
+    if levels < AFFINE_MIN_DISTINCT:
+        return None
+    x, y = values()
+    if x is not None and y is not None:
         return _linear(x[both], y[both])
     return None
 

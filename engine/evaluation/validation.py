@@ -46,6 +46,7 @@ from simulacra.engine.evaluation.fidelity import quality_report
 from simulacra.engine.evaluation.figures import validation_figures
 from simulacra.engine.frames import model_frame
 from simulacra.engine.model.fit import fit_model
+from simulacra.engine.model.fit_sample import FitRows
 from simulacra.engine.model.model_file import load_model
 from simulacra.engine.records.figures import ValidationFigures
 from simulacra.engine.records.fit import FitReport, Metric
@@ -73,12 +74,26 @@ WORST, LISTED_VIOLATIONS = 3, 5
 
 
 def validate_model(
-    parquet_path: str, schema: CleanedSchema, graph: CausalGraph, fit_report: FitReport, *, seed: int = 0
+    parquet_path: str,
+    schema: CleanedSchema,
+    graph: CausalGraph,
+    fit_report: FitReport,
+    *,
+    seed: int = 0,
+    fit_rows: FitRows | None = None,
+    model_path: str | None = None,
 ) -> ValidationReport:
-    """The validation report of a model fitted by engine.fit_model on this table, graph and schema."""
+    """The validation report of a model fitted by engine.fit_model on this table, graph and schema.
+
+    With ``fit_rows`` (a large seed's model was fitted on ``fit_rows.sample_path``, saved at ``model_path``)
+    held-out fidelity scores that model on rows outside the sample, and the report names the sample.
+    """
     started = time.perf_counter()
     with threadpool_limits(limits=1):
-        fidelity, figures = held_out_fidelity(parquet_path, schema, graph, seed=seed)
+        if fit_rows is not None and model_path is not None:
+            fidelity, figures = sample_fidelity(fit_rows, model_path, schema, seed=seed)
+        else:
+            fidelity, figures = held_out_fidelity(parquet_path, schema, graph, seed=seed)
         nodes = node_fit(parquet_path, schema, fit_report)
         falsification = falsify_graph(parquet_path, schema, graph, seed=seed)
     return ValidationReport(
@@ -88,6 +103,7 @@ def validate_model(
         robustness=robustness(graph),
         warnings=_warnings(graph, fidelity, nodes, falsification),
         seconds=round(time.perf_counter() - started, 3),
+        fit_sample=fit_rows.sample if fit_rows else None,
         figures=figures,
     )
 
@@ -108,16 +124,38 @@ def held_out_fidelity(
         pq.write_table(train, train_path)
         fit_model(train_path, schema, graph, model_path, seed=seed)
         synthetic = intervened_table(load_model(model_path), parse_conditions(None, schema), size, seed)
+    # Training rows in their shuffled order: an unbiased sample of the same size as the held-out part.
+    return _fidelity(held_out, synthetic, table.take(pa.array(order[size : 2 * size])), train.num_rows, schema)
+
+
+def sample_fidelity(
+    fit_rows: FitRows, model_path: str, schema: CleanedSchema, *, seed: int = 0
+) -> tuple[HeldOutFidelity, ValidationFigures | None]:
+    """A large seed's model, fitted on its subsample, scored on rows outside it: no refit is needed."""
+    held_out = pq.read_table(fit_rows.held_out_path, columns=schema.names)
+    size = min(held_out.num_rows, HOLDOUT_MAX_ROWS)
+    if size < MIN_ROWS // 2:
+        return HeldOutFidelity(computed=False, reason=f"fewer than {MIN_ROWS // 2} rows outside the fit sample"), None
+    rng = np.random.default_rng(seed)
+    held_out = held_out.take(pa.array(np.sort(rng.choice(held_out.num_rows, size=size, replace=False))))
+    train = pq.read_table(fit_rows.sample_path, columns=schema.names)
+    reference = train.take(pa.array(np.sort(rng.choice(train.num_rows, size=min(size, train.num_rows), replace=False))))
+    synthetic = intervened_table(load_model(model_path), parse_conditions(None, schema), size, seed)
+    return _fidelity(held_out, synthetic, reference, train.num_rows, schema)
+
+
+def _fidelity(
+    held_out: pa.Table, synthetic: pa.Table, reference_rows: pa.Table, train_rows: int, schema: CleanedSchema
+) -> tuple[HeldOutFidelity, ValidationFigures]:
     kinds: dict[str, str] = dict(schema.types)
     real, sampled = held_out.to_pandas(), synthetic.to_pandas()
     model = quality_report(real, sampled, kinds)
-    # Training rows in their shuffled order: an unbiased sample of the same size as the held-out part.
-    reference = quality_report(real, table.take(pa.array(order[size : 2 * size])).to_pandas(), kinds)
+    reference = quality_report(real, reference_rows.to_pandas(), kinds)
     fidelity = HeldOutFidelity.model_validate(
         {
             "computed": True,
-            "train_rows": train.num_rows,
-            "held_out_rows": size,
+            "train_rows": train_rows,
+            "held_out_rows": held_out.num_rows,
             **_scores(model),
             "reference": _scores(reference),
             "worst_columns": _worst(model["columns"], reference["columns"], lambda name: {"column": name}),

@@ -26,20 +26,30 @@ from simulacra.engine.records.schema import CleanedSchema
 
 
 def fit_model(
-    parquet_path: str, schema: CleanedSchema, graph: CausalGraph, model_out: str, *, seed: int = 0
+    parquet_path: str,
+    schema: CleanedSchema,
+    graph: CausalGraph,
+    model_out: str,
+    *,
+    seed: int = 0,
+    whole_table: str | None = None,
 ) -> FitReport:
     """Fit one mechanism per column on the graph, pickle the model to model_out, return a fit report.
 
     Each non-root node's mechanism is chosen by engine.model.selection; the report names it per node with
-    its in-sample quality and the held-out scores of the candidates it was chosen from.
+    its in-sample quality and the held-out scores of the candidates it was chosen from. When `parquet_path`
+    is a large seed's fit sample, `whole_table` is the cleaned table: the values sampled numbers snap to
+    come from all of it, so sampling is the same whatever the model was fitted on.
     """
     # The models here are small: OpenMP and BLAS thread pools cost far more than they save, ten-
     # to twenty-fold on two busy cores, so the fit runs single-threaded.
     with threadpool_limits(limits=1):
-        return _fit_model(parquet_path, schema, graph, model_out, seed)
+        return _fit_model(parquet_path, schema, graph, model_out, seed, whole_table or parquet_path)
 
 
-def _fit_model(parquet_path: str, schema: CleanedSchema, graph: CausalGraph, model_out: str, seed: int) -> FitReport:
+def _fit_model(
+    parquet_path: str, schema: CleanedSchema, graph: CausalGraph, model_out: str, seed: int, whole_table: str
+) -> FitReport:
     started = time.perf_counter()
     frame = model_frame(parquet_path, schema)
     dag = _as_dag(schema, graph)
@@ -58,7 +68,7 @@ def _fit_model(parquet_path: str, schema: CleanedSchema, graph: CausalGraph, mod
         fit_causal_model_of_target(scm, node, frame)
         quality = _quality(mechanism, frame, node, parents)
         report[node] = NodeFitReport(mechanism=label, parents=list(parents), selection=selection, **quality)
-    save_model(FittedModel(scm, schema, graph, _seed_values(parquet_path, schema)), model_out)
+    save_model(FittedModel(scm, schema, graph, _seed_values(whole_table, schema)), model_out)
     ordered = {name: report[name] for name in schema.names}
     return FitReport(nodes=ordered, fit_seconds=round(time.perf_counter() - started, 3))
 

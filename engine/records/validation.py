@@ -93,6 +93,16 @@ class Falsification(BaseModel):
     note: str | None = None
 
 
+class FitSample(BaseModel):
+    """The subsample a large seed's model was learnt from (docs/causal-model.md, "Large seeds")."""
+
+    table_rows: int = Field(description="Rows of the cleaned seed table.")
+    rows: int = Field(description="Rows discovery and fitting used: the setting `fit_sample_rows`.")
+    stratified_on: list[str] = Field(description="Categorical columns whose levels keep their shares in the sample.")
+    seed: int = Field(description="The seed of the draw: the same table and seed give the same rows.")
+    held_out_rows: int = Field(description="Rows never fitted on; held-out fidelity is scored on some of them.")
+
+
 class ValidationReport(BaseModel):
     """Held-out fidelity, per-node fit and a graph falsification test."""
 
@@ -105,6 +115,9 @@ class ValidationReport(BaseModel):
     )
     warnings: list[str] = Field(default_factory=list)
     seconds: float | None = Field(default=None, description="Time the validation took.")
+    fit_sample: FitSample | None = Field(
+        default=None, description="Set when the seed was larger than `fit_sample_rows`: the model saw a subsample."
+    )
     figures: ValidationFigures | None = Field(
         default=None, description="What the model report draws; recorded since reports exist, kept out of the API."
     )

@@ -179,6 +179,21 @@ def check_temporal_settings(settings: Settings) -> None:
         raise SystemExit(f"Temporal connection: {exc}") from None
 
 
+def check_control_db(settings: Settings) -> None:
+    """Stop at start, naming the setting, when the control database cannot be reached or is not migrated."""
+    from sqlalchemy.exc import OperationalError
+
+    from simulacra.infra.controldb import ControlDB, NotMigrated
+
+    try:
+        ControlDB(settings.resolved_control_db)
+    except NotMigrated as exc:
+        raise SystemExit(f"{env_var('control_db')}: {exc}") from None
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise SystemExit(f"{env_var('control_db')}: the control database cannot be used: {reason}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in CLIENT_COMMANDS:  # a client of any server: the server's settings play no part
@@ -189,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("api", "worker", "dev"):
         check_temporal_settings(settings)
     configure_logging(settings.log_level, settings.log_format, _temporal_metrics(args.command, settings))
+    if args.command != "admin" or args.admin_command != "migrate":
+        check_control_db(settings)
     if args.command == "admin":
         return run_admin(args, settings)
     if args.command == "api":

@@ -41,6 +41,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
     )
     if settings.storage_url:
         env["SIMULACRA_STORAGE_URL"] = settings.storage_url
+    if settings.control_db:
+        env["SIMULACRA_CONTROL_DB"] = settings.control_db
     return env
 
 

@@ -138,15 +138,15 @@ audit = Table(
     sqlite_autoincrement=True,
 )
 
-# One row per limited bucket (a tenant, or an address on an open endpoint): a window opened by its first
-# request, counted by one UPSERT per request, so every API replica counts against the same limit.
+# One row per limited bucket (a tenant, or an address on an open endpoint): the generic cell rate algorithm's
+# "theoretical arrival time", moved on by one UPSERT per request, so every API replica counts against one limit.
 rate_limits = Table(
     "rate_limits",
     metadata,
     Column("bucket", Text, primary_key=True),
-    Column("window_start", Float, nullable=False),
-    Column("hits", Integer, nullable=False),
-    Index("rate_limits_by_window", "window_start"),
+    Column("tat", Float, nullable=False),
+    Column("allowed", Integer, nullable=False),  # whether the request that last wrote the row was let through
+    Index("rate_limits_by_tat", "tat"),
 )
 
 # The embedded issuer's RS256 keys, private halves sealed under the KEK (infra/sealed.py).

@@ -7,6 +7,7 @@ by a barrier, so the database, not this process, decides who wins.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -119,12 +120,15 @@ def test_reservations_are_atomic_and_settle_what_was_made(control_db: ControlDB)
     assert ledger.usage("t").rows_per_period == 10**12
 
 
-def test_rate_limits_count_across_replicas(control_db: ControlDB) -> None:
-    limiter, other = RateLimiter(control_db, 10), RateLimiter(control_db.replica(), 10)
-    assert limiter.count("acme")[0] == 1 and other.count("acme")[0] == 2
-    results = race(control_db, lambda db: RateLimiter(db, 10).count("acme")[0], racers=4)
-    assert sorted(results) == [3, 4, 5, 6]  # every request counted once, none lost to a race
-    assert other.count("globex")[0] == 1  # buckets are per tenant
+def test_rate_limits_hold_across_replicas(control_db: ControlDB) -> None:
+    limiter, other = RateLimiter(control_db, 3), RateLimiter(control_db.replica(), 3)
+    now = time.time()
+    assert [limiter.spend("acme", now)[0], other.spend("acme", now)[0]] == [True, True]
+    assert other.spend("globex", now)[0] is True  # buckets are per tenant
+    assert [limiter.spend("acme", now)[0], other.spend("acme", now)[0]] == [True, False]
+    assert other.spend("acme", now + 20)[0] is True  # one request's interval later, one more fits
+    results = race(control_db, lambda db: RateLimiter(db, 4).spend("initech", now)[0], racers=6)
+    assert sorted(results) == [False, False, True, True, True, True]  # none let through, none lost, to a race
 
 
 def test_signing_keys_are_shared_sealed_and_rolled_for_every_replica(control_db: ControlDB, tmp_path: Path) -> None:

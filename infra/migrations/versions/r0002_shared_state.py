@@ -22,10 +22,10 @@ def upgrade() -> None:
     op.create_table(
         "rate_limits",
         sa.Column("bucket", sa.Text, primary_key=True),
-        sa.Column("window_start", sa.Float, nullable=False),
-        sa.Column("hits", sa.Integer, nullable=False),
+        sa.Column("tat", sa.Float, nullable=False),
+        sa.Column("allowed", sa.Integer, nullable=False),
     )
-    op.create_index("rate_limits_by_window", "rate_limits", ["window_start"])
+    op.create_index("rate_limits_by_tat", "rate_limits", ["tat"])
     op.create_table(
         "signing_keys",
         sa.Column("created_ms", sa.BigInteger, primary_key=True, autoincrement=False),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import signal
 import sys
@@ -23,7 +24,7 @@ from simulacra.infra.logs import configure_logging
 from simulacra.infra.metrics_listener import serve_metrics
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from temporalio.client import Client, Interceptor
 
@@ -179,14 +180,15 @@ def check_temporal_settings(settings: Settings) -> None:
         raise SystemExit(f"Temporal connection: {exc}") from None
 
 
-def check_control_db(settings: Settings) -> None:
-    """Stop at start, naming the setting, when the control database cannot be reached or is not migrated."""
+@contextlib.contextmanager
+def control_db_errors() -> Iterator[None]:
+    """Stop, naming the setting, when the control database cannot be reached or is not migrated."""
     from sqlalchemy.exc import OperationalError
 
-    from simulacra.infra.controldb import ControlDB, NotMigrated
+    from simulacra.infra.controldb import NotMigrated
 
     try:
-        ControlDB(settings.resolved_control_db)
+        yield
     except NotMigrated as exc:
         raise SystemExit(f"{env_var('control_db')}: {exc}") from None
     except OperationalError as exc:
@@ -204,10 +206,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("api", "worker", "dev"):
         check_temporal_settings(settings)
     configure_logging(settings.log_level, settings.log_format, _temporal_metrics(args.command, settings))
-    if args.command != "admin" or args.admin_command != "migrate":
-        check_control_db(settings)
-    if args.command == "admin":
-        return run_admin(args, settings)
+    with control_db_errors():
+        if args.command != "admin" or args.admin_command != "migrate":
+            from simulacra.infra.controldb import ControlDB
+
+            ControlDB(settings.resolved_control_db)  # checked at start: migrated (PostgreSQL) or migrating (SQLite)
+        if args.command == "admin":
+            return run_admin(args, settings)
     if args.command == "api":
         return run_api(settings)
     if args.command == "worker":

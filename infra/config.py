@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_TEMPORAL_PORT = 7233
+# A control database named by one of these is PostgreSQL; anything else is a SQLite file's path.
+POSTGRES_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 
 
 def setting(default: Any, doc: str, shown: str | None = None, secret: bool = False) -> Any:
@@ -140,7 +142,7 @@ class Settings:
     @property
     def resolved_control_db(self) -> Path | str:
         """A SQLite file's path, or a PostgreSQL URL as given."""
-        if self.control_db and self.control_db.startswith(("postgresql://", "postgres://")):
+        if self.control_db and self.control_db.startswith(POSTGRES_SCHEMES):
             return self.control_db
         return Path(self.control_db) if self.control_db else self.data_dir / "control.sqlite3"
 

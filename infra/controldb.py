@@ -25,8 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 from simulacra.infra import migrate
-
-_POSTGRES_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+from simulacra.infra.config import POSTGRES_SCHEMES
 
 
 class NotMigrated(Exception):
@@ -36,7 +35,7 @@ class NotMigrated(Exception):
 def database_url(target: str | Path) -> str:
     """A SQLAlchemy URL: PostgreSQL URLs get the psycopg 3 driver, anything else is a SQLite file path."""
     text = str(target)
-    if text.startswith(_POSTGRES_SCHEMES):
+    if text.startswith(POSTGRES_SCHEMES):
         return "postgresql+psycopg://" + text.split("://", 1)[1]
     return f"sqlite:///{Path(text).resolve()}"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from simulacra.infra.control_tables import shared_secrets
 from simulacra.infra.controldb import ControlDB
@@ -63,4 +63,13 @@ def shared_secret(db: ControlDB, provider: KeyProvider, name: str, make: Callabl
                 .on_conflict_do_nothing()
             )
             row = conn.execute(query).one()
-    return unseal(provider, context, Sealed(row.kek_id, row.wrapped_key, row.sealed))
+    secret = unseal(provider, context, Sealed(row.kek_id, row.wrapped_key, row.sealed))
+    if row.kek_id != provider.kek_id:  # sealed under a KEK being retired: re-seal so the old KEK can go
+        value = seal(provider, context, secret)
+        with db.connect() as conn:
+            conn.execute(
+                update(shared_secrets)
+                .where(shared_secrets.c.name == name, shared_secrets.c.kek_id == row.kek_id)
+                .values(kek_id=value.kek_id, wrapped_key=value.wrapped_key, sealed=value.sealed)
+            )
+    return secret

@@ -19,7 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwk
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select, update
 
 from simulacra.infra.control_tables import signing_keys
 from simulacra.infra.controldb import ControlDB
@@ -65,6 +65,16 @@ def _legacy_files(keys_dir: Path) -> dict[int, bytes]:
     return found
 
 
+def _live(keys: list[SigningKey], publish_seconds: float, now: float | None = None) -> list[SigningKey]:
+    """The newest key and every older one whose successor is younger than `publish_seconds`."""
+    now_ms = (now or time.time()) * 1000
+    live = [keys[-1]]
+    for older, successor in zip(keys[:-1], keys[1:], strict=True):
+        if now_ms - successor.created_ms < publish_seconds * 1000:
+            live.append(older)
+    return live
+
+
 class SigningKeyRing:
     def __init__(self, db: ControlDB, provider: KeyProvider, keys_dir: Path, publish_seconds: float) -> None:
         """`publish_seconds`: how long a retired key stays in the JWKS (token lifetime + leeway)."""
@@ -100,55 +110,54 @@ class SigningKeyRing:
         with self.db.connect() as conn:
             rows = conn.execute(select(signing_keys).order_by(signing_keys.c.created_ms)).all()
         known = {key.created_ms: key for key in self._keys}
-        self._keys = [
-            known.get(row.created_ms)
-            or _signing_key(
-                row.created_ms,
-                unseal(self.provider, _context(row.created_ms), Sealed(row.kek_id, row.wrapped_key, row.sealed_pem)),
-            )
-            for row in rows
-        ]
+        self._keys = [known.get(row.created_ms) or self._unseal(row) for row in rows]
         self._looked_at = time.monotonic()
         return self._keys
+
+    def _unseal(self, row: Row[Any]) -> SigningKey:
+        context = _context(row.created_ms)
+        pem = unseal(self.provider, context, Sealed(row.kek_id, row.wrapped_key, row.sealed_pem))
+        if row.kek_id != self.provider.kek_id:  # sealed under a KEK being retired: re-seal so the old KEK can go
+            value = seal(self.provider, context, pem)
+            with self.db.connect() as conn:
+                conn.execute(
+                    update(signing_keys)
+                    .where(signing_keys.c.created_ms == row.created_ms, signing_keys.c.kek_id == row.kek_id)
+                    .values(kek_id=value.kek_id, wrapped_key=value.wrapped_key, sealed_pem=value.sealed)
+                )
+        return _signing_key(row.created_ms, pem)
 
     def _newest_ms(self) -> int:
         with self.db.connect() as conn:
             return int(conn.execute(select(func.max(signing_keys.c.created_ms))).scalar_one())
 
-    @property
-    def active(self) -> SigningKey:
-        """The newest key: one cheap query per mint, so a roll anywhere signs with the new key at once."""
+    def _latest(self) -> list[SigningKey]:
+        """The ring as the database has it now: one cheap query, and a reload only after a roll anywhere."""
         with self._lock:
             if not self._keys or self._keys[-1].created_ms != self._newest_ms():
                 self._load()
-            return self._keys[-1]
+            return self._keys
+
+    @property
+    def active(self) -> SigningKey:
+        """The newest key, checked at each mint, so a roll anywhere signs with the new key at once."""
+        return self._latest()[-1]
 
     def published(self, now: float | None = None) -> list[SigningKey]:
-        """The active key and every retired key whose tokens may still be valid."""
-        keys = self._current()
-        now_ms = (now or time.time()) * 1000
-        live = [keys[-1]]
-        for older, successor in zip(keys[:-1], keys[1:], strict=True):
-            if now_ms - successor.created_ms < self.publish_seconds * 1000:
-                live.append(older)
-        return live
+        """The active key and every retired key whose tokens may still be valid (the JWKS)."""
+        return _live(self._latest(), self.publish_seconds, now)
 
     def find(self, kid: str) -> SigningKey | None:
-        """A published key by kid; an unknown kid (a roll on another replica) looks in the database again."""
-        key = next((k for k in self.published() if k.kid == kid), None)
-        if key is None:
-            with self._lock:
-                if time.monotonic() - self._looked_at >= _UNKNOWN_KID_REFRESH_SECONDS:
-                    self._load()
-            key = next((k for k in self.published() if k.kid == kid), None)
-        return key
-
-    def _current(self) -> list[SigningKey]:
+        """A published key by kid, from memory on every request; an unknown kid (a roll on another replica)
+        looks in the database again, at most once a second."""
         with self._lock:
-            # Retired keys leave by time, new ones arrive by a roll: re-read now and then even without a miss.
-            if not self._keys or time.monotonic() - self._looked_at > 30:
+            if not self._keys or (
+                kid not in {k.kid for k in self._keys}
+                and time.monotonic() - self._looked_at >= _UNKNOWN_KID_REFRESH_SECONDS
+            ):
                 self._load()
-            return self._keys
+            keys = self._keys
+        return next((k for k in _live(keys, self.publish_seconds) if k.kid == kid), None)
 
     def roll(self) -> SigningKey:
         """Make a new active key; the previous one keeps verifying until its tokens have expired."""

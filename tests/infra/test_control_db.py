@@ -166,6 +166,17 @@ def test_operator_window_overrides_default(control_db: ControlDB) -> None:
         ledger.reserve("small", "gen_y", 11)
 
 
+def test_a_kek_rotation_reseals_keys_and_secrets_so_the_old_kek_can_go(control_db: ControlDB, tmp_path: Path) -> None:
+    old = SigningKeyRing(control_db, KEK, tmp_path, publish_seconds=60).active
+    secret = shared_secret(control_db, KEK, "claim-tokens", lambda: b"c" * 32, tmp_path / "none")
+    rotating = LocalKeyProvider(b"n" * 32, previous=[b"k" * 32])
+    assert SigningKeyRing(control_db, rotating, tmp_path, publish_seconds=60).active == old
+    assert shared_secret(control_db, rotating, "claim-tokens", lambda: b"x", tmp_path / "none") == secret
+    rotated = LocalKeyProvider(b"n" * 32)
+    assert SigningKeyRing(control_db.replica(), rotated, tmp_path, publish_seconds=60).active == old
+    assert shared_secret(control_db, rotated, "claim-tokens", lambda: b"x", tmp_path / "none") == secret
+
+
 def test_audit_log_is_append_only(control_db: ControlDB) -> None:
     log = AuditLog(control_db)
     log.record("operator:alice", "acme", "client_created", client_id="cl_1")

@@ -3,7 +3,10 @@ unmigrated PostgreSQL database is refused with what to do."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,9 @@ from simulacra.infra import migrate
 from simulacra.infra.control_tables import claim_tokens, clients, idempotency, metadata
 from simulacra.infra.controldb import ControlDB, NotMigrated
 from tests.postgres import PostgresServer
+from tests.stack import free_port
+
+_NOBODY = "postgresql://simulacra:hunter2@127.0.0.1:{}/simulacra"  # a port nothing listens on
 
 # The control database as the last release before migrations made it, with a client, a record and a
 # claim token: the first schema (no late columns), as a data directory from then still holds it.
@@ -91,3 +97,13 @@ def test_an_unmigrated_postgresql_database_is_refused_until_migrated(postgres: P
     db = ControlDB(url)
     assert _drift(db) == []
     db.close()
+
+
+def test_an_unreachable_database_stops_the_command_naming_the_setting(tmp_path: Path) -> None:
+    env = {**os.environ, "SIMULACRA_DATA_DIR": str(tmp_path), "SIMULACRA_CONTROL_DB": _NOBODY.format(free_port())}
+    stopped = subprocess.run(
+        [sys.executable, "-m", "simulacra.infra.cli", "admin", "migrate"], env=env, capture_output=True, text=True
+    )
+    assert stopped.returncode == 1 and "Traceback" not in stopped.stderr, stopped.stderr
+    assert stopped.stderr.startswith("SIMULACRA_CONTROL_DB: the control database cannot be used: ")
+    assert "hunter2" not in stopped.stderr  # never the password

@@ -1,4 +1,8 @@
-"""`simulacra admin ...`: operator commands. Each one that changes something is recorded in the audit log."""
+"""`simulacra admin ...`: operator commands. Each one that changes something is recorded in the audit log.
+
+The stores (and SQLAlchemy under them) are imported inside the commands: the `simulacra` parser is built
+from this module for every command, the client's included.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,14 @@ import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from simulacra.infra import migrate
-from simulacra.infra.audit import AuditLog, reference, time_bound
 from simulacra.infra.config import Settings
-from simulacra.infra.controldb import ControlDB, redacted
-from simulacra.infra.credentials import CredentialStore
 from simulacra.infra.scopes import DEFAULT_SCOPES, Scope
-from simulacra.infra.signups import SignupAlreadyDecided, SignupNotFound, SignupStore, TenantTaken
-from simulacra.infra.tokens import TENANT_PATTERN, Issuer
-from simulacra.infra.usage import UsageLedger
+
+if TYPE_CHECKING:
+    from simulacra.infra.audit import AuditLog
+    from simulacra.infra.controldb import ControlDB
 
 # Meaningless when an external issuer (SIMULACRA_AUTH_ISSUER) mints the tokens.
 EMBEDDED_ISSUER_COMMANDS = ("create-client", "approve-signup", "roll-signing-key")
@@ -69,11 +71,15 @@ def _operator() -> str:
 
 
 def _check_tenant(tenant: str) -> None:
+    from simulacra.infra.tokens import TENANT_PATTERN
+
     if not TENANT_PATTERN.match(tenant):
         raise SystemExit(f"tenant must match {TENANT_PATTERN.pattern}")
 
 
 def _utc(value: str | None) -> float | None:
+    from simulacra.infra.audit import time_bound
+
     if value is None:
         return None
     try:
@@ -87,6 +93,10 @@ def _print_json(value: object) -> None:
 
 
 def _migrate(settings: Settings) -> int:
+    from simulacra.infra import migrate
+    from simulacra.infra.audit import AuditLog
+    from simulacra.infra.controldb import ControlDB, redacted
+
     db = ControlDB(settings.resolved_control_db, check=False)
     before, now = migrate.upgrade(db.engine)
     AuditLog(db).record(_operator(), "-", "control_db_migrated", previous=before, version=now)
@@ -96,6 +106,13 @@ def _migrate(settings: Settings) -> int:
 
 
 def run_admin(args: argparse.Namespace, settings: Settings) -> int:
+    from simulacra.infra.audit import AuditLog
+    from simulacra.infra.controldb import ControlDB
+    from simulacra.infra.credentials import CredentialStore
+    from simulacra.infra.signups import SignupStore
+    from simulacra.infra.tokens import Issuer
+    from simulacra.infra.usage import UsageLedger
+
     if args.admin_command == "migrate":
         return _migrate(settings)
     db = ControlDB(settings.resolved_control_db)
@@ -152,6 +169,10 @@ def run_admin(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _decide_signup(args: argparse.Namespace, settings: Settings, db: ControlDB, audit: AuditLog) -> int:
+    from simulacra.infra.audit import reference
+    from simulacra.infra.credentials import CredentialStore
+    from simulacra.infra.signups import SignupAlreadyDecided, SignupNotFound, SignupStore, TenantTaken
+
     store = SignupStore(db)
     try:
         if args.admin_command == "approve-signup":

@@ -86,8 +86,9 @@ class Settings:
     )
     control_db: str | None = setting(
         None,
-        "the control database (clients, idempotency, usage, audit, rate limits, signing keys): a SQLite file, "
-        "or `postgresql://user:password@host:port/db`, migrated by `simulacra admin migrate` (docs/deployment.md)",
+        "the control database (clients, idempotency, usage, audit, rate limits, signing keys, webhooks): a SQLite "
+        "file, or `postgresql://user:password@host:port/db`, migrated by `simulacra admin migrate` "
+        "(docs/deployment.md)",
         "`DATA_DIR/control.sqlite3`",
     )
     auth_issuer: str | None = setting(

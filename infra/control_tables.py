@@ -168,3 +168,61 @@ shared_secrets = Table(
     Column("wrapped_key", LargeBinary, nullable=False),
     Column("sealed", LargeBinary, nullable=False),
 )
+
+# Webhook endpoints (infra/webhook_store.py). Creation and rotation are idempotent through these rows' keys,
+# so no stored response ever holds a secret; the secrets are kept only wrapped by the KEK.
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("endpoint_id", Text, primary_key=True),
+    Column("tenant_id", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("event_types", Text, nullable=False),  # space-separated, as clients' scopes
+    Column("description", Text),
+    Column("idempotency_key", Text, nullable=False),
+    Column("fingerprint", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("tenant_id", "idempotency_key"),
+    Index("webhook_endpoints_by_tenant", "tenant_id", "created_at"),
+)
+
+webhook_secrets = Table(
+    "webhook_secrets",
+    metadata,
+    Column("endpoint_id", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("tenant_id", Text, nullable=False),
+    Column("kek_id", Text, nullable=False),
+    Column("wrapped_secret", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("retires_at", Float),
+    Column("idempotency_key", Text),  # the rotation's; none on the endpoint's first secret
+    Column("fingerprint", Text),
+    PrimaryKeyConstraint("endpoint_id", "version"),
+    UniqueConstraint("tenant_id", "idempotency_key"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("delivery_id", Text, primary_key=True),
+    Column("endpoint_id", Text, nullable=False),
+    Column("tenant_id", Text, nullable=False),
+    Column("event_id", Text, nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("finished_at", Float),
+    Index("webhook_deliveries_by_endpoint", "endpoint_id", "created_at"),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("delivery_id", Text, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", Float, nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    PrimaryKeyConstraint("delivery_id", "attempt"),
+)

@@ -15,7 +15,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select
 
 from simulacra.infra import migrate
-from simulacra.infra.control_tables import claim_tokens, clients, idempotency, metadata
+from simulacra.infra.control_tables import (
+    claim_tokens,
+    clients,
+    idempotency,
+    metadata,
+    webhook_endpoints,
+    webhook_secrets,
+)
 from simulacra.infra.controldb import ControlDB, NotMigrated
 from tests.postgres import PostgresServer
 from tests.stack import free_port
@@ -55,6 +62,26 @@ INSERT INTO claim_tokens VALUES ('digest', 'cl_old', 2.0, NULL);
 INSERT INTO idempotency VALUES ('acme', 'k', 'f', 'done', 202, x'7b7d', '{}', 1.0, 1.0);
 """
 
+# What the release that brought webhooks added at start (before migrations), with an endpoint and its secret,
+# and a client made before webhooks with every scope of its time. Its other two webhook tables are left out
+# here, to be created by the migration.
+_WEBHOOK_RELEASE = """
+CREATE TABLE webhook_endpoints (endpoint_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, url TEXT NOT NULL,
+    event_types TEXT NOT NULL, description TEXT, idempotency_key TEXT NOT NULL, fingerprint TEXT NOT NULL,
+    created_at REAL NOT NULL, UNIQUE (tenant_id, idempotency_key));
+CREATE INDEX webhook_endpoints_by_tenant ON webhook_endpoints (tenant_id, created_at);
+CREATE TABLE webhook_secrets (endpoint_id TEXT NOT NULL, version INTEGER NOT NULL, tenant_id TEXT NOT NULL,
+    kek_id TEXT NOT NULL, wrapped_secret TEXT NOT NULL, created_at REAL NOT NULL, retires_at REAL,
+    idempotency_key TEXT, fingerprint TEXT, PRIMARY KEY (endpoint_id, version), UNIQUE (tenant_id, idempotency_key));
+INSERT INTO webhook_endpoints VALUES ('whe_old', 'acme', 'https://hooks.example.com/x', 'job.failed', NULL, 'k',
+    'f', 1.0);
+INSERT INTO webhook_secrets VALUES ('whe_old', 1, 'acme', 'kek', 'd3JhcHBlZA==', 1.0, NULL, NULL, NULL);
+INSERT INTO clients VALUES ('cl_full', 'acme', NULL, 'datasets:write datasets:read generations:write generations:read',
+    1.0);
+INSERT INTO clients VALUES ('cl_admin', 'acme', NULL,
+    'datasets:write datasets:read generations:write generations:read webhooks:read admin', 1.0);
+"""
+
 
 def _drift(db: ControlDB) -> list[object]:
     with db.engine.connect() as conn:
@@ -79,9 +106,32 @@ def test_a_sqlite_file_from_before_migrations_is_adopted_with_its_rows(tmp_path:
         assert conn.execute(select(clients.c.client_id, clients.c.revoked_at)).all() == [("cl_old", None)]
         assert conn.execute(select(idempotency.c.owner, idempotency.c.body)).all() == [(None, b"{}")]
         assert conn.execute(select(claim_tokens.c.kind, claim_tokens.c.ref_id)).all() == [("client", None)]
+        # A client limited to fewer than every pre-webhook scope is not given the webhook ones.
+        assert conn.execute(select(clients.c.scopes)).scalars().all() == ["datasets:read"]
     with sqlite3.connect(path) as conn:
         triggers = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert {"audit_no_update", "audit_no_delete"} <= triggers
+
+
+def test_a_sqlite_file_from_the_webhook_release_keeps_its_webhooks_and_old_clients_get_their_scopes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "control.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(_BEFORE_MIGRATIONS + _WEBHOOK_RELEASE)
+    db = ControlDB(path)
+    assert migrate.current(db.engine) == migrate.head()
+    assert [d for d in _drift(db) if isinstance(d, tuple)] == []
+    with db.connect() as conn:
+        assert conn.execute(select(webhook_endpoints.c.endpoint_id)).scalars().all() == ["whe_old"]
+        assert conn.execute(select(webhook_secrets.c.wrapped_secret)).scalars().all() == ["d3JhcHBlZA=="]
+        scopes = dict(conn.execute(select(clients.c.client_id, clients.c.scopes)).tuples().all())
+    before = "datasets:write datasets:read generations:write generations:read"
+    assert scopes == {
+        "cl_old": "datasets:read",
+        "cl_full": f"{before} webhooks:read webhooks:write",
+        "cl_admin": f"{before} webhooks:read admin webhooks:write",  # only what it lacked, added at the end
+    }
 
 
 def test_an_unmigrated_postgresql_database_is_refused_until_migrated(postgres: PostgresServer) -> None:

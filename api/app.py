@@ -102,7 +102,7 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = ControlDB(settings.resolved_control_db)
-        issuer = Issuer(settings.keys_dir, settings.issuer, settings.auth_audience, settings.token_ttl_seconds)
+        issuer = Issuer.for_settings(settings, db)
         app.state.documents = build_documents(settings.base_url)
         app.state.simulacra = AppState(
             settings=settings,
@@ -112,11 +112,11 @@ def create_app(settings: Settings) -> Starlette:
             signups=SignupStore(db),
             issuer=issuer,
             verifier=token_verifier(settings, issuer),
-            signer=UrlSigner(settings.keys_dir, settings.artifact_url_ttl_seconds),
+            signer=UrlSigner.for_settings(settings, db),
             idempotency=IdempotencyStore(db),
             usage=UsageLedger(db, settings.default_rows_per_period),
             audit=AuditLog(db),
-            limiter=RateLimiter(settings.rate_limit_per_minute),
+            limiter=RateLimiter(db, settings.rate_limit_per_minute),
             webhooks=WebhookStore(db, load_key_provider(settings), settings.webhook_secret_overlap_seconds),
         )
         app.state.mcp = McpService(app.state.documents.openapi)

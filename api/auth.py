@@ -25,9 +25,9 @@ def _verify(state: AppState, token: str) -> Principal:
     return principal
 
 
-def anonymous_limit(request: Request) -> None:
+async def anonymous_limit(request: Request) -> None:
     """Endpoints open to anyone (each refusal is audited, each secret check costs scrypt) get a bucket per address."""
-    app_state(request).limiter.take(f"{ANONYMOUS}{request.client.host if request.client else 'unknown'}")
+    await app_state(request).limiter.take(f"{ANONYMOUS}{request.client.host if request.client else 'unknown'}")
 
 
 async def authenticate(request: Request, *scopes: Scope) -> Principal:
@@ -49,7 +49,7 @@ async def authenticate(request: Request, *scopes: Scope) -> Principal:
             "simio_service_unavailable", "The token issuer's keys could not be fetched; retry shortly."
         ) from None
     structlog.contextvars.bind_contextvars(tenant_id=principal.tenant_id)
-    state.limiter.take(principal.tenant_id)
+    await state.limiter.take(principal.tenant_id)
     if scopes and not set(scopes) & set(principal.scopes):
         count_auth_failure("insufficient_scope")
         raise ApiError(

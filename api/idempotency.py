@@ -17,11 +17,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
+from sqlalchemy import ColumnElement, delete, select, update
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from simulacra.api.errors import ApiError
+from simulacra.infra.control_tables import idempotency
 from simulacra.infra.controldb import ControlDB
 
 log = structlog.get_logger("simulacra.idempotency")
@@ -68,50 +70,64 @@ class IdempotencyStore:
     def begin(self, tenant_id: str, key: str, fingerprint: str) -> StoredResponse | str:
         """Claim the key for this request (returning the claim's owner token), or return the response to
         replay; conflicts raise. Only the owner renews, completes or gives up the claim: a request that
-        lost its lease while starved cannot overwrite or free the claim of the retry that took over."""
+        lost its lease while starved cannot overwrite or free the claim of the retry that took over.
+
+        Exactly once across replicas: the claim is an INSERT that does nothing on conflict (only the one that
+        inserted gets a row back) and a takeover an UPDATE conditioned on the lapsed lease it read, checked by
+        its row count; of two racers one wins.
+        """
         now, owner = time.time(), secrets.token_hex(8)
+        this = (idempotency.c.tenant_id == tenant_id) & (idempotency.c.key == key)
         with self.db.connect() as conn:
-            conn.execute("DELETE FROM idempotency WHERE created_at < ?", (now - RETENTION_SECONDS,))
-            row = conn.execute(
-                "SELECT fingerprint, state, status_code, body, headers, lease_until FROM idempotency"
-                " WHERE tenant_id=? AND key=?",
-                (tenant_id, key),
-            ).fetchone()
-            if row is None:
-                conn.execute(
-                    "INSERT INTO idempotency (tenant_id, key, fingerprint, state, created_at, lease_until, owner)"
-                    " VALUES (?,?,?,?,?,?,?)",
-                    (tenant_id, key, fingerprint, "in_flight", now, now + LEASE_SECONDS, owner),
+            conn.execute(delete(idempotency).where(idempotency.c.created_at < now - RETENTION_SECONDS))
+            claimed = conn.execute(
+                self.db.insert(idempotency)
+                .values(
+                    tenant_id=tenant_id,
+                    key=key,
+                    fingerprint=fingerprint,
+                    state="in_flight",
+                    created_at=now,
+                    lease_until=now + LEASE_SECONDS,
+                    owner=owner,
                 )
+                .on_conflict_do_nothing()
+                .returning(idempotency.c.owner)  # no row back: the key was already there
+            ).first()
+            if claimed is not None:
                 return owner
-            if row["state"] == "in_flight" and row["fingerprint"] == fingerprint and row["lease_until"] < now:
+            row = conn.execute(select(idempotency).where(this)).one()
+            if row.state == "in_flight" and row.fingerprint == fingerprint and row.lease_until < now:
                 # The first attempt's process died holding the key: this retry takes the work over.
-                conn.execute(
-                    "UPDATE idempotency SET lease_until = ?, owner = ? WHERE tenant_id = ? AND key = ?",
-                    (now + LEASE_SECONDS, owner, tenant_id, key),
+                taken = conn.execute(
+                    update(idempotency)
+                    .where(this, idempotency.c.owner == row.owner, idempotency.c.lease_until == row.lease_until)
+                    .values(lease_until=now + LEASE_SECONDS, owner=owner)
                 )
-                return owner
-        if row["fingerprint"] != fingerprint:
+                if taken.rowcount == 1:
+                    return owner
+                row = conn.execute(select(idempotency).where(this)).one()
+        if row.fingerprint != fingerprint:
             # Hashes only: enough to tell a client's changed body from a fault of ours.
-            log.info("idempotency_conflict", key=key, stored=row["fingerprint"][:12], sent=fingerprint[:12])
+            log.info("idempotency_conflict", key=key, stored=row.fingerprint[:12], sent=fingerprint[:12])
             raise ApiError(
                 "simio_idempotency_conflict", "This Idempotency-Key was already used for a different request."
             )
-        if row["state"] == "in_flight":
+        if row.state == "in_flight":
             raise ApiError(
                 "simio_idempotency_in_flight",
                 "The first request with this key is still running.",
                 headers={"Retry-After": IN_FLIGHT_RETRY_AFTER},
             )
-        return StoredResponse(row["status_code"], row["body"], json.loads(row["headers"]))
+        return StoredResponse(row.status_code, row.body, json.loads(row.headers))
 
     def renew(self, tenant_id: str, key: str, owner: str) -> bool:
         """Extend a running request's lease; False once another request has taken the key over."""
         with self.db.connect() as conn:
             renewed = conn.execute(
-                "UPDATE idempotency SET lease_until = ? WHERE tenant_id = ? AND key = ? AND state = 'in_flight'"
-                " AND owner = ?",
-                (time.time() + LEASE_SECONDS, tenant_id, key, owner),
+                update(idempotency)
+                .where(_owned(tenant_id, key, owner), idempotency.c.state == "in_flight")
+                .values(lease_until=time.time() + LEASE_SECONDS)
             )
             return renewed.rowcount > 0
 
@@ -119,18 +135,24 @@ class IdempotencyStore:
         headers = {k: v for k, v in response.headers.items() if k.lower() in ("location", "retry-after")}
         with self.db.connect() as conn:
             conn.execute(
-                "UPDATE idempotency SET state='done', status_code=?, body=?, headers=?"
-                " WHERE tenant_id=? AND key=? AND owner=?",
-                (response.status_code, bytes(response.body), json.dumps(headers), tenant_id, key, owner),
+                update(idempotency)
+                .where(_owned(tenant_id, key, owner))
+                .values(
+                    state="done",
+                    status_code=response.status_code,
+                    body=bytes(response.body),
+                    headers=json.dumps(headers),
+                )
             )
 
     def forget(self, tenant_id: str, key: str, owner: str) -> None:
         """A request that was refused before doing any work may be retried with the same key."""
         with self.db.connect() as conn:
-            conn.execute(
-                "DELETE FROM idempotency WHERE tenant_id=? AND key=? AND state='in_flight' AND owner=?",
-                (tenant_id, key, owner),
-            )
+            conn.execute(delete(idempotency).where(_owned(tenant_id, key, owner), idempotency.c.state == "in_flight"))
+
+
+def _owned(tenant_id: str, key: str, owner: str) -> ColumnElement[bool]:
+    return (idempotency.c.tenant_id == tenant_id) & (idempotency.c.key == key) & (idempotency.c.owner == owner)
 
 
 async def run_once(

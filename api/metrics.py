@@ -28,7 +28,7 @@ LATENCY = Histogram(
 )
 RATE_LIMITED = Counter(
     "simulacra_api_rate_limited_total",
-    "Requests refused with 429 by the per-process limiter: a tenant's bucket, or an address on an open endpoint.",
+    "Requests refused with 429 by the rate limiter: a tenant's bucket, or an address on an open endpoint.",
     ["bucket"],
 )
 AUTH_FAILURES = Counter(

@@ -18,7 +18,6 @@ import argparse
 import os
 import random
 import signal
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -31,6 +30,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from sqlalchemy import select  # noqa: E402
+
+from simulacra.infra.control_tables import usage as ledger_table  # noqa: E402
+from simulacra.infra.controldb import ControlDB  # noqa: E402
 from simulacra.infra.storage import PARTIAL_SUFFIX  # noqa: E402
 from simulacra.infra.supervisor import CRASH_LOOP_RESTARTS, CRASH_LOOP_SECONDS  # noqa: E402
 from tests.dev_stack import (  # noqa: E402
@@ -236,8 +239,9 @@ def _duplicates(data_dir: Path, phases: list[Phase], client: Tenant) -> list[str
 def _double_billing(data_dir: Path, phases: list[Phase], client: Tenant) -> list[str]:
     """Generations whose ledger entry is missing, repeated or differs from the rows made; and the usage total."""
     generations = [job for phase in phases for job in phase.jobs if job.kind == "generation"]
-    with sqlite3.connect(data_dir / "control.sqlite3") as conn:
-        ledger = conn.execute("SELECT generation_id, rows_generated, state FROM usage").fetchall()
+    with ControlDB(data_dir / "control.sqlite3").connect() as conn:
+        c = ledger_table.c
+        ledger = conn.execute(select(c.generation_id, c.rows_generated, c.state)).all()
     problems = []
     for job in generations:
         entries = [entry for entry in ledger if entry[0] == job.resource_id]

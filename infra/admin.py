@@ -1,4 +1,8 @@
-"""`simulacra admin ...`: operator commands. Each one that changes something is recorded in the audit log."""
+"""`simulacra admin ...`: operator commands. Each one that changes something is recorded in the audit log.
+
+The stores (and SQLAlchemy under them) are imported inside the commands: the `simulacra` parser is built
+from this module for every command, the client's included.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,14 @@ import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from simulacra.infra.audit import AuditLog, reference, time_bound
 from simulacra.infra.config import Settings
-from simulacra.infra.controldb import ControlDB
-from simulacra.infra.credentials import CredentialStore
 from simulacra.infra.scopes import DEFAULT_SCOPES, Scope
-from simulacra.infra.signups import SignupAlreadyDecided, SignupNotFound, SignupStore, TenantTaken
-from simulacra.infra.tokens import TENANT_PATTERN, Issuer
-from simulacra.infra.usage import UsageLedger
+
+if TYPE_CHECKING:
+    from simulacra.infra.audit import AuditLog
+    from simulacra.infra.controldb import ControlDB
 
 # Meaningless when an external issuer (SIMULACRA_AUTH_ISSUER) mints the tokens.
 EMBEDDED_ISSUER_COMMANDS = ("create-client", "approve-signup", "roll-signing-key")
@@ -51,12 +54,15 @@ def add_admin_commands(commands: argparse._SubParsersAction) -> None:
     window = sub.add_parser("set-row-window", help="set a tenant's generated rows per calendar month")
     window.add_argument("--tenant", required=True)
     window.add_argument("--rows", type=int, required=True)
+    migrate_db = sub.add_parser(
+        "migrate", help="bring the control database (SIMULACRA_CONTROL_DB) to this release's schema version"
+    )
     audit = sub.add_parser("audit", help="print audit entries as JSON lines")
     audit.add_argument("--tenant")
     audit.add_argument("--since", help="ISO date or time (UTC), e.g. 2026-11-01")
     audit.add_argument("--until", help="ISO date or time (UTC), exclusive")
     audit.add_argument("--action", help="only this action, e.g. client_revoked")
-    for command in (create, revoke, signups, approve, reject, roll, window, audit):
+    for command in (create, revoke, signups, approve, reject, roll, window, migrate_db, audit):
         command.add_argument("--data-dir", type=Path, help="state directory (SIMULACRA_DATA_DIR)")
 
 
@@ -65,11 +71,15 @@ def _operator() -> str:
 
 
 def _check_tenant(tenant: str) -> None:
+    from simulacra.infra.tokens import TENANT_PATTERN
+
     if not TENANT_PATTERN.match(tenant):
         raise SystemExit(f"tenant must match {TENANT_PATTERN.pattern}")
 
 
 def _utc(value: str | None) -> float | None:
+    from simulacra.infra.audit import time_bound
+
     if value is None:
         return None
     try:
@@ -82,7 +92,29 @@ def _print_json(value: object) -> None:
     sys.stdout.write(json.dumps(value) + "\n")
 
 
+def _migrate(settings: Settings) -> int:
+    from simulacra.infra import migrate
+    from simulacra.infra.audit import AuditLog
+    from simulacra.infra.controldb import ControlDB, redacted
+
+    db = ControlDB(settings.resolved_control_db, check=False)
+    before, now = migrate.upgrade(db.engine)
+    AuditLog(db).record(_operator(), "-", "control_db_migrated", previous=before, version=now)
+    where = redacted(db.url)
+    print(f"{where}: schema at version {now}" + (f" (was {before or 'empty'})" if before != now else ", nothing to do"))
+    return 0
+
+
 def run_admin(args: argparse.Namespace, settings: Settings) -> int:
+    from simulacra.infra.audit import AuditLog
+    from simulacra.infra.controldb import ControlDB
+    from simulacra.infra.credentials import CredentialStore
+    from simulacra.infra.signups import SignupStore
+    from simulacra.infra.tokens import Issuer
+    from simulacra.infra.usage import UsageLedger
+
+    if args.admin_command == "migrate":
+        return _migrate(settings)
     db = ControlDB(settings.resolved_control_db)
     audit = AuditLog(db)
     command = args.admin_command
@@ -118,7 +150,7 @@ def run_admin(args: argparse.Namespace, settings: Settings) -> int:
     elif command in ("approve-signup", "reject-signup"):
         return _decide_signup(args, settings, db, audit)
     elif command == "roll-signing-key":
-        issuer = Issuer(settings.keys_dir, settings.issuer, settings.auth_audience, settings.token_ttl_seconds)
+        issuer = Issuer.for_settings(settings, db)
         previous = issuer.keys.active.kid
         key = issuer.keys.roll()
         audit.record(_operator(), "-", "signing_key_rolled", kid=key.kid, previous_kid=previous)
@@ -137,6 +169,10 @@ def run_admin(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _decide_signup(args: argparse.Namespace, settings: Settings, db: ControlDB, audit: AuditLog) -> int:
+    from simulacra.infra.audit import reference
+    from simulacra.infra.credentials import CredentialStore
+    from simulacra.infra.signups import SignupAlreadyDecided, SignupNotFound, SignupStore, TenantTaken
+
     store = SignupStore(db)
     try:
         if args.admin_command == "approve-signup":

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
+
+from simulacra.infra.control_tables import audit
 from simulacra.infra.controldb import ControlDB
 
 
@@ -44,8 +47,15 @@ class AuditLog:
     ) -> None:
         with self.db.connect() as conn:
             conn.execute(
-                "INSERT INTO audit (at, actor, tenant_id, action, outcome, request_id, detail) VALUES (?,?,?,?,?,?,?)",
-                (time.time(), actor, tenant_id, action, outcome, request_id, json.dumps(detail, sort_keys=True)),
+                audit.insert().values(
+                    at=time.time(),
+                    actor=actor,
+                    tenant_id=tenant_id,
+                    action=action,
+                    outcome=outcome,
+                    request_id=request_id,
+                    detail=json.dumps(detail, sort_keys=True),
+                )
             )
 
     def query(
@@ -58,20 +68,18 @@ class AuditLog:
         limit: int = 1000,
     ) -> list[AuditEntry]:
         """Entries in the order they happened; `after_id` continues from a previous page."""
-        clauses, params = ["id > ?"], list[object]([after_id])
-        for clause, value in (
-            ("tenant_id = ?", tenant_id),
-            ("at >= ?", since),
-            ("at < ?", until),
-            ("action = ?", action),
-        ):
-            if value is not None:
-                clauses.append(clause)
-                params.append(value)
+        query = select(audit).where(audit.c.id > after_id).order_by(audit.c.id).limit(limit)
+        if tenant_id is not None:
+            query = query.where(audit.c.tenant_id == tenant_id)
+        if since is not None:
+            query = query.where(audit.c.at >= since)
+        if until is not None:
+            query = query.where(audit.c.at < until)
+        if action is not None:
+            query = query.where(audit.c.action == action)
         with self.db.connect() as conn:
-            rows = conn.execute(
-                "SELECT id, at, actor, tenant_id, action, outcome, request_id, detail FROM audit"
-                f" WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?",
-                (*params, limit),
-            ).fetchall()
-        return [AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7])) for r in rows]
+            rows = conn.execute(query).all()
+        return [
+            AuditEntry(r.id, r.at, r.actor, r.tenant_id, r.action, r.outcome, r.request_id, json.loads(r.detail))
+            for r in rows
+        ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import signal
 import sys
@@ -23,7 +24,7 @@ from simulacra.infra.logs import configure_logging
 from simulacra.infra.metrics_listener import serve_metrics
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from temporalio.client import Client, Interceptor
 
@@ -218,6 +219,22 @@ def check_temporal_settings(settings: Settings) -> None:
         raise SystemExit(f"Temporal connection: {exc}") from None
 
 
+@contextlib.contextmanager
+def control_db_errors() -> Iterator[None]:
+    """Stop, naming the setting, when the control database cannot be reached or is not migrated."""
+    from sqlalchemy.exc import OperationalError
+
+    from simulacra.infra.controldb import NotMigrated
+
+    try:
+        yield
+    except NotMigrated as exc:
+        raise SystemExit(f"{env_var('control_db')}: {exc}") from None
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise SystemExit(f"{env_var('control_db')}: the control database cannot be used: {reason}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in CLIENT_COMMANDS:  # a client of any server: the server's settings play no part
@@ -232,8 +249,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("api", "worker", "dev"):
         check_temporal_settings(settings)
     configure_logging(settings.log_level, settings.log_format, _temporal_metrics(args.command, settings))
-    if args.command == "admin":
-        return run_admin(args, settings)
+    with control_db_errors():
+        if args.command != "admin" or args.admin_command != "migrate":
+            from simulacra.infra.controldb import ControlDB
+
+            ControlDB(settings.resolved_control_db)  # checked at start: migrated (PostgreSQL) or migrating (SQLite)
+        if args.command == "admin":
+            return run_admin(args, settings)
     if args.command == "api":
         return run_api(settings)
     if args.command == "codec-server":

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_TEMPORAL_PORT = 7233
+# A control database named by one of these is PostgreSQL; anything else is a SQLite file's path.
+POSTGRES_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 
 
 def setting(default: Any, doc: str, shown: str | None = None, secret: bool = False) -> Any:
@@ -83,7 +85,11 @@ class Settings:
         None, "comma-separated old KEKs, still accepted while data keys are re-wrapped", "none", secret=True
     )
     control_db: str | None = setting(
-        None, "clients, claim tokens, idempotency records, usage, audit", "`DATA_DIR/control.sqlite3`"
+        None,
+        "the control database (clients, idempotency, usage, audit, rate limits, signing keys, webhooks): a SQLite "
+        "file, or `postgresql://user:password@host:port/db`, migrated by `simulacra admin migrate` "
+        "(docs/deployment.md)",
+        "`DATA_DIR/control.sqlite3`",
     )
     auth_issuer: str | None = setting(
         None,
@@ -140,7 +146,9 @@ class Settings:
         "`simio_engine_memory_exceeded`; 0 turns it off",
         "3/4 of the machine's memory split among the engine processes, at least 4096",
     )
-    rate_limit_per_minute: int = setting(600, "authenticated requests per tenant per minute, per API process")
+    rate_limit_per_minute: int = setting(
+        600, "requests per tenant (or per address on open endpoints) per minute, counted across all API replicas"
+    )
     metrics_host: str = setting(
         "127.0.0.1", "bind address of the Prometheus `/metrics` listeners (loopback: expose them deliberately)"
     )
@@ -186,7 +194,10 @@ class Settings:
         return self.storage_url or (self.data_dir / "storage").resolve().as_uri()
 
     @property
-    def resolved_control_db(self) -> Path:
+    def resolved_control_db(self) -> Path | str:
+        """A SQLite file's path, or a PostgreSQL URL as given."""
+        if self.control_db and self.control_db.startswith(POSTGRES_SCHEMES):
+            return self.control_db
         return Path(self.control_db) if self.control_db else self.data_dir / "control.sqlite3"
 
     @property

@@ -1,153 +1,131 @@
-"""The embedded control database (SQLite): clients, claim tokens, idempotency, usage, audit.
+"""The control database: SQLite in the data directory by default, PostgreSQL when the setting names one.
 
-SQLite because it ships with Python, survives restarts in one file under the data
-directory, and serialises the few writes we make (claims, idempotency) with real
-transactions; WAL lets the API, the CLI and the worker read concurrently.
+One code path over both dialects (SQLAlchemy Core; tables in infra/control_tables.py). Its schema is
+versioned (Alembic, infra/migrations/). An embedded SQLite file is brought to the current schema by
+whichever process opens it first, so `simulacra dev` needs no extra step; a PostgreSQL database is
+migrated only by `simulacra admin migrate`, and every other process refuses to start on one that is
+not at the current version, rather than run against a half-made schema.
+
+SQLite: every transaction is BEGIN IMMEDIATE (it takes the write lock at once, so a read-then-write such
+as a usage reservation is serialised across processes) and WAL lets readers run beside the writer.
+PostgreSQL: READ COMMITTED, with exactly-once written into each statement (ON CONFLICT, conditional
+UPDATEs checked by their row count, a per-tenant lock for reservations).
 """
 
 from __future__ import annotations
 
 import contextlib
-import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from simulacra.infra.webhook_schema import WEBHOOK_SCHEMA
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS clients (
-    client_id TEXT PRIMARY KEY,
-    tenant_id TEXT NOT NULL,
-    secret_hash TEXT,
-    scopes TEXT NOT NULL,
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS claim_tokens (
-    token_sha256 TEXT PRIMARY KEY,
-    client_id TEXT NOT NULL REFERENCES clients(client_id),
-    expires_at REAL NOT NULL,
-    consumed_at REAL
-);
-CREATE TABLE IF NOT EXISTS rotations (
-    rotation_id TEXT PRIMARY KEY,
-    tenant_id TEXT NOT NULL,
-    client_id TEXT NOT NULL REFERENCES clients(client_id),
-    idempotency_key TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    requested_by TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    expires_at REAL NOT NULL,
-    UNIQUE (tenant_id, idempotency_key)
-);
-CREATE INDEX IF NOT EXISTS rotations_by_client ON rotations (client_id, created_at);
-CREATE TABLE IF NOT EXISTS signups (
-    request_id TEXT PRIMARY KEY,
-    company TEXT NOT NULL,
-    contact_email TEXT NOT NULL,
-    contact_name TEXT,
-    status TEXT NOT NULL,
-    tenant_id TEXT,
-    client_id TEXT,
-    reason TEXT,
-    created_at REAL NOT NULL,
-    decided_at REAL,
-    decided_by TEXT
-);
-CREATE TABLE IF NOT EXISTS idempotency (
-    tenant_id TEXT NOT NULL,
-    key TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    state TEXT NOT NULL,
-    status_code INTEGER,
-    body BLOB,
-    headers TEXT,
-    created_at REAL NOT NULL,
-    lease_until REAL NOT NULL,
-    owner TEXT,
-    PRIMARY KEY (tenant_id, key)
-);
-CREATE TABLE IF NOT EXISTS usage (
-    generation_id TEXT PRIMARY KEY,
-    tenant_id TEXT NOT NULL,
-    period TEXT NOT NULL,
-    rows_reserved INTEGER NOT NULL,
-    rows_generated INTEGER,
-    state TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    settled_at REAL
-);
-CREATE INDEX IF NOT EXISTS usage_by_tenant ON usage (tenant_id, period);
-CREATE TABLE IF NOT EXISTS row_windows (
-    tenant_id TEXT PRIMARY KEY,
-    rows_per_period INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at REAL NOT NULL,
-    actor TEXT NOT NULL,
-    tenant_id TEXT NOT NULL,
-    action TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    request_id TEXT,
-    detail TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_by_tenant ON audit (tenant_id, at);
--- Append-only: the audit trail cannot be edited through this database.
-CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
-    BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
-    BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
-"""
+from simulacra.infra import migrate
+from simulacra.infra.config import POSTGRES_SCHEMES
 
 
-# Columns added after the first release: created on databases made before them (SQLite cannot say
-# ADD COLUMN IF NOT EXISTS).
-_ADDED_COLUMNS = {
-    "clients": {"previous_secret_hash": "TEXT", "previous_valid_until": "REAL", "revoked_at": "REAL"},
-    "claim_tokens": {"kind": "TEXT NOT NULL DEFAULT 'client'", "ref_id": "TEXT"},
-    "idempotency": {"owner": "TEXT"},
-}
+class NotMigrated(Exception):
+    """The database's schema is not the one this release expects."""
 
 
-def _add_missing_columns(conn: sqlite3.Connection) -> None:
-    for table, columns in _ADDED_COLUMNS.items():
-        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-        for name, kind in columns.items():
-            if name in present:
-                continue
-            try:
-                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
-            except sqlite3.OperationalError as exc:  # another process starting at the same moment added it
-                if "duplicate column" not in str(exc):
-                    raise
+def database_url(target: str | Path) -> str:
+    """A SQLAlchemy URL: PostgreSQL URLs get the psycopg 3 driver, anything else is a SQLite file path."""
+    text = str(target)
+    if text.startswith(POSTGRES_SCHEMES):
+        return "postgresql+psycopg://" + text.split("://", 1)[1]
+    return f"sqlite:///{Path(text).resolve()}"
+
+
+def redacted(url: str) -> str:
+    """The URL for messages and logs: never its password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we say BEGIN ourselves (pysqlite would defer it)
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+# One engine (so one connection pool) per database per process, and its schema checked once.
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def _engine(url: str, check: bool) -> Engine:
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is not None:
+            return engine
+        if url.startswith("sqlite"):
+            Path(make_url(url).database or "").parent.mkdir(parents=True, exist_ok=True)
+            engine = _sqlite_engine(url)
+            migrate.upgrade(engine)  # the embedded database migrates itself (see the module's docstring)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+            if not check:
+                return engine  # `simulacra admin migrate`: neither checked nor kept until it has run
+            current, head = migrate.revisions(engine)
+            if current != head:
+                engine.dispose()
+                raise NotMigrated(
+                    f"the control database {redacted(url)} is at schema version {current or 'none'}, "
+                    f"this release needs {head}: run `simulacra admin migrate` first"
+                )
+        _engines[url] = engine
+        return engine
 
 
 class ControlDB:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=10)
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA + WEBHOOK_SCHEMA)
-            with conn:
-                _add_missing_columns(conn)
-                # One claim token per signup or rotation, found by it (client tokens have no ref_id).
-                conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS claim_tokens_by_ref ON claim_tokens (kind, ref_id)")
-        finally:
-            conn.close()
+    def __init__(self, target: str | Path, check: bool = True) -> None:
+        """`target`: a SQLite file path or a postgresql:// URL (SIMULACRA_CONTROL_DB)."""
+        self.url = database_url(target)
+        self.engine = _engine(self.url, check)
+
+    def replica(self) -> ControlDB:
+        """Another handle on the same database with an engine and pool of its own, as another process has."""
+        other = object.__new__(ControlDB)
+        other.url = self.url
+        other.engine = _sqlite_engine(self.url) if self.url.startswith("sqlite") else create_engine(self.url)
+        return other
+
+    def close(self) -> None:
+        """Close this process's connections to the database (the next ControlDB for it opens new ones)."""
+        with _engines_lock:
+            if _engines.get(self.url) is self.engine:
+                del _engines[self.url]
+        self.engine.dispose()
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file, if that is where the database lives."""
+        database = make_url(self.url).database
+        return Path(database) if not self.is_postgresql and database else None
+
+    def insert(self, table: Any) -> Any:
+        """The dialect's INSERT, which has `on_conflict_do_nothing` / `on_conflict_do_update` on both."""
+        return (postgresql.insert if self.is_postgresql else sqlite.insert)(table)
 
     @contextlib.contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
+    def connect(self) -> Iterator[Connection]:
         """One short transaction: committed on success, rolled back on error."""
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        try:
-            conn.execute("BEGIN IMMEDIATE")
+        with self.engine.begin() as conn:
             yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.close()

@@ -65,6 +65,8 @@ def configure_logging(level: str = "info", fmt: str = "json", temporal_metrics: 
         logging.getLogger(name).propagate = True
     # Access lines would duplicate our own request log, which carries the request id.
     logging.getLogger("uvicorn.access").disabled = True
+    # Alembic narrates its plugins and each migration step at info; `simulacra admin migrate` says what it did.
+    logging.getLogger("alembic").setLevel(max(numeric, logging.WARNING))
     # The Temporal SDK's core writes its own coloured lines to stderr; through Python logging they come out
     # in the format above instead. Set before any client or worker exists, which make the default runtime.
     forwarding = LogForwardingConfig(logger=logging.getLogger("temporalio.core"))

@@ -14,10 +14,12 @@ import hmac
 import re
 import secrets
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
-from simulacra.infra.keyfiles import read_or_create
+from simulacra.infra.config import Settings
+from simulacra.infra.controldb import ControlDB
+from simulacra.infra.key_provider import load_key_provider
+from simulacra.infra.sealed import shared_secret
 
 _SIGNATURE = re.compile(r"([0-9a-f]{32})\.([0-9a-f]{64})")
 
@@ -30,9 +32,21 @@ class LinkCheck(enum.Enum):
 
 
 class UrlSigner:
-    def __init__(self, keys_dir: Path, ttl_seconds: int) -> None:
-        self._secret = read_or_create(keys_dir / "url-signing.key", lambda: secrets.token_bytes(32))
+    def __init__(self, secret: bytes, ttl_seconds: int) -> None:
+        self._secret = secret
         self.ttl_seconds = ttl_seconds
+
+    @classmethod
+    def for_settings(cls, settings: Settings, db: ControlDB | None = None) -> UrlSigner:
+        """With the secret every API replica shares (the control database's, sealed under the KEK)."""
+        secret = shared_secret(
+            db or ControlDB(settings.resolved_control_db),
+            load_key_provider(settings),
+            "url-signing",
+            lambda: secrets.token_bytes(32),
+            settings.keys_dir / "url-signing.key",
+        )
+        return cls(secret, settings.artifact_url_ttl_seconds)
 
     def mac(self, message: bytes) -> bytes:
         """An HMAC under the same secret, for other values the API hands out and must get back unaltered."""

@@ -12,6 +12,9 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from sqlalchemy import select, update
+
+from simulacra.infra.control_tables import clients, signups
 from simulacra.infra.controldb import ControlDB
 from simulacra.infra.credentials import CredentialStore
 from simulacra.infra.scopes import Scope
@@ -58,32 +61,31 @@ class SignupStore:
         request_id = f"sgn_{secrets.token_hex(16)}"
         with self.db.connect() as conn:
             conn.execute(
-                "INSERT INTO signups (request_id, company, contact_email, contact_name, status, created_at)"
-                " VALUES (?,?,?,?,?,?)",
-                (request_id, company, contact_email, contact_name, "pending", time.time()),
+                signups.insert().values(
+                    request_id=request_id,
+                    company=company,
+                    contact_email=contact_email,
+                    contact_name=contact_name,
+                    status="pending",
+                    created_at=time.time(),
+                )
             )
         return self.get(request_id)
 
     def get(self, request_id: str) -> Signup:
         with self.db.connect() as conn:
-            row = conn.execute(
-                "SELECT request_id, company, contact_email, contact_name, status, tenant_id, client_id, reason,"
-                " created_at, decided_at FROM signups WHERE request_id = ?",
-                (request_id,),
-            ).fetchone()
+            row = conn.execute(_SIGNUP.where(signups.c.request_id == request_id)).first()
         if row is None:
             raise SignupNotFound(request_id)
-        return Signup(*row)
+        return Signup(**row._mapping)
 
     def list(self, status: str | None = None) -> list[Signup]:
-        where, params = ("WHERE status = ?", (status,)) if status else ("", ())
+        query = _SIGNUP.order_by(signups.c.created_at)
+        if status:
+            query = query.where(signups.c.status == status)
         with self.db.connect() as conn:
-            rows = conn.execute(
-                "SELECT request_id, company, contact_email, contact_name, status, tenant_id, client_id, reason,"
-                f" created_at, decided_at FROM signups {where} ORDER BY created_at",
-                params,
-            ).fetchall()
-        return [Signup(*row) for row in rows]
+            rows = conn.execute(query).all()
+        return [Signup(**row._mapping) for row in rows]
 
     def approve(
         self,
@@ -96,37 +98,61 @@ class SignupStore:
     ) -> Signup:
         """Create the tenant's first client (with `admin`, as the tenant's owner credential), in one transaction."""
         with self.db.connect() as conn:
-            row = conn.execute("SELECT status, company FROM signups WHERE request_id = ?", (request_id,)).fetchone()
+            row = conn.execute(
+                select(signups.c.status, signups.c.company).where(signups.c.request_id == request_id)
+            ).first()
             if row is None:
                 raise SignupNotFound(request_id)
-            if row["status"] != "pending":
-                raise SignupAlreadyDecided(row["status"])
-            taken = {r[0] for r in conn.execute("SELECT DISTINCT tenant_id FROM clients")}
+            if row.status != "pending":
+                raise SignupAlreadyDecided(row.status)
+            taken = set(conn.execute(select(clients.c.tenant_id).distinct()).scalars())
             # An admin credential for a tenant that already has clients hands its data over: say so explicitly.
             if tenant in taken and not existing_tenant:
                 raise TenantTaken(tenant)
-            tenant_id = tenant or _free(tenant_slug(row["company"]), taken)
+            tenant_id = tenant or _free(tenant_slug(row.company), taken)
             client, _ = credentials.insert_client(
                 conn, tenant_id, claim_ttl_seconds, tuple(Scope), signup_id=request_id
             )
-            conn.execute(
-                "UPDATE signups SET status = 'approved', decided_at = ?, decided_by = ?, tenant_id = ?, client_id = ?"
-                " WHERE request_id = ?",
-                (time.time(), operator, tenant_id, client.client_id, request_id),
+            decided = conn.execute(
+                update(signups)
+                .where(signups.c.request_id == request_id, signups.c.status == "pending")
+                .values(
+                    status="approved",
+                    decided_at=time.time(),
+                    decided_by=operator,
+                    tenant_id=tenant_id,
+                    client_id=client.client_id,
+                )
             )
+            if decided.rowcount != 1:  # decided by another operator meanwhile: the new client is rolled back
+                raise SignupAlreadyDecided(request_id)
         return self.get(request_id)
 
     def reject(self, request_id: str, operator: str, reason: str | None) -> Signup:
         self.get(request_id)  # unknown -> SignupNotFound
         with self.db.connect() as conn:
             changed = conn.execute(
-                "UPDATE signups SET status = 'rejected', decided_at = ?, decided_by = ?, reason = ?"
-                " WHERE request_id = ? AND status = 'pending'",
-                (time.time(), operator, reason, request_id),
+                update(signups)
+                .where(signups.c.request_id == request_id, signups.c.status == "pending")
+                .values(status="rejected", decided_at=time.time(), decided_by=operator, reason=reason)
             ).rowcount
         if changed != 1:
             raise SignupAlreadyDecided(request_id)
         return self.get(request_id)
+
+
+_SIGNUP = select(
+    signups.c.request_id,
+    signups.c.company,
+    signups.c.contact_email,
+    signups.c.contact_name,
+    signups.c.status,
+    signups.c.tenant_id,
+    signups.c.client_id,
+    signups.c.reason,
+    signups.c.created_at,
+    signups.c.decided_at,
+)
 
 
 def _free(wanted: str, taken: set[str]) -> str:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from jose import jwt
 from jose.exceptions import ExpiredSignatureError, JOSEError, JWTClaimsError
 
+from simulacra.infra.config import Settings
+from simulacra.infra.controldb import ControlDB
 from simulacra.infra.credentials import Client
+from simulacra.infra.key_provider import load_key_provider
 from simulacra.infra.signing_keys import SigningKeyRing
 
 # The algorithm allow-list: never taken from the token, so `none` and HS256-with-the-public-key fail.
@@ -79,17 +81,29 @@ class KeySource(Protocol):
 class Issuer:
     """The embedded OAuth2 issuer (default mode): mints RS256 tokens with the ring's active key."""
 
-    def __init__(self, keys_dir: Path, issuer: str, audience: str, ttl_seconds: int) -> None:
-        self.keys = SigningKeyRing(keys_dir, publish_seconds=ttl_seconds + LEEWAY_SECONDS)
+    def __init__(self, keys: SigningKeyRing, issuer: str, audience: str, ttl_seconds: int) -> None:
+        self.keys = keys
         self.issuer = issuer
         self.audience = audience
         self.ttl_seconds = ttl_seconds
+
+    @classmethod
+    def for_settings(cls, settings: Settings, db: ControlDB) -> Issuer:
+        """The issuer over the control database's shared key ring (keys sealed under the settings' KEK)."""
+        ring = SigningKeyRing(
+            db,
+            load_key_provider(settings),
+            settings.keys_dir,
+            publish_seconds=settings.token_ttl_seconds + LEEWAY_SECONDS,
+        )
+        return cls(ring, settings.issuer, settings.auth_audience, settings.token_ttl_seconds)
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [key.public_jwk for key in self.keys.published()]}
 
     def key_for(self, kid: str) -> dict[str, Any] | None:
-        return next((k.public_jwk for k in self.keys.published() if k.kid == kid), None)
+        key = self.keys.find(kid)
+        return None if key is None else key.public_jwk
 
     def mint(self, client: Client, scopes: tuple[str, ...]) -> str:
         now = int(time.time())

@@ -11,6 +11,9 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import Connection, case, func, select, update
+
+from simulacra.infra.control_tables import row_windows, usage
 from simulacra.infra.controldb import ControlDB
 
 FREE_ROWS_PER_PERIOD = 20_000
@@ -51,37 +54,48 @@ class UsageLedger:
         self.default_rows_per_period = default_rows_per_period
 
     def set_window(self, tenant_id: str, rows_per_period: int) -> None:
+        upsert = self.db.insert(row_windows).values(tenant_id=tenant_id, rows_per_period=rows_per_period)
         with self.db.connect() as conn:
             conn.execute(
-                "INSERT INTO row_windows (tenant_id, rows_per_period) VALUES (?, ?) "
-                "ON CONFLICT (tenant_id) DO UPDATE SET rows_per_period = excluded.rows_per_period",
-                (tenant_id, rows_per_period),
+                upsert.on_conflict_do_update(
+                    index_elements=[row_windows.c.tenant_id], set_={"rows_per_period": upsert.excluded.rows_per_period}
+                )
             )
 
     def reserve(self, tenant_id: str, generation_id: str, rows: int) -> None:
-        """Atomically reserve rows (the transaction holds SQLite's write lock), or refuse."""
+        """Atomically reserve rows, or refuse: the check and the insert run under a lock on the tenant's usage
+        (SQLite: the transaction's write lock; PostgreSQL: a transaction-scoped advisory lock per tenant), so
+        reservations racing on several replicas never add up past the window."""
         period = current_period()
         with self.db.connect() as conn:
-            held = conn.execute("SELECT 1 FROM usage WHERE generation_id = ?", (generation_id,)).fetchone()
+            if self.db.is_postgresql:
+                conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"usage\n{tenant_id}", 0))))
+            held = conn.execute(select(usage.c.generation_id).where(usage.c.generation_id == generation_id)).first()
             if held:  # a retry of a generation that already holds its rows
                 return
-            usage = self._usage(conn, tenant_id, period)
-            if usage.rows_generated + rows > usage.rows_per_period:
-                raise WindowExceeded(usage)
-            if usage.rows_generated + usage.rows_reserved + rows > usage.rows_per_period:
-                raise ReservationConflict(usage)
+            current = self._usage(conn, tenant_id, period)
+            if current.rows_generated + rows > current.rows_per_period:
+                raise WindowExceeded(current)
+            if current.rows_generated + current.rows_reserved + rows > current.rows_per_period:
+                raise ReservationConflict(current)
             conn.execute(
-                "INSERT INTO usage (generation_id, tenant_id, period, rows_reserved, state, created_at)"
-                " VALUES (?, ?, ?, ?, 'reserved', ?)",
-                (generation_id, tenant_id, period, rows, time.time()),
+                usage.insert().values(
+                    generation_id=generation_id,
+                    tenant_id=tenant_id,
+                    period=period,
+                    rows_reserved=rows,
+                    state="reserved",
+                    created_at=time.time(),
+                )
             )
 
     def settle(self, generation_id: str, rows_generated: int) -> None:
         """Record what a generation made (0 releases its reservation). Repeating it changes nothing."""
         with self.db.connect() as conn:
             conn.execute(
-                "UPDATE usage SET rows_generated = ?, state = 'settled', settled_at = ? WHERE generation_id = ?",
-                (rows_generated, time.time(), generation_id),
+                update(usage)
+                .where(usage.c.generation_id == generation_id)
+                .values(rows_generated=rows_generated, state="settled", settled_at=time.time())
             )
 
     def usage(self, tenant_id: str, period: str | None = None) -> PeriodUsage:
@@ -91,21 +105,22 @@ class UsageLedger:
     def history(self, tenant_id: str) -> list[tuple[str, int]]:
         with self.db.connect() as conn:
             rows = conn.execute(
-                "SELECT period, COALESCE(SUM(rows_generated), 0) FROM usage WHERE tenant_id = ? AND state = 'settled'"
-                " GROUP BY period ORDER BY period DESC",
-                (tenant_id,),
-            ).fetchall()
+                select(usage.c.period, func.coalesce(func.sum(usage.c.rows_generated), 0))
+                .where(usage.c.tenant_id == tenant_id, usage.c.state == "settled")
+                .group_by(usage.c.period)
+                .order_by(usage.c.period.desc())
+            ).all()
         return [(row[0], int(row[1])) for row in rows]
 
-    def _usage(self, conn: object, tenant_id: str, period: str) -> PeriodUsage:
-        window = conn.execute(  # type: ignore[attr-defined]
-            "SELECT rows_per_period FROM row_windows WHERE tenant_id = ?", (tenant_id,)
-        ).fetchone()
-        totals = conn.execute(  # type: ignore[attr-defined]
-            "SELECT COALESCE(SUM(CASE WHEN state = 'settled' THEN rows_generated END), 0),"
-            " COALESCE(SUM(CASE WHEN state = 'reserved' THEN rows_reserved END), 0)"
-            " FROM usage WHERE tenant_id = ? AND period = ?",
-            (tenant_id, period),
-        ).fetchone()
-        rows_per_period = window[0] if window else self.default_rows_per_period
+    def _usage(self, conn: Connection, tenant_id: str, period: str) -> PeriodUsage:
+        window = conn.execute(
+            select(row_windows.c.rows_per_period).where(row_windows.c.tenant_id == tenant_id)
+        ).scalar()
+        totals = conn.execute(
+            select(
+                func.coalesce(func.sum(case((usage.c.state == "settled", usage.c.rows_generated))), 0),
+                func.coalesce(func.sum(case((usage.c.state == "reserved", usage.c.rows_reserved))), 0),
+            ).where(usage.c.tenant_id == tenant_id, usage.c.period == period)
+        ).one()
+        rows_per_period = window if window is not None else self.default_rows_per_period
         return PeriodUsage(period, rows_per_period, int(totals[0]), int(totals[1]))

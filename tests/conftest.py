@@ -12,11 +12,14 @@ import requests
 from starlette.testclient import TestClient
 
 from simulacra.api.app import create_app
+from simulacra.infra import migrate
 from simulacra.infra.config import Settings
+from simulacra.infra.controldb import ControlDB
 from simulacra.infra.credentials import CredentialStore
 from simulacra.infra.devserver import DevServerOptions, start_dev_server, stop_process
 from simulacra.infra.temporal import connect
 from simulacra.workflows.contracts import SEARCH_ATTRIBUTES
+from tests.postgres import PostgresServer, running_postgres
 from tests.s3_server import S3Server, running_s3_server
 from tests.stack import free_port, poll_until, settings_env, start_cli
 
@@ -60,6 +63,35 @@ def s3_env(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> S3Server:
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     return s3_server
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL 15 on loopback, started only by the tests that use it; no binaries fails, never skips."""
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def migrated_template(postgres: PostgresServer) -> str:
+    """A database at the current schema version, copied for each test (faster than migrating each one)."""
+    url = postgres.create_database()
+    engine = ControlDB(url, check=False).engine
+    migrate.upgrade(engine)
+    engine.dispose()  # a template must have no connections
+    return url.rsplit("/", 1)[1]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def control_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ControlDB]:
+    """An empty control database at the current schema, on each dialect in turn."""
+    if request.param == "sqlite":
+        db = ControlDB(tmp_path / "control.sqlite3")
+    else:
+        postgres: PostgresServer = request.getfixturevalue("postgres")
+        db = ControlDB(postgres.create_database(template=request.getfixturevalue("migrated_template")))
+    yield db
+    db.close()
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,9 @@ and driven over real HTTP while its children are killed (tests/test_chaos.py, be
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from sqlalchemy import select
 
+from simulacra.infra.control_tables import idempotency
+from simulacra.infra.controldb import ControlDB
 from simulacra.infra.storage import PARTIAL_SUFFIX
 from tests.stack import TERMINAL, free_port, poll_until
 
@@ -158,8 +159,8 @@ def stage_partials(data_dir: Path) -> list[Path]:
 
 def in_flight_keys(data_dir: Path) -> list[str]:
     """Idempotency keys whose first request has not answered yet, read from the control database."""
-    with contextlib.closing(sqlite3.connect(data_dir / "control.sqlite3", timeout=10)) as conn:
-        return [row[0] for row in conn.execute("SELECT key FROM idempotency WHERE state = 'in_flight'")]
+    with ControlDB(data_dir / "control.sqlite3").connect() as conn:
+        return list(conn.execute(select(idempotency.c.key).where(idempotency.c.state == "in_flight")).scalars())
 
 
 @dataclass(frozen=True)

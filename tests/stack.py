@@ -48,6 +48,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "webhook_max_retry_seconds",
     ):
         env[f"SIMULACRA_{name.upper()}"] = str(getattr(settings, name))
+    if settings.control_db:
+        env["SIMULACRA_CONTROL_DB"] = settings.control_db
     return env
 
 

@@ -122,7 +122,7 @@ def test_download_refusals_have_their_own_codes(
     other_generation = path.replace(generation_id, "gen_" + "0" * 24)
     assert refusal(_signed(url).replace(path, other_generation)) == (403, "simio_invalid_signature")
 
-    signer = UrlSigner(settings.keys_dir, settings.artifact_url_ttl_seconds)
+    signer = UrlSigner.for_settings(settings)
     stale, _ = signer.sign("", TENANT, path, now=time.time() - settings.artifact_url_ttl_seconds - 60)
     assert refusal(stale) == (403, "simio_signature_expired")
 

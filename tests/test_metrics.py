@@ -91,7 +91,7 @@ def test_signed_link_failures_and_generated_rows_are_counted(
     refused = requests.get(f"{live_api}{link.path}?{tampered}", headers=bearer(token), timeout=30)
     assert refused.status_code == 403 and refused.json()["code"] == "simio_invalid_signature"
     # An authentic link whose time has passed, signed with the API's own key (the session's data directory).
-    stale, _ = UrlSigner(settings.keys_dir, 60).sign(live_api, "acme", link.path, now=time.time() - 3600)
+    stale, _ = UrlSigner.for_settings(settings).sign(live_api, "acme", link.path, now=time.time() - 3600)
     expired = requests.get(stale, headers=bearer(token), timeout=30)
     assert expired.status_code == 403 and expired.json()["code"] == "simio_signature_expired"
     api_after, worker_after = samples(api_port), samples(worker_port)

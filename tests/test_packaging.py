@@ -75,4 +75,6 @@ def test_the_wheel_carries_the_reference_pages_and_quickstarts(tmp_path: Path) -
         for path in (reference / folder).iterdir()
     }
     assert expected <= packaged
+    # Alembic's template beside the control database's migrations (their .py files are checked above).
+    assert "simulacra/infra/migrations/script.py.mako" in packaged
     assert curl == (ROOT / "examples" / "quickstart.sh").read_text()

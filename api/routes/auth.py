@@ -55,7 +55,7 @@ async def _token_params(request: Request) -> dict[str, str]:
 
 async def issue_token(request: Request, ctx: RequestContext) -> JSONResponse:
     state = ctx.state
-    anonymous_limit(request)
+    await anonymous_limit(request)
     params = await _token_params(request)
     if state.settings.external_auth:
         raise _oauth_error(
@@ -99,7 +99,7 @@ async def claim_credentials(request: Request, ctx: RequestContext) -> JSONRespon
     # Required like on every POST; a claim is one-time by nature, so a retry is refused, never replayed
     # (replaying would mean storing the client secret).
     idempotency_key(request)
-    anonymous_limit(request)
+    await anonymous_limit(request)
     data = await read_json(request)
     claim = validate(CredentialClaimRequest, data)
     try:

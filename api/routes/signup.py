@@ -61,7 +61,7 @@ async def create_signup(request: Request, ctx: RequestContext) -> Response:
     key = idempotency_key(request)
     # Anonymous callers share no idempotency keys: each address has its own.
     keyspace = f"{SIGNUP_KEYSPACE}:{request.client.host if request.client else 'unknown'}"
-    anonymous_limit(request)
+    await anonymous_limit(request)
     data = await read_json(request)
     body = validate(SignupRequest, data)
 

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import os
 import uuid
 
 from jose import jwt
 from starlette.testclient import TestClient
 
 from simulacra.infra.config import Settings
+from simulacra.infra.controldb import ControlDB
 from simulacra.infra.credentials import Client, CredentialStore
+from simulacra.infra.key_provider import LocalKeyProvider
+from simulacra.infra.signing_keys import SigningKeyRing
 from simulacra.infra.tokens import Issuer
 from tests.flows import bearer
 
@@ -30,7 +34,8 @@ def test_missing_token_is_a_problem_with_request_id(client: TestClient) -> None:
 def test_garbage_and_foreign_tokens_are_refused(client: TestClient, settings: Settings, tmp_path) -> None:
     assert client.get("/v1/jobs/job_ds_x", headers=bearer("not-a-jwt")).json()["code"] == "simio_unauthorized"
     # A well-formed RS256 token from another key, even with our issuer and audience, must fail.
-    stranger = Issuer(tmp_path, settings.issuer, settings.auth_audience, 60)
+    ring = SigningKeyRing(ControlDB(tmp_path / "c.sqlite3"), LocalKeyProvider(os.urandom(32)), tmp_path, 60)
+    stranger = Issuer(ring, settings.issuer, settings.auth_audience, 60)
     forged = stranger.mint(Client("cl_evil", "acme", ("datasets:read",)), ("datasets:read",))
     assert client.get("/v1/jobs/job_ds_x", headers=bearer(forged)).status_code == 401
 

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 from starlette.responses import JSONResponse
 
 from simulacra.api import idempotency
 from simulacra.api.idempotency import IdempotencyStore, StoredResponse, run_once
+from simulacra.infra.control_tables import idempotency as records
 from simulacra.infra.controldb import ControlDB
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> IdempotencyStore:
-    return IdempotencyStore(ControlDB(tmp_path / "control.sqlite3"))
+def store(control_db: ControlDB) -> IdempotencyStore:
+    return IdempotencyStore(control_db)
 
 
 def _lapse(store: IdempotencyStore, key: str) -> None:
     """What a starved or dead first request looks like from the database: its lease ran out."""
     with store.db.connect() as conn:
-        conn.execute("UPDATE idempotency SET lease_until = 0 WHERE key = ?", (key,))
+        conn.execute(update(records).where(records.c.key == key).values(lease_until=0))
 
 
 def test_a_request_that_lost_its_lease_cannot_free_or_overwrite_the_key(store: IdempotencyStore) -> None:

@@ -110,6 +110,6 @@ def test_ids_the_api_makes_match_their_declared_patterns(tmp_path: Path) -> None
         assert path_id.matches(made), made
         assert JOB.matches(job_id_for(made)) == (prefix != "rot")
     db = ControlDB(tmp_path / "control.db")
-    created, _ = CredentialStore(db, tmp_path, 60).create_client("acme", 60)
+    created, _ = CredentialStore(db, b"k" * 32, 60).create_client("acme", 60)
     assert CLIENT.matches(created.client_id)
     assert SIGNUP.matches(SignupStore(db).submit("Acme", "ops@acme.test", None).request_id)

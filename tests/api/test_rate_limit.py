@@ -4,10 +4,13 @@ from starlette.testclient import TestClient
 
 from simulacra.api.app import create_app
 from simulacra.infra.config import Settings
+from tests.conftest import claim_token
 from tests.flows import bearer
 
 
-def test_tenant_over_its_rate_gets_429_with_retry_after(settings: Settings, token: str, other_token: str) -> None:
+def test_tenant_over_its_rate_gets_429_with_retry_after(client: TestClient, settings: Settings) -> None:
+    # Tenants of their own: the limits live in the session's control database, shared by every app.
+    token, other_token = claim_token(client, settings, "limited-a"), claim_token(client, settings, "limited-b")
     limited = settings.with_overrides(rate_limit_per_minute=3)
     with TestClient(create_app(limited), base_url=limited.base_url) as client:
         answers = [client.get("/v1/usage", headers=bearer(token)) for _ in range(4)]
@@ -24,7 +27,8 @@ def test_tenant_over_its_rate_gets_429_with_retry_after(settings: Settings, toke
 def test_anonymous_endpoints_are_limited_per_address(settings: Settings) -> None:
     """Guessing secrets costs scrypt and every refused claim is audited: strangers get a bucket, not a free run."""
     limited = settings.with_overrides(rate_limit_per_minute=3)
-    with TestClient(create_app(limited), base_url=limited.base_url) as client:
+    # An address of its own: the limits live in the session's control database, shared by every app.
+    with TestClient(create_app(limited), base_url=limited.base_url, client=("192.0.2.7", 50000)) as client:
         guesses = [
             client.post(
                 "/oauth/token", data={"grant_type": "client_credentials", "client_id": "x", "client_secret": "y"}

@@ -104,7 +104,7 @@ class Stack:
     def link(self, spec: dict[str, Any], key: str) -> str:
         """A signed artifact link (or with `sealed`, a report link), then altered as the entry says."""
         path = self.fill(spec["path"], key)
-        signer = UrlSigner(self.settings.keys_dir, self.settings.artifact_url_ttl_seconds)
+        signer = UrlSigner.for_settings(self.settings)
         tenant = {"self": "acme", "other": "globex"}[spec.get("tenant", "self")]
         now = time.time() + spec.get("shift_seconds", 0)
         if spec.get("sealed"):

@@ -10,9 +10,9 @@ from typing import Any
 from jose import jwt
 
 from simulacra.infra.config import Settings
+from simulacra.infra.controldb import ControlDB
 from simulacra.infra.credentials import CredentialStore
-from simulacra.infra.signing_keys import SigningKeyRing
-from simulacra.infra.tokens import TENANT_CLAIM
+from simulacra.infra.tokens import TENANT_CLAIM, Issuer
 
 
 def real_client(settings: Settings, tenant: str) -> str:
@@ -41,7 +41,7 @@ def claims(settings: Settings, client: str, tenant: str = "acme", **overrides: A
 
 def signed(settings: Settings, body: dict[str, Any], kid: str | None = None) -> str:
     """Signed with the embedded issuer's real active key: only the claims (or the kid) are wrong."""
-    key = SigningKeyRing(settings.keys_dir, publish_seconds=3600).active
+    key = Issuer.for_settings(settings, ControlDB(settings.resolved_control_db)).keys.active
     return jwt.encode(body, key.private_pem.decode(), algorithm="RS256", headers={"kid": kid or key.kid})
 
 

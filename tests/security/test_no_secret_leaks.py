@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 
 import pytest
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from simulacra.infra.config import Settings
+from simulacra.infra.control_tables import audit, idempotency
+from simulacra.infra.controldb import ControlDB
 from simulacra.infra.credentials import CredentialStore
 from tests.flows import bearer
 from tests.security.admin_cli import admin
@@ -50,9 +52,9 @@ def test_secrets_are_never_written_down(client: TestClient, settings: Settings, 
 
     logs = capfd.readouterr()
     written = {"api logs": logs.out + logs.err}
-    with sqlite3.connect(settings.resolved_control_db) as db:
-        written["idempotency records"] = repr(db.execute("SELECT * FROM idempotency").fetchall())
-        written["audit entries"] = repr(db.execute("SELECT * FROM audit").fetchall())
+    with ControlDB(settings.resolved_control_db).connect() as conn:
+        written["idempotency records"] = repr(conn.execute(select(idempotency)).all())
+        written["audit entries"] = repr(conn.execute(select(audit)).all())
     files = [settings.resolved_control_db, *settings.resolved_control_db.parent.glob("control.sqlite3-wal")]
     files += [settings.data_dir / "worker.log"]
     for path in files:

@@ -28,7 +28,11 @@ def stratum_counts(
     free levels taken together) and wanted[c][g] the exact rows group g must hold.
     """
     available = available.astype(np.int64)
-    if total > available.sum():
+    # A group with fewer pooled rows than it needs is hopeless whatever the rounding: say so at once.
+    if total > available.sum() or any(
+        np.any(np.bincount(group, weights=available, minlength=len(want)) < want)
+        for group, want in zip(groups, wanted, strict=True)
+    ):
         return None
     counts = np.minimum(exact_counts(weights, total) if total else np.zeros_like(available), available)
     # Every move lowers the summed distance to the marginals by at least one, so this many suffice.

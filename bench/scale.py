@@ -13,7 +13,7 @@ the combine step streams one shard at a time.
 
 SDV runs in the peers virtualenv (bash bench/setup_peers.sh) as a subprocess, bench/sdv_scale.py:
 GaussianCopula fit on the same table, then --sdv-rows rows sampled in 1M-row chunks.
-The 1M x 40 seed upload -> ready row is measured by bench/large_seed.py, not here.
+The 1M x 40 seed upload -> ready row is measured by bench/large_seeds.py, not here.
 """
 
 from __future__ import annotations
@@ -212,7 +212,7 @@ def _print_summary(runs: list[Run], sdv: dict | None, args: argparse.Namespace) 
     print(f"| 10M rows, 1 engine process | {cell(one)} | >= 200k rows/s; peak RSS independent of N |")
     print(f"| 10M rows, 2 engine processes | {cell(two)}{speedup} | >= 1.7x the 1-process rate |")
     print(f"| 100M rows ({args.format}) end to end incl. download | {whole} | completes; memory flat |")
-    print("| 1M x 40 seed upload -> ready | measured by bench/large_seed.py | <= 10 min on 2 cores; worker <= 4 GB |")
+    print("| 1M x 40 seed upload -> ready | measured by bench/large_seeds.py | <= 10 min on 2 cores; worker <= 4 GB |")
     print(f"| SDV GaussianCopula, same seed | {peer} | reported beside ours |")
 
 

@@ -1,22 +1,31 @@
-"""Sharded generation at scale on a real `simulacra dev`: wall time, rows/s and peak memory against N.
+"""Sharded generation at scale on a real `simulacra dev`, beside SDV GaussianCopula on the same seed.
 
-    .venv/bin/python bench/scale.py [--rows 1000000,5000000] [--processes 1] [--format parquet]
+    .venv/bin/python bench/scale.py [--full] [--peers-python bench/.venv-peers/bin/python]
 
-Uploads examples/tracker_q3.csv, then for each N generates N rows under a categorical share (one
-generation at a time), downloads the artifact by streaming and prints a table: generation wall time
-(POST to `ready`), rows/s, download time and size, and the peak resident memory seen while the
-generation ran (sampled every 0.2 s from /proc) of the worker's own process and of its largest
-engine process. Flat memory in N is the property: each shard holds at most SIMULACRA_GENERATION_SHARD_ROWS
-rows, and the combine step streams one shard at a time.
+One command prints issue 14's table. Uploads examples/tracker_q3.csv to a fresh `simulacra dev` per
+engine-process count, generates under a categorical share (one generation at a time): 1M and 10M
+rows on 1 engine process, 10M on 2 (the speed-up against 1), and with --full 100M rows on 2 processes.
+Each generation is timed from POST to `ready`, then downloaded by streaming (download time and size
+are reported, and the 100M row's end-to-end time includes it). Peak resident memory is sampled every
+0.2 s from /proc while the generation runs: the worker's own process and its largest engine process.
+Flat memory in N is the property: each shard holds at most SIMULACRA_GENERATION_SHARD_ROWS rows, and
+the combine step streams one shard at a time.
+
+SDV runs in the peers virtualenv (bash bench/setup_peers.sh) as a subprocess, bench/sdv_scale.py:
+GaussianCopula fit on the same table, then --sdv-rows rows sampled in 1M-row chunks.
+The 1M x 40 seed upload -> ready row is measured by bench/large_seeds.py, not here.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -25,6 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.dev_stack import WORKER, child_of, dev_ports, start_dev, stop_dev, tenant, wait_for_banner  # noqa: E402
+from tests.stack import TERMINAL, poll_until  # noqa: E402
 
 SEED = (REPO / "examples" / "tracker_q3.csv").read_bytes()
 CONDITIONS = {"categorical": {"segment": {"genz_switcher": 0.3}}}
@@ -77,16 +87,64 @@ class PeakMemory:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", default="1000000,5000000", help="comma-separated row counts, run in turn")
-    parser.add_argument("--processes", type=int, default=1, help="engine processes of the worker")
+    parser.add_argument("--rows-one", default="1000000,10000000", help="row counts run on 1 engine process")
+    parser.add_argument("--rows-two", default="10000000", help="row counts run on 2 engine processes")
+    parser.add_argument("--full", action="store_true", help="also 100M rows on 2 engine processes (long)")
     parser.add_argument("--format", default="parquet", choices=("csv", "parquet", "arrow"))
-    parser.add_argument("--timeout", type=float, default=3600, help="seconds each generation may take")
+    parser.add_argument("--timeout", type=float, default=7200, help="seconds each generation may take")
+    parser.add_argument("--sdv-rows", type=int, default=10_000_000, help="rows SDV samples; 0 skips SDV")
+    parser.add_argument("--peers-python", default=str(REPO / "bench" / ".venv-peers" / "bin" / "python"))
     args = parser.parse_args()
-    counts = [int(value) for value in args.rows.split(",")]
-    lines = []
+    plan = {1: _counts(args.rows_one), 2: _counts(args.rows_two) + ([FULL_ROWS] if args.full else [])}
+    runs = [run for processes, counts in plan.items() if counts for run in _stack_runs(processes, counts, args)]
+    sdv = _sdv(args) if args.sdv_rows else None
+    print(f"\nscale run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, one `simulacra dev` per process count,")
+    print(f"{args.format}, seed examples/tracker_q3.csv, conditions {json.dumps(CONDITIONS)}\n")
+    _print_summary(runs, sdv, args)
+    print(
+        "\n| rows | engine processes | generation s | of which sampling s | rows/s | download s | artifact MB "
+        "| worker peak RSS MB | engine process peak RSS MB |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for run in runs:
+        print(
+            f"| {run.rows:,} | {run.processes} | {run.seconds:.1f} | {run.sampled_s:.1f} | {run.rate:,.0f} "
+            f"| {run.download_s:.1f} "
+            f"| {run.size / 1e6:,.0f} | {run.worker_mb:.0f} | {run.engine_mb:.0f} |"
+        )
+    return 0
+
+
+FULL_ROWS = 100_000_000
+WARMUP_ROWS = 500_000
+
+
+@dataclass(frozen=True)
+class Run:
+    rows: int
+    processes: int
+    seconds: float
+    sampled_s: float  # from POST until every shard was sampled; the rest of `seconds` is the combine
+    download_s: float
+    size: int
+    worker_mb: float
+    engine_mb: float
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds
+
+
+def _counts(text: str) -> list[int]:
+    return [int(value) for value in text.split(",") if value]
+
+
+def _stack_runs(processes: int, counts: list[int], args: argparse.Namespace) -> list[Run]:
+    """The generations of `counts` rows on one fresh `simulacra dev` with `processes` engine processes."""
+    runs = []
     with tempfile.TemporaryDirectory(prefix="simulacra-scale-") as tmp:
         data_dir, ports = Path(tmp) / "data", dev_ports()
-        settings = {"SIMULACRA_ENGINE_PROCESSES": str(args.processes), "SIMULACRA_RATE_LIMIT_PER_MINUTE": "1000000"}
+        settings = {"SIMULACRA_ENGINE_PROCESSES": str(processes), "SIMULACRA_RATE_LIMIT_PER_MINUTE": "1000000"}
         dev = start_dev(data_dir, ports, Path(tmp) / "dev.log", settings=settings)
         try:
             wait_for_banner(dev)
@@ -95,29 +153,86 @@ def main() -> int:
             assert client.finished(accepted.json()["job_id"])["status"] == "ready"
             worker = child_of(dev.pid, WORKER)
             assert worker is not None, "no worker under simulacra dev"
+            # An untimed generation of two shards first, so every engine process has started and
+            # loaded the model: the timed runs compare steady rates, not process start-up.
+            _run(client, accepted.json()["dataset_id"], WARMUP_ROWS, processes, args, worker)
             for rows in counts:
-                lines.append(_run(client, accepted.json()["dataset_id"], rows, args, worker))
+                runs.append(_run(client, accepted.json()["dataset_id"], rows, processes, args, worker))
+                print(f"[scale] {runs[-1]}", file=sys.stderr, flush=True)
         finally:
             stop_dev(dev)
-    print(f"\nscale run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, one `simulacra dev`, {args.format}\n")
-    print(
-        "| rows | engine processes | generation s | rows/s | download s | artifact MB | worker peak RSS MB "
-        "| engine process peak RSS MB |"
-    )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for line in lines:
-        print(line)
-    return 0
+    return runs
 
 
-def _run(client, dataset_id: str, rows: int, args: argparse.Namespace, worker: int) -> str:  # type: ignore[no-untyped-def]
-    body = {"row_count": rows, "format": args.format, "conditions": CONDITIONS, "seed": 1}
+def _sdv(args: argparse.Namespace) -> dict | None:
+    python = Path(args.peers_python)
+    if not python.exists():
+        print(f"[scale] no peers virtualenv at {python}: run `bash bench/setup_peers.sh`", file=sys.stderr)
+        return None
+    command = [str(python), str(REPO / "bench" / "sdv_scale.py"), "--rows", str(args.sdv_rows)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=args.timeout)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _print_summary(runs: list[Run], sdv: dict | None, args: argparse.Namespace) -> None:
+    def find(rows: int, processes: int) -> Run | None:
+        return next((run for run in runs if run.rows == rows and run.processes == processes), None)
+
+    def cell(run: Run | None) -> str:
+        if run is None:
+            return "not run"
+        return (
+            f"{run.seconds:.1f} s ({run.sampled_s:.1f} s to sample the shards, the rest combining), "
+            f"{run.rate:,.0f} rows/s, worker peak {run.worker_mb:.0f} MB, "
+            f"engine process peak {run.engine_mb:.0f} MB"
+        )
+
+    one_small, one, two, full = find(1_000_000, 1), find(10_000_000, 1), find(10_000_000, 2), find(FULL_ROWS, 2)
+    speedup = f"; {two.rate / one.rate:.2f}x the 1-process rate" if one and two else ""
+    if full is None:
+        whole = "not run (pass --full)"
+    else:
+        whole = (
+            f"{full.seconds + full.download_s:.0f} s end to end ({full.sampled_s:.0f} s sampling the shards, "
+            f"{full.seconds - full.sampled_s:.0f} s combining, "
+            f"{full.download_s:.0f} s download of {full.size / 1e9:.2f} GB), worker peak {full.worker_mb:.0f} MB, "
+            f"engine process peak {full.engine_mb:.0f} MB"
+        )
+    if sdv is None:
+        peer = "not run (--sdv-rows 0 or no peers virtualenv)"
+    else:
+        peer = (
+            f"fit {sdv['fit_s']:.1f} s on {sdv['seed_rows']:,} rows; {sdv['rows']:,} rows sampled in "
+            f"{sdv['sample_s']:.0f} s ({sdv['rows'] / sdv['sample_s']:,.0f} rows/s, 1M-row chunks, not written); "
+            f"peak RSS {sdv['peak_mb']:.0f} MB"
+        )
+    print("| what | measured | target |")
+    print("|---|---|---|")
+    print(f"| 1M rows, 1 engine process | {cell(one_small)} | (baseline for flat memory) |")
+    print(f"| 10M rows, 1 engine process | {cell(one)} | >= 200k rows/s; peak RSS independent of N |")
+    print(f"| 10M rows, 2 engine processes | {cell(two)}{speedup} | >= 1.7x the 1-process rate |")
+    print(f"| 100M rows ({args.format}) end to end incl. download | {whole} | completes; memory flat |")
+    print("| 1M x 40 seed upload -> ready | measured by bench/large_seeds.py | <= 10 min on 2 cores; worker <= 4 GB |")
+    print(f"| SDV GaussianCopula, same seed | {peer} | reported beside ours |")
+
+
+def _run(client, dataset_id: str, rows: int, processes: int, args: argparse.Namespace, worker: int) -> Run:  # type: ignore[no-untyped-def]
+    body = {"row_count": rows, "format": args.format, "conditions": CONDITIONS, "seed": rows}
     with PeakMemory(worker) as peak:
         started = time.perf_counter()
         url = f"{client.base}/v1/datasets/{dataset_id}/generations"
-        response = requests.post(url, headers=client.headers(str(rows)), json=body, timeout=60)
+        response = requests.post(url, headers=client.headers(f"{rows}-{processes}"), json=body, timeout=60)
         assert response.status_code == 202, response.text
-        job = client.finished(response.json()["job_id"], timeout=args.timeout)
+        combining: list[float] = []
+
+        def finished(state: dict | None) -> bool:
+            # The stage turns to "combining" once every shard is sampled: the split of the wall time.
+            if state is not None and state.get("stage") == "combining" and not combining:
+                combining.append(time.perf_counter() - started)
+            return state is not None and state["status"] in TERMINAL
+
+        job_id = response.json()["job_id"]
+        job = poll_until(lambda: client.job(job_id), finished, args.timeout)
         seconds = time.perf_counter() - started
     assert job["status"] == "ready" and job["rows_generated"] == rows, job
     started, size = time.perf_counter(), 0
@@ -126,10 +241,8 @@ def _run(client, dataset_id: str, rows: int, args: argparse.Namespace, worker: i
             size += len(chunk)
         assert size == int(download.headers["content-length"])
     fetched = time.perf_counter() - started
-    return (
-        f"| {rows:,} | {args.processes} | {seconds:.1f} | {rows / seconds:,.0f} | {fetched:.1f} | {size / 1e6:.0f} "
-        f"| {peak.worker_mb:.0f} | {peak.engine_mb:.0f} |"
-    )
+    sampled = combining[0] if combining else float("nan")
+    return Run(rows, processes, seconds, sampled, fetched, size, peak.worker_mb, peak.engine_mb)
 
 
 if __name__ == "__main__":

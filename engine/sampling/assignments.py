@@ -23,6 +23,14 @@ def level_totals(seed_levels: list[Level], targets: dict[str, float], rows: int)
     return dict(zip(labels, counts.tolist(), strict=True))
 
 
+def target_counts(targets: dict[str, float], rows: int) -> dict[str, int]:
+    """Each requested level's exact count among `rows` (largest remainder), the column's other levels
+    taken together as one more part (mode "condition", where the model decides how they share it)."""
+    shares = np.array([*targets.values(), max(0.0, 1.0 - sum(targets.values()))])
+    counts = exact_counts(shares, rows) if shares.sum() > 0 else np.zeros(len(shares), dtype=np.int64)
+    return dict(zip(targets, counts[:-1].tolist(), strict=True))
+
+
 def shuffled_codes(counts: dict[str, int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """The labels, and each row's code into them: every label its count of times, in shuffled order."""
     # Shuffling integer codes rather than the strings themselves: the same order, far less work.

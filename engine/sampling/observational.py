@@ -1,9 +1,10 @@
 """mode "condition": rows as they would be among the model's observational rows that match.
 
 Rejection sampling in bounded batches: draw rows from the fitted SCM, keep those inside every
-numeric range, then pick the requested level shares by stratified selection (without replacement)
-from the kept pool. Draws stop at DRAW_FACTOR x row_count (or the time budget); a request the model
-cannot meet returns fewer rows, never invented or repeated ones.
+numeric range, then pick the requested levels' exact counts by stratified selection (without
+replacement) from the kept pool. Draws stop once the pool can give those counts, or at DRAW_FACTOR x
+row_count (or the time budget); a request the model cannot meet returns fewer rows at the requested
+shares, never invented or repeated ones.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import numpy as np
 
 from simulacra.engine.checks.conditions import Conditions
 from simulacra.engine.model.model_file import FittedModel
-from simulacra.engine.sampling.assignments import exact_counts
+from simulacra.engine.sampling.assignments import target_counts
+from simulacra.engine.sampling.controlled_rounding import stratum_counts
 from simulacra.engine.sampling.draws import Draws, Sampler
 
 # BATCH_MAX bounds one batch's memory; the pool itself holds only the rows that match.
 DRAW_FACTOR, MIN_DRAWS, BATCH_MIN, BATCH_MAX, SECONDS = 50, 20000, 5000, 500_000, 30.0
 RAKING_ROUNDS = 50
+SHORT_TRIES = 32
 
 
 @dataclass
@@ -40,10 +43,19 @@ def condition_samples(
     rng: np.random.Generator,
     *,
     seed: int,
+    level_counts: dict[str, dict[str, int]] | None = None,
     max_draws: int | None = None,
     seconds: float = SECONDS,
 ) -> tuple[Draws, Pool]:
-    """Up to row_count model rows matching the conditions; batch i draws with seed (seed, i)."""
+    """Up to row_count model rows matching the conditions; batch i draws with seed (seed, i).
+
+    ``level_counts`` gives each requested level's exact count among the rows (a shard's part of a
+    generation's counts; the column's other levels share the rest); by default the largest-remainder
+    counts of the requested shares among row_count rows.
+    """
+    wanted = level_counts or {
+        name: target_counts(targets, row_count) for name, targets in conditions.categorical.items()
+    }
     sampler = Sampler(model)
     cap = max_draws or max(MIN_DRAWS, DRAW_FACTOR * row_count)
     tolerance = {name: _tolerance(model.seed_values[name], *bounds) for name, bounds in conditions.numeric.items()}
@@ -61,10 +73,10 @@ def condition_samples(
             accepted[name] += int(inside.sum())
             keep &= inside
         kept.append(batch.take(keep))
-        if capacity(Draws.concat(kept), conditions) >= row_count:
+        if _allocation(Draws.concat(kept), conditions, row_count, wanted) is not None:
             break
     pool = Pool(Draws.concat(kept), draws, accepted, tolerance)
-    return select(pool.rows, conditions, row_count, rng), pool
+    return select(pool.rows, conditions, row_count, rng, wanted), pool
 
 
 def capacity(rows: Draws, conditions: Conditions) -> int:
@@ -73,23 +85,30 @@ def capacity(rows: Draws, conditions: Conditions) -> int:
         return len(rows)
     if _absent_level(rows, conditions):
         return 0
-    strata, available, shares = _strata(rows, conditions)
+    _, available, shares, _ = _strata(rows, conditions)
     wanted = shares > 0
     return int(np.floor(np.min(available[wanted] / shares[wanted]))) if wanted.any() else 0
 
 
-def select(rows: Draws, conditions: Conditions, row_count: int, rng: np.random.Generator) -> Draws:
-    """row_count rows (fewer if the pool is short) with the target shares, in random order."""
-    total = min(row_count, capacity(rows, conditions))
-    if total == 0:
-        return rows.take(np.arange(0))
+def select(
+    rows: Draws,
+    conditions: Conditions,
+    row_count: int,
+    rng: np.random.Generator,
+    level_counts: dict[str, dict[str, int]],
+) -> Draws:
+    """row_count rows holding level_counts exactly, in random order; when the pool cannot give them,
+    as many rows as it can at the requested shares."""
     if not conditions.categorical:
+        total = min(row_count, len(rows))
         return rows.take(rng.choice(len(rows), size=total, replace=False))
-    strata, available, shares = _strata(rows, conditions)
-    counts = np.minimum(exact_counts(shares, total), available.astype(np.int64))
+    found = _allocation(rows, conditions, row_count, level_counts) or _short_allocation(rows, conditions, row_count)
+    if found is None:
+        return rows.take(np.arange(0))
+    strata, counts = found
     # Members of each stratum, grouped by one stable sort instead of one scan of the pool per stratum.
     order = np.argsort(strata, kind="stable")
-    starts = np.concatenate([[0], np.cumsum(available.astype(np.int64))])
+    starts = np.concatenate([[0], np.cumsum(np.bincount(strata, minlength=len(counts)))])
     chosen = [
         rng.choice(order[starts[stratum] : starts[stratum + 1]], size=count, replace=False)
         for stratum, count in enumerate(counts)
@@ -97,6 +116,42 @@ def select(rows: Draws, conditions: Conditions, row_count: int, rng: np.random.G
     picked = np.concatenate(chosen)
     rng.shuffle(picked)
     return rows.take(picked)
+
+
+def _short_allocation(rows: Draws, conditions: Conditions, row_count: int) -> tuple[np.ndarray, np.ndarray] | None:
+    # Short of rows: the largest total whose exact counts at the requested shares the pool gives. With
+    # one conditioned column the capacity itself always works; with several a few rows fewer may be
+    # needed, and the search is bounded so a hopeless pool stays cheap.
+    largest = min(row_count, capacity(rows, conditions))
+    for total in range(largest, max(0, largest - SHORT_TRIES), -1):
+        counts = {name: target_counts(targets, total) for name, targets in conditions.categorical.items()}
+        found = _allocation(rows, conditions, total, counts)
+        if found is not None:
+            return found
+    return None
+
+
+def _allocation(
+    rows: Draws, conditions: Conditions, total: int, level_counts: dict[str, dict[str, int]]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    # Each pooled row's stratum and the rows to take per stratum for exactly level_counts among
+    # `total` rows; None when the pool cannot give them.
+    if not conditions.categorical:
+        return (np.zeros(len(rows), dtype=np.int64), np.array([total])) if len(rows) >= total else None
+    if not len(rows) or _absent_level(rows, conditions):
+        return None
+    strata, available, weights, labels = _strata(rows, conditions)
+    groups, wanted = [], []
+    for name, level_count in level_counts.items():
+        requested = list(level_count)
+        # Group k is the k-th requested level; the column's other levels together are the last group.
+        group = np.full(len(available), len(requested), dtype=np.int64)
+        for index, level in enumerate(requested):
+            group[labels[name] == level] = index
+        groups.append(group)
+        wanted.append(np.array([*level_count.values(), total - sum(level_count.values())], dtype=float))
+    counts = stratum_counts(groups, wanted, weights, available, total)
+    return None if counts is None else (strata, counts)
 
 
 def _absent_level(rows: Draws, conditions: Conditions) -> bool:
@@ -108,7 +163,7 @@ def _absent_level(rows: Draws, conditions: Conditions) -> bool:
     return False
 
 
-def _strata(rows: Draws, conditions: Conditions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _strata(rows: Draws, conditions: Conditions) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     # Joint strata of the conditioned columns; raking (iterative proportional fitting) finds the
     # weights that give each column its target shares while keeping the observational dependence
     # between them and the relative shares of the levels left free.
@@ -140,7 +195,7 @@ def _strata(rows: Draws, conditions: Conditions) -> tuple[np.ndarray, np.ndarray
             weights /= weights.sum() or 1.0
         if np.allclose(weights, previous, atol=1e-12):
             break
-    return strata, available, weights
+    return strata, available, weights, stratum_labels
 
 
 def _inside(values: np.ndarray, low: float | None, high: float | None, decimals: int, tolerance: float) -> np.ndarray:

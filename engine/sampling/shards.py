@@ -7,15 +7,19 @@
 - Conditions hold over the whole generation: each conditioned level's count among all N rows is fixed
   first (largest remainder), then split over the shards in order, each taking the largest-remainder part
   of what is left in proportion to its rows; so every shard's counts add up to its rows and every
-  level's counts add up to its total exactly. In mode "condition" each shard holds the shares among its
-  own rows (within a row per level), as rejection sampling decides per shard how many rows it can give.
+  level's counts add up to its total exactly. In mode "condition" the same holds for the requested
+  levels, the column's other levels taken together as one more part (the model, not the seed, decides
+  how they share it); a shard whose pool cannot give its counts returns fewer rows, at the requested
+  shares, and the generation ends `partial`.
 - A shard reports a tally of counts, not shares, so the feasibility report of the whole generation is
   computed from the sum of the tallies.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -24,7 +28,7 @@ import pyarrow.compute as pc
 
 from simulacra.engine.checks.conditions import Conditions, parse_conditions
 from simulacra.engine.model.model_file import FittedModel, load_model
-from simulacra.engine.sampling.assignments import level_totals
+from simulacra.engine.sampling.assignments import level_totals, target_counts
 from simulacra.engine.sampling.feasibility import conditions_met, feasibility
 from simulacra.engine.sampling.observational import Pool, condition_samples
 from simulacra.engine.sampling.postprocess import to_table
@@ -35,6 +39,8 @@ from simulacra.engine.uncertainty.contested import generation_doubts
 # Privacy figures of a sharded generation are computed on this many of its rows, taken evenly from the
 # shards (whose rows are in random order): the distance figures already probe at most 1,000 rows.
 PRIVACY_SAMPLE_ROWS = 10_000
+
+Label = TypeVar("Label", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ def shard_seed(seed: int, index: int) -> int:
     return int(np.random.SeedSequence((seed, index)).generate_state(1)[0])
 
 
-def split_counts(totals: dict[str, int], sizes: list[int], index: int) -> dict[str, int]:
+def split_counts(totals: dict[Label, int], sizes: list[int], index: int) -> dict[Label, int]:
     """Shard `index`'s part of the level totals, so that every shard's parts sum to its size and every
     level's parts over all shards sum to its total (integer arithmetic: exact at any size)."""
     remaining, rows_left = dict(totals), sum(sizes)
@@ -74,7 +80,7 @@ def split_counts(totals: dict[str, int], sizes: list[int], index: int) -> dict[s
     raise IndexError(f"no shard {index} among {len(sizes)}")
 
 
-def _largest_remainder(remaining: dict[str, int], size: int, rows_left: int) -> dict[str, int]:
+def _largest_remainder(remaining: dict[Label, int], size: int, rows_left: int) -> dict[Label, int]:
     # Each level's ideal part is remaining x size / rows_left, never more than it has left, so rounding a
     # fractional part up stays within what the level has: every later shard can still be served.
     labels = list(remaining)
@@ -94,7 +100,8 @@ def sample_shard(model_path: str, conditions: dict, plan: ShardPlan, index: int,
     pool = None
     if parsed.mode == "condition":
         rng = np.random.default_rng(own_seed)
-        samples, pool = condition_samples(model, parsed, rows, rng, seed=own_seed)
+        wanted = {name: _condition_part(targets, plan, index) for name, targets in parsed.categorical.items()}
+        samples, pool = condition_samples(model, parsed, rows, rng, seed=own_seed, level_counts=wanted)
         table = to_table(samples, model.schema, parsed, rng)
     else:
         levels = {column.name: (column.levels or []) for column in model.schema.columns}
@@ -104,6 +111,15 @@ def sample_shard(model_path: str, conditions: dict, plan: ShardPlan, index: int,
         }
         table = intervened_table(model, parsed, rows, own_seed, level_counts=counts)
     return table, tally(table, parsed, pool)
+
+
+def _condition_part(targets: dict[str, float], plan: ShardPlan, index: int) -> dict[str, int]:
+    # The requested levels' counts among all rows, with the other levels as one part under a key no
+    # level has, split over the shards like any level totals.
+    totals: dict[str | None, int] = {level: count for level, count in target_counts(targets, plan.row_count).items()}
+    totals[None] = plan.row_count - sum(totals.values())
+    part = split_counts(totals, plan.sizes, index)
+    return {level: count for level, count in part.items() if level is not None}
 
 
 def tally(table: pa.Table, conditions: Conditions, pool: Pool | None) -> dict:

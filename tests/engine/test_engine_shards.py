@@ -8,6 +8,7 @@ import pytest
 
 from simulacra.engine import clean_table, discover_graph, fit_model, generate_rows
 from simulacra.engine.model.model_file import load_model
+from simulacra.engine.sampling.assignments import target_counts
 from simulacra.engine.sampling.shards import ShardPlan, combined_report, sample_shard, shard_seed, split_counts
 
 CONDITIONS = {"categorical": {"segment": {"genz_switcher": 0.3}}, "numeric": {"price": {"min": 4.0, "max": 6.0}}}
@@ -75,12 +76,20 @@ def test_one_shard_is_what_generate_rows_makes(model: str) -> None:
     assert table.equals(expected)
 
 
-def test_condition_mode_tallies_sum_to_the_whole_report(model: str) -> None:
-    conditions = {"mode": "condition", "categorical": {"segment": {"genz_switcher": 0.5}}}
-    plan = ShardPlan(row_count=900, shard_rows=300)
+def test_condition_mode_counts_are_exact_over_the_whole_artifact(model: str) -> None:
+    # Two conditioned columns over ten small shards, each wanting 3.5, 2.5 and 4.5 rows of a level:
+    # rounded shard by shard, the levels came to 50, 30 and 50 rows; split from the whole they are exact.
+    targets = {"segment": {"genz_switcher": 0.35, "value_seeker": 0.25}, "region": {"south": 0.45}}
+    conditions = {"mode": "condition", "categorical": targets}
+    plan = ShardPlan(row_count=100, shard_rows=10)
     made = [sample_shard(model, conditions, plan, index, seed=2) for index in range(plan.count)]
-    report = combined_report(load_model(model), conditions, 900, [counts for _, counts in made])
-    assert report["rows_generated"] == sum(table.num_rows for table, _ in made)
+    assert [table.num_rows for table, _ in made] == plan.sizes
+    for name, wanted in targets.items():
+        counts = Counter(value for table, _ in made for value in table[name].to_pylist())
+        assert {level: counts[level] for level in wanted} == target_counts(wanted, 100)
+    report = combined_report(load_model(model), conditions, 100, [counts for _, counts in made])
+    assert report["rows_generated"] == 100 and report["feasibility"]["rows"]["status"] == "met"
     assert report["draws"] == sum(counts["pool"]["draws"] for _, counts in made)
-    share = report["achieved"]["categorical"]["segment"]["genz_switcher"]
-    assert abs(share - 0.5) <= 0.005 and report["mode"] == "condition"
+    shares = report["achieved"]["categorical"]["segment"]
+    assert shares == {"genz_switcher": 0.35, "value_seeker": 0.25}
+    assert report["mode"] == "condition" and report["conditions_met"] is True

@@ -10,7 +10,15 @@ import re
 
 from simulacra.api.errors import ApiError
 
-_BYTES = re.compile(r"bytes=(\d*)-(\d*)", re.IGNORECASE)
+_BYTES = re.compile(r"bytes=([0-9]*)-([0-9]*)", re.IGNORECASE)
+# Past any file's size, and short enough for int(): Python refuses to parse more than 4,300 digits, and a
+# client's header must not turn into a 500.
+_DIGITS = 18
+
+
+def _number(digits: str) -> int:
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= _DIGITS else 10**_DIGITS
 
 
 def requested_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -20,16 +28,16 @@ def requested_range(header: str | None, size: int) -> tuple[int, int] | None:
         return None
     first, last = match.group(1), match.group(2)
     if first == "":  # the last N bytes
-        length = int(last)
+        length = _number(last)
         if length == 0 or size == 0:
             raise _unsatisfiable(size)
         return max(0, size - length), size - 1
-    start = int(first)
-    if last != "" and int(last) < start:  # not a range at all
+    start = _number(first)
+    if last != "" and _number(last) < start:  # not a range at all
         return None
     if start >= size:
         raise _unsatisfiable(size)
-    return start, size - 1 if last == "" else min(int(last), size - 1)
+    return start, size - 1 if last == "" else min(_number(last), size - 1)
 
 
 def _unsatisfiable(size: int) -> ApiError:

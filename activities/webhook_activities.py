@@ -12,14 +12,13 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from urllib.parse import urlsplit
 
 import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from simulacra.infra.config import Settings
-from simulacra.infra.webhook_guard import Policy, WebhookUrlRefused, pin
+from simulacra.infra.webhook_guard import Policy, WebhookUrlRefused, check_url, pin
 from simulacra.infra.webhook_signing import headers as signed_headers
 from simulacra.infra.webhook_store import WebhookStore
 from simulacra.workflows.contracts import (
@@ -92,7 +91,8 @@ class WebhookActivities:
     async def _post(self, url: str, secrets: list[bytes], event_id: str, body: bytes) -> tuple[int | None, str | None]:
         """(status code, None) on a 2xx answer; otherwise what went wrong, in words a receiver's owner can act on."""
         try:
-            pinned = await asyncio.to_thread(pin, urlsplit(url), self._policy)
+            # The URL is checked again at every attempt: the policy may have tightened since it was saved.
+            pinned = await asyncio.to_thread(pin, check_url(url, self._policy), self._policy)
         except WebhookUrlRefused as refused:
             return None, str(refused)
         except (OSError, UnicodeError):

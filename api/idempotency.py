@@ -76,6 +76,20 @@ class IdempotencyStore:
         inserted gets a row back) and a takeover an UPDATE conditioned on the lapsed lease it read, checked by
         its row count; of two racers one wins.
         """
+        # A key can vanish between a refused insert and the read that follows (its first request was refused
+        # and gave it up, on another replica): then it is free, and claiming it again is right.
+        for _ in range(3):
+            claim = self._claim(tenant_id, key, fingerprint)
+            if claim is not None:
+                return claim
+        raise ApiError(
+            "simio_idempotency_in_flight",
+            "Another request with this key is starting and stopping; retry shortly.",
+            headers={"Retry-After": IN_FLIGHT_RETRY_AFTER},
+        )
+
+    def _claim(self, tenant_id: str, key: str, fingerprint: str) -> StoredResponse | str | None:
+        """What `begin` does, once; None when the key vanished between the insert and the read."""
         now, owner = time.time(), secrets.token_hex(8)
         this = (idempotency.c.tenant_id == tenant_id) & (idempotency.c.key == key)
         with self.db.connect() as conn:
@@ -96,7 +110,9 @@ class IdempotencyStore:
             ).first()
             if claimed is not None:
                 return owner
-            row = conn.execute(select(idempotency).where(this)).one()
+            row = conn.execute(select(idempotency).where(this)).first()
+            if row is None:
+                return None
             if row.state == "in_flight" and row.fingerprint == fingerprint and row.lease_until < now:
                 # The first attempt's process died holding the key: this retry takes the work over.
                 taken = conn.execute(
@@ -106,7 +122,9 @@ class IdempotencyStore:
                 )
                 if taken.rowcount == 1:
                     return owner
-                row = conn.execute(select(idempotency).where(this)).one()
+                row = conn.execute(select(idempotency).where(this)).first()
+                if row is None:
+                    return None
         if row.fingerprint != fingerprint:
             # Hashes only: enough to tell a client's changed body from a fault of ours.
             log.info("idempotency_conflict", key=key, stored=row.fingerprint[:12], sent=fingerprint[:12])

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
@@ -113,6 +113,12 @@ class ControlDB:
     @property
     def is_postgresql(self) -> bool:
         return self.engine.dialect.name == "postgresql"
+
+    def lock_tenant(self, conn: Connection, purpose: str, tenant_id: str) -> None:
+        """Serialise a check-then-insert of one tenant's (a quota, a limit) across replicas until the transaction
+        ends. SQLite needs nothing: BEGIN IMMEDIATE already holds the database's write lock."""
+        if self.is_postgresql:
+            conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"{purpose}\n{tenant_id}", 0))))
 
     @property
     def path(self) -> Path | None:

@@ -68,8 +68,7 @@ class UsageLedger:
         reservations racing on several replicas never add up past the window."""
         period = current_period()
         with self.db.connect() as conn:
-            if self.db.is_postgresql:
-                conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"usage\n{tenant_id}", 0))))
+            self.db.lock_tenant(conn, "usage", tenant_id)
             held = conn.execute(select(usage.c.generation_id).where(usage.c.generation_id == generation_id)).first()
             if held:  # a retry of a generation that already holds its rows
                 return

@@ -146,6 +146,7 @@ class WebhookStore:
                 ).one()
                 secret = self._unwrap(tenant_id, row.endpoint_id, 1, first.kek_id, first.wrapped_secret)
                 return Issued(_endpoint(row), secret, replayed=True)
+            self.db.lock_tenant(conn, "webhook endpoints", tenant_id)  # the count and the insert, together
             count = conn.execute(
                 select(func.count()).select_from(webhook_endpoints).where(webhook_endpoints.c.tenant_id == tenant_id)
             ).scalar_one()

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from simulacra.workflows.contracts import (
@@ -60,10 +62,15 @@ async def emit_dataset_removed(target: ExpireInput, deleted: bool) -> None:
 async def _emit(tenant_id: str, subject: str, event_type: WebhookEventType, data: dict[str, Any]) -> None:
     event_id = webhook_event_id(tenant_id, subject, event_type)
     event = WebhookEvent(event_id=event_id, tenant_id=tenant_id, type=event_type, timestamp=workflow.now(), data=data)
-    await workflow.start_child_workflow(
-        WEBHOOK_EVENT_WORKFLOW,
-        event,
-        id=webhook_event_workflow_id(tenant_id, event_id),
-        # Deliveries go on for a day; the job's workflow may end long before.
-        parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-    )
+    try:
+        await workflow.start_child_workflow(
+            WEBHOOK_EVENT_WORKFLOW,
+            event,
+            id=webhook_event_workflow_id(tenant_id, event_id),
+            # An event is published once: the sweep may announce an expiry its dataset's workflow announces too.
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            # Deliveries go on for a day; the job's workflow may end long before.
+            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+        )
+    except WorkflowAlreadyStartedError:
+        workflow.logger.info("webhook event %s already published", event_id)

@@ -17,7 +17,7 @@ from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 
 from simulacra.api.client.client import Client
-from simulacra.api.client.errors import SimulacraError
+from simulacra.api.client.errors import RequestTimeout, SimulacraError, Unreachable
 from simulacra.api.mcp import catalog
 from simulacra.api.mcp.calls import FAILURES, call_tool, job_done, poll_job, refused, wait_result, wait_seconds
 from simulacra.api.mcp.tools import WAIT_FOR_JOB, ToolSpec
@@ -111,6 +111,10 @@ def build_server(tools: dict[str, ToolSpec], clients: ClientFactory, *, local_fi
             result = await anyio.to_thread.run_sync(work, limiter=limiter)
         except SimulacraError as exc:
             raise MCPError(types.INVALID_PARAMS, str(exc), {"code": exc.code, "request_id": exc.request_id}) from None
+        except (Unreachable, RequestTimeout) as exc:
+            # The API did not answer: a retryable code, as a tool call gets, not a bare internal error.
+            unavailable = {"code": "simio_service_unavailable", "retryable": True}
+            raise MCPError(types.INTERNAL_ERROR, str(exc), unavailable) from None
         if result is None:
             raise MCPError(types.INVALID_PARAMS, f"No resource {params.uri}; resources/list names them.")
         return result

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from temporalio import activity
@@ -48,6 +49,9 @@ class WebhookActivities:
         self._store = store
         self._settings = settings
         self._policy = Policy(allow_http=settings.webhook_allow_http, allow_private=settings.webhook_allow_private)
+        # Name lookups of receivers get threads of their own: a flood of unreachable hosts (each lookup waiting
+        # out its resolver's timeout) must not take the threads every other activity of this worker needs.
+        self._lookups = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-lookup")
 
     @activity.defn(name=PLAN_WEBHOOK_DELIVERIES)
     async def plan(self, event: WebhookEvent) -> WebhookPlan:
@@ -92,7 +96,8 @@ class WebhookActivities:
         """(status code, None) on a 2xx answer; otherwise what went wrong, in words a receiver's owner can act on."""
         try:
             # The URL is checked again at every attempt: the policy may have tightened since it was saved.
-            pinned = await asyncio.to_thread(pin, check_url(url, self._policy), self._policy)
+            parts = check_url(url, self._policy)
+            pinned = await asyncio.get_running_loop().run_in_executor(self._lookups, pin, parts, self._policy)
         except WebhookUrlRefused as refused:
             return None, str(refused)
         except (OSError, UnicodeError):

@@ -114,6 +114,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory, temporal_address: str) ->
         webhook_allow_http=True,
         webhook_first_retry_seconds=0.2,
         webhook_max_retry_seconds=1.0,
+        # Endpoints the corpus and schemathesis create point nowhere: their deliveries stop soon, not in a day.
+        webhook_deadline_seconds=30.0,
     )
 
 

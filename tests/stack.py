@@ -46,6 +46,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "webhook_allow_http",
         "webhook_first_retry_seconds",
         "webhook_max_retry_seconds",
+        "webhook_deadline_seconds",
     ):
         env[f"SIMULACRA_{name.upper()}"] = str(getattr(settings, name))
     if settings.control_db:

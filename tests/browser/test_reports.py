@@ -146,7 +146,7 @@ def test_an_altered_or_expired_report_link_is_a_problem_not_a_page(
     url = resources["dataset"]["report_url"]
     path = _path(url, live_api).partition("?")[0]
     altered = url.replace("signature=", "signature=A")
-    signer = UrlSigner(settings.keys_dir, settings.artifact_url_ttl_seconds)
+    signer = UrlSigner.for_settings(settings)  # the secret the live API shares through the control database
     expired, _ = SealedLinks(signer).sign(live_api, "acme", path, now=time.time() - 3600)
     for link, code in ((altered, "simio_invalid_signature"), (expired, "simio_signature_expired")):
         answer = requests.get(link, timeout=30)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
 import time
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from simulacra.infra.sealed_links import SealedLinks
@@ -12,8 +12,9 @@ from simulacra.infra.signed_urls import LinkCheck, UrlSigner
 PATH = "/v1/datasets/ds_12345678901234567890/report"
 
 
-def _links(keys: Path, ttl: int = 900) -> SealedLinks:
-    return SealedLinks(UrlSigner(keys, ttl))
+def _links() -> SealedLinks:
+    """An installation's links, under a URL-signing secret of its own."""
+    return SealedLinks(UrlSigner(secrets.token_bytes(32), 900))
 
 
 def _query(url: str) -> tuple[str, str, str]:
@@ -22,8 +23,8 @@ def _query(url: str) -> tuple[str, str, str]:
     return parts.path, query["expires"][0], query["signature"][0]
 
 
-def test_a_link_opens_to_its_tenant_who_cannot_be_read_from_it(tmp_path: Path) -> None:
-    links = _links(tmp_path)
+def test_a_link_opens_to_its_tenant_who_cannot_be_read_from_it() -> None:
+    links = _links()
     url, expires = links.sign("https://api.example.com", "acme-corporation", PATH)
     assert "acme" not in url and url.startswith(f"https://api.example.com{PATH}?")
     assert links.check(*_query(url)) == (LinkCheck.VALID, "acme-corporation")
@@ -32,8 +33,8 @@ def test_a_link_opens_to_its_tenant_who_cannot_be_read_from_it(tmp_path: Path) -
     assert _query(links.sign("", "acme-corporation", PATH)[0])[2] != _query(url)[2]
 
 
-def test_any_change_is_tampering_and_only_an_authentic_link_is_expired(tmp_path: Path) -> None:
-    links = _links(tmp_path)
+def test_any_change_is_tampering_and_only_an_authentic_link_is_expired() -> None:
+    links = _links()
     path, expires, signature = _query(links.sign("", "acme", PATH)[0])
     flipped = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
     for altered in (
@@ -51,6 +52,6 @@ def test_any_change_is_tampering_and_only_an_authentic_link_is_expired(tmp_path:
     assert links.check(*stale) == (LinkCheck.EXPIRED, None)
 
 
-def test_another_installations_links_do_not_open(tmp_path: Path) -> None:
-    url, _ = _links(tmp_path / "one").sign("", "acme", PATH)
-    assert _links(tmp_path / "two").check(*_query(url)) == (LinkCheck.TAMPERED, None)
+def test_another_installations_links_do_not_open() -> None:
+    url, _ = _links().sign("", "acme", PATH)
+    assert _links().check(*_query(url)) == (LinkCheck.TAMPERED, None)

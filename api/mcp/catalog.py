@@ -146,8 +146,10 @@ TASKS = (
         ),
         "For dataset {dataset_id}: call estimate_effect with the treatment {treatment} (as "
         '{{"column", "from", "to"}}) and outcome {outcome}; a categorical outcome needs outcome_level. Call '
-        "wait_for_job until done, then get_effect. Report the estimate with ci_low and ci_high, the graph_path "
-        "that carries it, and whether both values are in support; if not, say it is extrapolation.",
+        "wait_for_job until done, then get_effect. Report the estimate with ci_low and ci_high and the method "
+        "that made the interval, the graph_path that carries it, and whether both values are in support (if not, "
+        "say it is extrapolation). If effect_range is present, give its statement: the data leave an edge's "
+        "direction open. Name the contested_edges in structure and the effect with and without each.",
     ),
 )
 

@@ -3,7 +3,7 @@
     bench/.venv-peers/bin/python bench/discovery_choices.py [--datasets confounded_tracker ...]
 
 Every variant is an engine.discovery.Choices, run on the same cleaned training rows as
-bench/compare_sdv.py (bootstrap off, seed 0). "paths" counts the benchmark's effects whose treatment
+bench/compare_peers.py (bootstrap off, seed 0). "paths" counts the benchmark's effects whose treatment
 has a directed path to the outcome in the learned graph: without one, an intervention cannot move
 the outcome and the estimated effect is exactly 0. Time is one discovery call (wall clock, noisy
 on a shared machine). The last rows run with the columns in a shuffled order (seed 0): the
@@ -89,7 +89,7 @@ def _shuffled(schema: CleanedSchema) -> CleanedSchema:
 
 
 def _clean(dataset: Dataset) -> tuple[str, CleanedSchema, list[tuple[str, str]], list[tuple[str, str]]]:
-    # The same cleaning as compare_sdv.py; the true graph and effects in cleaned column names.
+    # The same cleaning as compare_peers.py; the true graph and effects in cleaned column names.
     folder = Path(tempfile.mkdtemp(prefix="bench-discovery-"))
     seed, parquet = str(folder / f"seed.{dataset.seed_format}"), str(folder / "clean.parquet")
     if dataset.seed_format == "csv":

@@ -3,7 +3,7 @@
     bench/.venv-peers/bin/python bench/sampling_speed.py [--rows 1000000] [--datasets ...] [--profile DATASET:PATH]
 
 (the peers environment has pgmpy, which draws the bnlearn datasets; see bench/setup_peers.sh).
-Each dataset is cleaned, its graph discovered and its model fitted once, as bench/compare_sdv.py
+Each dataset is cleaned, its graph discovered and its model fitted once, as bench/compare_peers.py
 does; then each sampling path runs generate_rows for --rows rows in a fresh process of its own, so
 its peak RSS (VmHWM, libraries included) is that path's alone, and "of which sampling" is that
 peak less the process's RSS once the libraries are imported and the model unpickled:

@@ -1,17 +1,22 @@
-"""Simulacra vs SDV's GaussianCopula, side by side, on data drawn from known causal models.
+"""Simulacra beside its open peers (SDV GaussianCopula, MOSTLY AI TabularARGN) on data from known causal models.
 
     bash bench/setup_peers.sh                                   # once: bench/.venv-peers
-    bench/.venv-peers/bin/python bench/compare_sdv.py [--datasets confounded_tracker tracker_q3 sachs child insurance]
+    bench/.venv-peers/bin/python bench/compare_peers.py [--datasets confounded_tracker tracker_q3 sachs child insurance]
+        [--models simulacra simulacra_true_graph sdv_gaussian_copula mostlyai_tabular_argn] [--mostly-minutes 4]
 
 Per dataset and model, in a fresh process each (so peak memory is that model's alone):
 - effect: E[outcome | do(treatment=high)] - E[outcome | do(treatment=low)] (a level's share for a
   categorical outcome) against the truth simulated from the known model. Simulacra answers with its
-  interventions; SDV with conditional sampling (sample_from_conditions), which is observational.
+  interventions. The peers have none: SDV answers with conditional sampling (sample_from_conditions),
+  MOSTLY AI with seeded generation (seed_data fixing the treatment column); both are conditional,
+  E[outcome | treatment=x], which is what the observational data show, not what do(x) does.
 - quality: SDMetrics' Quality Report of 10k synthetic rows against HELD-OUT real rows (and our own
   engine.evaluation.fidelity score in brackets); "real" is held-out vs training rows, the ceiling.
 - SHD / precision / recall of the learned directed graph against the true one (Simulacra only).
-- train: Simulacra clean + discover + fit from a CSV; SDV metadata + fit. sample: 100k rows.
-  peak MB: the worker process's peak RSS, libraries included.
+- train: Simulacra clean + discover + fit from a CSV; SDV metadata + fit; MOSTLY AI split + analyze +
+  encode + train in a workspace folder, its training bounded by --mostly-minutes (the engine's own
+  default is 14,400 minutes or 100 epochs, with early stopping on the validation loss).
+  sample: rows/s drawing 100k rows unconditionally. peak MB: the worker process's peak RSS, libraries included.
 "Simulacra (true graph)" fits the same engine on the true graph: it separates fitting from discovery.
 """
 
@@ -19,11 +24,13 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import shutil
 import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,11 +44,13 @@ from known_models import LOADERS, Dataset, structure_scores  # noqa: E402
 SAMPLE_ROWS = 100_000
 QUALITY_ROWS = 10_000
 ARM_ROWS = 20_000
-MODELS = ("simulacra", "simulacra_true_graph", "sdv_gaussian_copula")
+MOSTLY_MINUTES = 4.0
+MODELS = ("simulacra", "simulacra_true_graph", "sdv_gaussian_copula", "mostlyai_tabular_argn")
 LABELS = {
     "simulacra": "Simulacra",
     "simulacra_true_graph": "Simulacra (true graph)",
     "sdv_gaussian_copula": "SDV GaussianCopula",
+    "mostlyai_tabular_argn": "MOSTLY AI TabularARGN",
 }
 
 
@@ -51,6 +60,12 @@ def main() -> None:
         "--datasets", nargs="+", default=["confounded_tracker", "tracker_q3", "sachs", "child", "insurance"]
     )
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
+    parser.add_argument(
+        "--mostly-minutes",
+        type=float,
+        default=MOSTLY_MINUTES,
+        help="MOSTLY AI's max_training_time (its default, 10 days, is bounded only by 100 epochs and early stopping)",
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     context = multiprocessing.get_context("spawn")
@@ -64,7 +79,7 @@ def main() -> None:
         for model in args.models:
             with context.Pool(1) as pool:
                 try:
-                    result = pool.apply(run_model, (model, dataset))
+                    result = pool.apply(run_model, (model, dataset, args.mostly_minutes))
                 except Exception as error:  # one model's failure is a row of the table, not the end of the run
                     print(f"[{name}] {LABELS[model]} failed: {error!r}", file=sys.stderr, flush=True)
                     rows.append({"dataset": name, "model": f"{LABELS[model]}: failed ({type(error).__name__})"})
@@ -73,13 +88,20 @@ def main() -> None:
             rows.append(_row(dataset, LABELS[model], quality, result, result.get("edges")))
             print(f"[{name}] {LABELS[model]} done", file=sys.stderr, flush=True)
     _print_table(rows)
+    if "mostlyai_tabular_argn" in args.models:
+        reached = ", ".join(
+            f"{row['dataset']} {row['result']['epochs']:g}" for row in rows if "epochs" in row.get("result", {})
+        )
+        print(f"- MOSTLY AI: max_training_time {args.mostly_minutes:g} min, max_epochs 100; epochs reached: {reached}")
 
 
-def run_model(model: str, dataset: Dataset) -> dict:
+def run_model(model: str, dataset: Dataset, mostly_minutes: float = MOSTLY_MINUTES) -> dict:
     """Train, sample 100k rows and answer the do() questions; runs in a fresh process."""
     warnings.filterwarnings("ignore")
     if model == "sdv_gaussian_copula":
         result = _run_sdv(dataset)
+    elif model == "mostlyai_tabular_argn":
+        result = _run_mostly(dataset, mostly_minutes)
     else:
         result = _run_simulacra(dataset, true_graph=model == "simulacra_true_graph")
     result["peak_mb"] = _peak_rss_mb()
@@ -180,6 +202,58 @@ def _run_sdv(dataset: Dataset) -> dict:
     return {"synthetic": sample.iloc[:QUALITY_ROWS], "train_s": train_s, "sample_s": sample_s, "estimates": estimates}
 
 
+def _run_mostly(dataset: Dataset, minutes: float) -> dict:
+    # The engine's own workspace flow (split, analyze, encode, train, generate), as its README shows;
+    # TabularARGN.fit/sample wrap the same calls. Its log stays off: init_logging() is not called.
+    from mostlyai import engine
+
+    workspace = Path(tempfile.mkdtemp(prefix="bench-mostly-"))
+    try:
+        return _train_and_ask_mostly(engine, workspace, dataset, minutes)
+    finally:
+        shutil.rmtree(workspace, ignore_errors=True)
+
+
+def _train_and_ask_mostly(engine: Any, workspace: Path, dataset: Dataset, minutes: float) -> dict:
+    engine.set_random_state(0)
+    started = time.perf_counter()
+    engine.split(tgt_data=dataset.train, workspace_dir=workspace)
+    engine.analyze(workspace_dir=workspace)
+    engine.encode(workspace_dir=workspace)
+    engine.train(max_training_time=minutes, workspace_dir=workspace)
+    train_s = time.perf_counter() - started
+    # How far the time bound let it get: the last epoch in the engine's own progress log.
+    progress = pd.read_csv(workspace / "ModelStore" / "model-data" / "progress-messages.csv")
+    epochs = float(progress["epoch"].iloc[-1])
+    started = time.perf_counter()
+    sample = _mostly_generate(engine, workspace, sample_size=SAMPLE_ROWS)
+    sample_s = time.perf_counter() - started
+    estimates = []
+    for effect in dataset.effects:
+        arms = []
+        for value in (effect.low, effect.high):
+            # seed_data fixes the treatment column and draws the rest given it: conditional, not do().
+            seed = pd.DataFrame(
+                {effect.treatment: pd.Series([value] * ARM_ROWS, dtype=dataset.train[effect.treatment].dtype)}
+            )
+            arms.append(_outcome(_mostly_generate(engine, workspace, seed_data=seed)[effect.outcome], effect.level))
+        estimates.append(arms[1] - arms[0])
+    return {
+        "synthetic": sample.iloc[:QUALITY_ROWS],
+        "train_s": train_s,
+        "sample_s": sample_s,
+        "estimates": estimates,
+        "epochs": epochs,
+    }
+
+
+def _mostly_generate(engine: Any, workspace: Path, **kwargs: object) -> pd.DataFrame:
+    engine.set_random_state(1)
+    engine.generate(workspace_dir=workspace, **kwargs)
+    parts = sorted((workspace / "SyntheticData").glob("*.parquet"))
+    return pd.concat([pd.read_parquet(part) for part in parts], ignore_index=True)
+
+
 TRUTHY = {"true", "yes", "y", "t", "1"}
 
 
@@ -268,7 +342,7 @@ def _row(dataset: Dataset, model: str, quality: tuple[float, float], result: dic
 def _print_table(rows: list[dict]) -> None:
     header = [
         "dataset", "model", "effect 1: true / est. (error)", "effect 2: true / est. (error)",
-        "quality SDMetrics (ours)", "SHD / prec. / recall", "train s", "sample 100k s", "peak MB",
+        "quality SDMetrics (ours)", "SHD / prec. / recall", "train s", "sample rows/s", "peak MB",
     ]  # fmt: skip
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
@@ -288,7 +362,7 @@ def _print_table(rows: list[dict]) -> None:
             f"{sdm:.3f} ({ours:.3f})",
             f"{structure[0]} / {structure[1]:.2f} / {structure[2]:.2f}" if structure else "",
             f"{result['train_s']:.2f}" if result else "",
-            f"{result['sample_s']:.2f}" if result else "",
+            f"{SAMPLE_ROWS / result['sample_s']:,.0f}" if result else "",
             f"{result['peak_mb']:.0f}" if result else "",
         ]
         print("| " + " | ".join(cells) + " |")

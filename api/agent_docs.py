@@ -66,8 +66,9 @@ RULES = """## Rules
   effect is a change of that level's share); `segment_by` (a categorical column the treatment does not affect) adds
   per-level effects. Poll the job, then `GET /v1/effects/{effect_id}`: `estimate`, `ci_low`/`ci_high` at
   `confidence_level` (`method` bootstrap_rediscover by default: the graph rediscovered and refitted on bootstrap
-  resamples, so the interval spans plausible graphs; `structure` gives `resamples_with_path`, the distinct `paths`
-  and `contested_edges` with the effect with and without each; `interval_method: bootstrap_refit` asks for the cheap
+  resamples, so the interval spans plausible graphs; `structure` gives `resamples_with_path`, the distinct `paths`,
+  `effect_median` (the resamples' median, beside `estimate`, which is the learned graph's) and `contested_edges`
+  with the effect with and without each; `interval_method: bootstrap_refit` asks for the cheap
   fixed-graph interval, also the fallback, with a `note`, on tables past the compute budget), `effect_range` (local
   IDA: the effect over the directions the data leave open at the treatment, e.g. "between 0 and 1.4 depending on
   the direction of b - c"), `graph_path` (why), `note` (an outcome the graph does not let the treatment reach:

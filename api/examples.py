@@ -224,6 +224,7 @@ EFFECT = {
         ],
         "effect_low": -6.4878,
         "effect_high": -5.9028,
+        "effect_median": -6.1741,
     },
     "effect_range": None,
     "note": None,

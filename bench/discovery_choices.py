@@ -45,10 +45,12 @@ VARIANTS = {
     "G-test, MaxP, depth 2": Choices(collider_rule=1),
     "G-test, definite MaxP, depth 2, alpha 0.05": Choices(alpha=0.05),
     "chi-square, definite MaxP, depth 2": Choices(test="chisq"),
+    "G-test, definite MaxP, depth 2, default roots as a soft prior (no tier)": Choices(demographic_tier=False),
     "default: G-test, definite MaxP, depth 2, alpha 0.01, default roots": DEFAULT,
 }
 SHUFFLED = {
     "columns shuffled: depth 2, no default roots": Choices(default_roots=False),
+    "columns shuffled: default roots as a soft prior (no tier)": Choices(demographic_tier=False),
     "columns shuffled: default": DEFAULT,
 }
 

@@ -108,6 +108,23 @@ def default_roots(names: list[str], directed: list[Edge]) -> tuple[str, ...]:
     return tuple(name for name in candidates if name not in caused)
 
 
+# A profile block takes at least two demographic-looking columns: a lone `age` is as likely a measured
+# outcome (the child network's age at presentation, which its disease causes) as a respondent's profile.
+MIN_PROFILE = 2
+
+
+def demographic_tier(names: list[str]) -> Hints:
+    """The default background knowledge without hints: a profile block of demographic-looking columns
+    (at least MIN_PROFILE of them) in a first tier.
+
+    Nothing else may cause them; among themselves (age band -> household size) the data decide. Empty
+    when fewer columns, or every column, look demographic."""
+    first = tuple(name for name in names if looks_demographic(name))
+    if len(first) < MIN_PROFILE or len(first) == len(names):
+        return Hints()
+    return Hints((first, tuple(name for name in names if name not in first)))
+
+
 def resolve_column(name: object, schema: Columns, pointer: str) -> str:
     """The cleaned name of a column given by cleaned name or raw header."""
     names = schema.names if isinstance(schema, CleanedSchema) else list(schema)

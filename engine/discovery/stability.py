@@ -33,10 +33,18 @@ def graph_warnings(
     hints: Hints,
     weak_required: list[list[str]],
     roots: tuple[str, ...] = (),
+    tiered: bool = False,
 ) -> list[str]:
-    """Plain-language caveats a user should read before trusting the graph's directions."""
+    """Plain-language caveats a user should read before trusting the graph's directions; ``tiered``: the
+    roots were a first tier (engine.checks.hints.demographic_tier), not only first in the prior."""
     warnings = []
-    if roots and by_prior:
+    if roots and tiered:
+        warnings.append(
+            f"no causal_hints given: {', '.join(roots)} look like demographics, so they were taken as causes: "
+            "no other column may point into them, and they go first wherever the data left a direction open; "
+            "pass causal_hints tiers to change this"
+        )
+    elif roots and by_prior:
         warnings.append(
             f"no causal_hints given: {', '.join(roots)} look like demographics and no test contradicts that, "
             "so they were taken as causes wherever the data left a direction open; "

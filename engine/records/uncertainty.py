@@ -47,6 +47,11 @@ class StructureUncertainty(BaseModel):
     )
     effect_low: float | None = Field(description="Smallest effect over the resamples.")
     effect_high: float | None = Field(description="Largest effect over the resamples.")
+    effect_median: float | None = Field(
+        default=None,
+        description="Median effect over the resamples (0 for a resample without a path): the model-averaged "
+        "figure beside the model's own `estimate`, which is the learned graph's.",
+    )
 
 
 class Span(BaseModel):

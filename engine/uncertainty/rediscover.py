@@ -130,6 +130,7 @@ def summarise(
         contested_edges=_contested(replicates, effects, model_edges, spec),
         effect_low=_round(min(effects)) if effects else None,
         effect_high=_round(max(effects)) if effects else None,
+        effect_median=_round(float(np.median(effects))) if effects else None,
     )
 
 

@@ -78,6 +78,7 @@ def test_price_effect_is_near_the_truth_with_interval_support_and_path(price_eff
     assert 0 < structure["resamples_with_path"] <= structure["resamples"]
     assert ["price", "purchase_intent"] in [path["path"] for path in structure["paths"]]
     assert structure["effect_low"] <= effect["estimate"] or structure["effect_low"] <= effect["ci_low"]
+    assert structure["effect_low"] <= structure["effect_median"] <= structure["effect_high"]
     for edge in structure["contested_edges"]:
         assert edge["present_share"] + edge["reversed_share"] + edge["absent_share"] == pytest.approx(1, abs=0.01)
     assert "effect_range" in effect

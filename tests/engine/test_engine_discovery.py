@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 
 from simulacra.engine import clean_table, discover_graph
-from simulacra.engine.checks.hints import default_roots
-from simulacra.engine.discovery.discover import Choices
+from simulacra.engine.checks.hints import Hints, default_roots, demographic_tier
+from simulacra.engine.discovery.discover import Choices, learn
 from simulacra.engine.discovery.orientation import orient_by_order
 
 
@@ -103,6 +103,23 @@ def test_hints_replace_the_default_roots(tmp_path: Path) -> None:
     graph = _discover(tmp_path, frame, bootstrap=0, hints={"tiers": [["spend"], ["usage", "age_band"]]})
     assert graph.default_roots == []
     assert ("spend", "usage") in graph.edges
+
+
+def test_no_test_can_point_a_column_into_the_demographic_tier() -> None:
+    # x -> income <- z is a collider the tests find; the profile tier (no hints given) overrules it, as a hint would.
+    rng = np.random.default_rng(3)
+    x, z, region = rng.integers(0, 4, 4000), rng.integers(0, 4, 4000), rng.integers(0, 3, 4000)
+    data = np.column_stack([x, z, x + z + rng.integers(0, 2, 4000), region])
+    names = ["x", "z", "income", "region"]
+    assert sorted(map(tuple, learn(data, names, Hints(), None, Choices(demographic_tier=False))[0])) == [
+        ("x", "income"),
+        ("z", "income"),
+    ]
+    edges, _, roots = learn(data, names, Hints(), None)
+    assert roots == ("income", "region")
+    assert sorted(map(tuple, edges)) == [("income", "x"), ("income", "z")]
+    # A lone demographic-looking column, or nothing but such columns: no profile block to put first.
+    assert demographic_tier(["age", "x"]).is_empty() and demographic_tier(["age", "region"]).is_empty()
 
 
 def test_data_that_contradict_a_demographic_root_keep_it_out() -> None:

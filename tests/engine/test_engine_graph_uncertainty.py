@@ -59,6 +59,7 @@ def test_the_rediscovered_interval_covers_an_edge_the_learned_graph_missed(weak:
     structure = honest["structure"]
     assert structure["resamples"] == 10 and 0 < structure["resamples_with_path"] < 10
     assert structure["paths"] == [{"path": ["t", "y"], "resamples": structure["resamples_with_path"]}]
+    assert structure["effect_low"] == 0.0 <= structure["effect_median"] <= structure["effect_high"]
     [edge] = structure["contested_edges"]
     assert (edge["from"], edge["to"], edge["in_model"], edge["effect_without"]) == ("t", "y", False, 0.0)
     assert edge["effect_with"] > 0.05

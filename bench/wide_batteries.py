@@ -1,7 +1,7 @@
 """Wide survey batteries: discovery alone, and upload to ready through a real `simulacra dev`.
 
     .venv/bin/python bench/wide_batteries.py [--shapes 5000x15 5000x23 5000x43 200x61 5000x102]
-    .venv/bin/python bench/wide_batteries.py --stack [--shapes 5000x43 5000x102 20000x300]
+    .venv/bin/python bench/wide_batteries.py --stack [--shapes 5000x43 5000x102 20000x300] [--memory-limit-mb MB]
 
 Each shape is ROWSxCOLUMNS of a tracker whose five-point ratings all follow one unobserved attitude
 (tests/engine/test_engine_wide_batteries.py draws them, seed 0): a segment, a price, COLUMNS-3
@@ -12,6 +12,8 @@ peak RSS is its own. With --stack every shape is uploaded to one `simulacra dev`
 bench/large_seeds.py does) and timed from upload to a terminal job, with the peak RSS of the worker's
 largest engine process sampled every 0.2 s. Targets (issue 15): 5,000 x 100 ready within 3 minutes
 with engine peak RSS under 4 GB; 20,000 x 300 ready or refused with a documented code within 10 minutes.
+--memory-limit-mb sets the engine processes' address-space limit (SIMULACRA_ENGINE_MEMORY_LIMIT_MB), to
+see a job past it fail with its own code, at once.
 """
 
 from __future__ import annotations
@@ -74,11 +76,14 @@ def discovery_only(shapes: list[tuple[int, int]]) -> None:
         )
 
 
-def through_stack(shapes: list[tuple[int, int]]) -> None:
+def through_stack(shapes: list[tuple[int, int]], memory_limit_mb: int | None) -> None:
     lines = []
+    settings = {"SIMULACRA_RATE_LIMIT_PER_MINUTE": "100000"}
+    if memory_limit_mb is not None:
+        settings["SIMULACRA_ENGINE_MEMORY_LIMIT_MB"] = str(memory_limit_mb)
     with tempfile.TemporaryDirectory(prefix="simulacra-wide-") as tmp:
         data_dir, ports = Path(tmp) / "data", dev_ports()
-        dev = start_dev(data_dir, ports, Path(tmp) / "dev.log", settings={"SIMULACRA_RATE_LIMIT_PER_MINUTE": "100000"})
+        dev = start_dev(data_dir, ports, Path(tmp) / "dev.log", settings=settings)
         try:
             wait_for_banner(dev)
             client = tenant(f"http://127.0.0.1:{ports['port']}", data_dir, "wide")
@@ -127,12 +132,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", action="store_true", help="upload to ready through a real simulacra dev")
     parser.add_argument("--shapes", nargs="+")
+    parser.add_argument("--memory-limit-mb", type=int, help="engine processes' address-space limit (--stack)")
     args = parser.parse_args()
     default = (
         ["5000x43", "5000x102", "20000x300"] if args.stack else ["5000x15", "5000x23", "5000x43", "200x61", "5000x102"]
     )
     shapes = [tuple(int(part) for part in shape.split("x")) for shape in args.shapes or default]
-    (through_stack if args.stack else discovery_only)(shapes)  # type: ignore[arg-type]
+    if args.stack:
+        through_stack(shapes, args.memory_limit_mb)  # type: ignore[arg-type]
+    else:
+        discovery_only(shapes)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

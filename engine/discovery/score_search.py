@@ -115,8 +115,8 @@ def boss_search(
         allowed += [names.index(a) for a, b in sorted(hints.required) if b == names[vertex]]
         trees.append(_Tree(vertex, score, sorted(set(allowed) - {vertex})))
     # Start from the prior the orientation uses (tiers first, required edges forward, else column order).
-    position = {name: index for index, name in enumerate(names)}
-    order = [position[name] for name in prior_order(names, hints)]
+    index = {name: vertex for vertex, name in enumerate(names)}
+    order = [index[name] for name in prior_order(names, hints)]
     rng = np.random.default_rng(seed)
     for _ in range(MAX_PASSES):
         improved = False

@@ -12,10 +12,10 @@
 3. Graph falsification. The local Markov condition: the graph implies that each column is
    independent of every column that is neither its descendant nor its parent, given its parents.
    Each implied independence is tested with the test and alpha discovery recorded in the graph
-   (on binned numbers) on at most FALSIFY_ROWS rows; a wide graph's are a random MAX_CLAIMS of them. The graph is falsified when more than
-   MAX_VIOLATED_SHARE of them are rejected, or when it does no better than random relabellings of its
-   own nodes (the permutation baseline of Eulig et al. 2023, which dowhy.gcm.falsify_graph implements
-   with slower kernel tests).
+   (on binned numbers) on at most FALSIFY_ROWS rows (for a wide graph, on a random MAX_CLAIMS of them).
+   The graph is falsified when more than MAX_VIOLATED_SHARE of them are rejected, or when it does no
+   better than random relabellings of its own nodes (the permutation baseline of Eulig et al. 2023,
+   which dowhy.gcm.falsify_graph implements with slower kernel tests).
 
 MAX_VIOLATED_SHARE is a tolerance, calibrated on the known models in examples/: binning a continuous
 parent into a few bins leaves some dependence through it, so the true graphs there see 12-15% of their

@@ -13,6 +13,7 @@ from simulacra.engine.checks.errors import EngineInputError
 from simulacra.engine.checks.hints import Hints
 from simulacra.engine.discovery.discover import Choices, discretise, learn, search_graph
 from simulacra.engine.discovery.pc_search import _DepthBoundedGraph
+from simulacra.engine.uncertainty.rediscover import discovery_choices
 
 
 def battery(rows: int, ratings: int, seed: int = 0) -> pd.DataFrame:
@@ -50,6 +51,7 @@ def test_a_sixty_column_battery_is_learned_by_the_score_search(wide: tuple[str, 
     for _, target in graph.edges:
         parents[target] = parents.get(target, 0) + 1
     assert max(parents.values()) <= Choices().max_parents
+    assert discovery_choices(graph).search == "boss"  # effect intervals rediscover with the same search
 
 
 def test_a_pc_search_past_the_test_budget_is_refused_with_what_to_do(wide: tuple[str, object]) -> None:
@@ -106,3 +108,22 @@ def test_auto_keeps_pc_on_a_narrow_table_and_the_search_name_is_checked(codes: t
     assert search_graph(data, names, Hints(), None, Choices())[0] == "pc"
     with pytest.raises(ValueError, match="unknown search 'ges'"):
         search_graph(data, names, Hints(), None, Choices(search="ges"))
+
+
+def test_auto_falls_back_to_the_score_search_when_pc_passes_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow as pa
+
+    from simulacra.engine.discovery import discover
+    from simulacra.engine.discovery.pc_search import estimated_tests
+
+    frame = battery(1000, 9, seed=1)
+    names = list(frame.columns)
+    kinds = {name: "categorical" if name == "segment" else "numeric" for name in names}
+    data = np.column_stack([discretise(pa.chunked_array([frame[n].to_numpy()]), kinds[n]) for n in names])
+    # The estimate runs a little low on this table: a budget of exactly the estimate lets "auto" start
+    # PC, which then passes the budget.
+    budget = estimated_tests(data, 0.01, 2)
+    monkeypatch.setattr(discover, "PC_SHARE_OF_BUDGET", 1)
+    assert search_graph(data, names, Hints(), None, Choices(max_tests=budget))[0] == "boss"
+    with pytest.raises(EngineInputError):
+        search_graph(data, names, Hints(), None, Choices(search="pc", max_tests=budget))

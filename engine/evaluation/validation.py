@@ -69,8 +69,9 @@ MAX_VIOLATED_SHARE = 0.2
 # rows): a count, not a clock, keeps the report the same on a busy machine.
 PERMUTATIONS, PERMUTATION_TESTS, PERMUTATION_LEVEL = 20, 3000, 0.05
 # A graph over n columns implies up to n^2/2 independences, each a G-test given the column's parents:
-# 44,000 for a 300-column battery, half an hour of tests. A seeded random sample of this many stands for
-# them (the share rejected is what the verdict reads; 3,000 give it to within about 1.5 points).
+# 44,000 for a 300-column battery, still running after six minutes when stopped. A seeded random sample
+# of this many stands for them (the share rejected is what the verdict reads; 3,000 give it to within
+# about 1.5 points).
 MAX_CLAIMS = 3000
 # How far held-out fidelity may trail the real-vs-real reference before the report says so.
 FIDELITY_GAP = 0.05

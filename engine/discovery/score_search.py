@@ -13,9 +13,12 @@ This is causal-learn's `boss` loop, rewritten for four reasons:
 - the order is shuffled by a seeded generator, not by Python's process-wide `random`;
 - hints become constraints of the search: a column never takes a parent the hints forbid (a
   forbidden edge, or a later tier), and never moves out of its tier's place in the order;
-- each column's candidate parents are the MAX_CANDIDATES columns with the largest partial
-  correlation with it (the "sparse candidate" idea of Friedman, Nachman and Pe'er 1999): without
-  this, every grow step scores every column, and 300 columns take hours;
+- in a table wider than ALL_CANDIDATES_UP_TO columns, each column's candidate parents are the
+  MAX_CANDIDATES columns with the largest partial correlation with it (the "sparse candidate" idea
+  of Friedman, Nachman and Pe'er 1999): without this, every grow step scores every column, and 300
+  columns take hours. It costs precision: on random linear DAGs of 60-100 nodes it added up to 26
+  false adjacencies where every column as a candidate added at most one (bench/score_candidates.py),
+  so narrower tables keep every column as a candidate (4 s for a 40-column battery at 5,000 rows);
 - at most MAX_PARENTS parents per column, so a mechanism stays affordable to fit. A latent attitude
   makes many ratings improve the BIC of each other; on 5,000 rows of a 100-rating battery the
   search without a cap gave at most 9 parents. A cap of 4 was too tight there: purchase intent could
@@ -41,6 +44,7 @@ from simulacra.engine.discovery.orientation import prior_order
 
 MAX_PARENTS = 8
 MAX_CANDIDATES = 16
+ALL_CANDIDATES_UP_TO = 60
 # Every pass over the columns improves the score or ends the search, so stopping early keeps a good DAG:
 # causal-learn's loop took 5 to 7 on the 102-column battery of the benchmark.
 MAX_PASSES = 30
@@ -96,9 +100,11 @@ def boss_search(
     *,
     seed: int = 0,
     max_parents: int = MAX_PARENTS,
-    max_candidates: int = MAX_CANDIDATES,
+    max_candidates: int | None = None,
 ) -> GeneralGraph:
-    """BOSS with the BIC on standardised ``data``; returns the CPDAG of the best DAG found."""
+    """BOSS with the BIC on standardised ``data``; returns the CPDAG of the best DAG found.
+
+    ``max_candidates`` None: every column up to ALL_CANDIDATES_UP_TO columns, else MAX_CANDIDATES."""
     values = standardise(data)
     width = len(names)
     nodes = [GraphNode(name) for name in names]
@@ -107,6 +113,8 @@ def boss_search(
     score = _CappedScore(values, local_score_BIC_from_cov, {"lambda_value": PENALTY})
     score.max_parents = max_parents
     tier = [hints.tier_of(name) for name in names]
+    if max_candidates is None:
+        max_candidates = width - 1 if width <= ALL_CANDIDATES_UP_TO else MAX_CANDIDATES
     candidates = candidate_parents(values, min(max_candidates, width - 1))
     trees = []
     for vertex, offered in enumerate(candidates):

@@ -83,6 +83,11 @@ def _in_engine_process(fn: Callable[..., T], *args: Any) -> T:
     except MemoryError:
         raise EngineOutOfMemory() from None
     except Exception as exc:
+        # DuckDB reports its allocation failures as its own exception, not Python's MemoryError; it is
+        # loaded wherever it could have raised (not looked up by import, which would load it in the worker).
+        duckdb = sys.modules.get("duckdb")
+        if duckdb is not None and isinstance(exc, duckdb.OutOfMemoryException):
+            raise EngineOutOfMemory() from None
         raise EngineFault(f"{type(exc).__name__}: {exc}") from exc
 
 

@@ -348,9 +348,11 @@ REGISTRY: dict[str, ErrorSpec] = {
         "The table's structure is too entangled to learn in bounded time",
         False,
         "Discovery asks independence questions of pairs of columns; when nearly every column depends on every "
-        "other (a battery of ratings all driven by one attitude) their number explodes. Past a fixed budget (about "
-        "a minute of work) the job fails instead of running for hours. It fails at once: the same table would "
-        "fail the same way.",
+        "other (a battery of ratings all driven by one attitude) their number explodes. The default discovery "
+        "estimates that cost first and learns such a table with a score search instead (the graph's algorithm is "
+        "then `boss`), so an upload rarely meets this code; it remains for a search that must use independence "
+        "tests and passes their fixed budget (about a minute of work), which then fails instead of running for "
+        "hours. It fails at once: the same table would fail the same way.",
         "Merge a battery of ratings into one score (its mean), drop the ratings your scenarios do not need, or "
         "split the survey into several datasets.",
     ),

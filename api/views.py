@@ -293,7 +293,10 @@ class DatasetGraph(BaseModel):
     model_version: int
     nodes: list[GraphNode]
     edges: list[GraphEdge]
-    algorithm: str
+    algorithm: str = Field(
+        description="The search that learned the graph: pc (independence tests), or boss (a score search, "
+        "used where nearly every column depends on every other, as in a wide battery of ratings)."
+    )
     hints_applied: dict[str, Any] | None = None
     oriented_by_prior: list[Edge] = Field(
         default_factory=list,

@@ -103,6 +103,9 @@ def _read(path: str, kind: str, limits: TableLimits | None) -> list[SourceColumn
             table, headers, orders = con.from_arrow(raw).to_arrow_table(), raw.column_names, _declared_orders(raw)
         else:
             table, headers = _read_csv(con, path, limits)
+    except duckdb.OutOfMemoryException as exc:
+        # The engine process's memory limit, not the file: the job fails with the memory code, at once.
+        raise MemoryError("DuckDB ran out of memory reading the upload") from exc
     except (duckdb.Error, pa.ArrowInvalid, UnicodeError) as exc:
         # Our words, not the library's: its message names the server's temporary files.
         raise EngineInputError("simio_upload_invalid", UNREADABLE[kind]) from exc

@@ -1,9 +1,10 @@
-"""discover_graph: PC structure learning on the cleaned table, oriented to a DAG that honours the hints."""
+"""discover_graph: structure learning on the cleaned table (PC, or a score search for wide entangled
+tables), oriented to a DAG that honours the hints."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,8 @@ from simulacra.engine.checks.column_types import NUMERIC_TYPES
 from simulacra.engine.checks.errors import EngineInputError
 from simulacra.engine.checks.hints import Hints, default_roots, demographic_tier, parse_hints
 from simulacra.engine.discovery.orientation import orient_by_order
-from simulacra.engine.discovery.pc_search import TOO_COMPLEX, pc_search
+from simulacra.engine.discovery.pc_search import TOO_COMPLEX, estimated_tests, pc_search
+from simulacra.engine.discovery.score_search import MAX_PARENTS, boss_search
 from simulacra.engine.discovery.stability import edge_stability, graph_warnings
 from simulacra.engine.records.graph import Bootstrap, CausalGraph, EdgeStability
 from simulacra.engine.records.schema import CleanedSchema
@@ -53,6 +55,12 @@ class Choices:
       purchase intent causes of income_band in 7, losing the confounder; the tier cut their summed SHD
       from 98 to 67, turned 6 of 10 wrong-signed price effects on fresh draws into none, and ties on
       the five bench datasets (docs/benchmarks.md, "Effect intervals over the graph").
+    - search "auto": PC where its skeleton is affordable, BOSS (engine.discovery.score_search) where the
+      estimate of PC's tests (pc_search.estimated_tests, from correlations, milliseconds) passes a quarter
+      of max_tests. The five bench models estimate 340 to 14 thousand tests and keep PC; a battery of 40
+      ratings driven by one attitude estimates 1.3 million (PC: 1.7 million, then a refusal), and BOSS
+      learns 100 such columns at 5,000 rows in seconds (docs/benchmarks.md, "Wide survey batteries").
+      If PC still runs past its budget, "auto" falls back to BOSS rather than refusing.
     """
 
     test: str = "gsq"
@@ -66,9 +74,14 @@ class Choices:
     # 15 thousand, a 23-column battery of ratings driven by one attitude 120 thousand, a 43-column one
     # 1.7 million (docs/benchmarks.md, "Wide survey batteries").
     max_tests: int = 500_000
+    search: str = "auto"  # "pc", "boss" or "auto"
+    max_parents: int = MAX_PARENTS  # BOSS only: a latent attitude would otherwise give every rating many parents
 
 
 DEFAULT = Choices()
+SEARCHES = ("pc", "boss", "auto")
+# "auto" runs PC when its estimated tests are under this share of the budget: the estimate runs low.
+PC_SHARE_OF_BUDGET = 4
 # Bootstrap stability: PC reruns on half-size subsamples (drawn without replacement, as in
 # stability selection), stopped early when the time budget is spent. 0.13 s per run on the 5k tracker.
 BOOTSTRAP_RESAMPLES, BOOTSTRAP_SECONDS, BOOTSTRAP_MAX_ROWS, BOOTSTRAP_SKIP_FACTOR = 10, 3.0, 5000, 10
@@ -86,12 +99,14 @@ def discover_graph(
     choices: Choices = DEFAULT,
 ) -> CausalGraph:
     """Learn a causal DAG over the schema's columns with stable PC (G-test on binned numbers, alpha 0.01,
-    conditioning sets of up to two columns; see Choices).
+    conditioning sets of up to two columns), or with BOSS where PC would be too costly (see Choices).
 
-    ``hints`` (raw causal_hints or parsed Hints) are handed to PC as background knowledge and are
-    honoured by the orientation; ``bootstrap`` resamples (0 turns it off) give each edge a stability.
-    Without hints, demographic-looking columns the data do not contradict are taken as causes where
-    the data leave a direction open (``default_roots``, with a warning).
+    ``hints`` (raw causal_hints or parsed Hints) are handed to PC as background knowledge, shape BOSS's
+    order and candidate parents, and are honoured by the orientation; ``bootstrap`` resamples (0 turns
+    it off) give each edge a stability.
+    Without hints, two or more demographic-looking columns form a first tier (``demographic_tier``), and
+    otherwise demographic-looking columns the data do not contradict are taken as causes where the data
+    leave a direction open (``default_roots``); either comes with a warning.
     """
     hints = parse_hints(hints, schema)
     names = schema.names
@@ -104,7 +119,9 @@ def discover_graph(
     data = np.column_stack([discretise(table[name], types[name]) for name in names])
     knowledge = background_knowledge(hints)
     learning = time.perf_counter()
-    edges, by_prior, roots = learn(data, names, hints, knowledge, choices)
+    search, (edges, by_prior, roots) = search_graph(data, names, hints, knowledge, choices)
+    # Resamples run the search the full table needed, without estimating (or falling back) again.
+    choices = replace(choices, search=search)
     started, runs = time.perf_counter(), list[list[list[str]]]()
     # The budget is checked between resamples: after a search this slow, one resample would overrun it tenfold.
     if started - learning > BOOTSTRAP_SKIP_FACTOR * bootstrap_seconds:
@@ -122,17 +139,18 @@ def discover_graph(
     return CausalGraph(
         nodes=names,
         edges=[(a, b) for a, b in edges],
-        algorithm="pc",
-        test=choices.test,
-        alpha=choices.alpha,
-        max_depth=choices.max_depth,
+        algorithm=search,
+        test=choices.test if search == "pc" else None,
+        alpha=choices.alpha if search == "pc" else None,
+        max_depth=choices.max_depth if search == "pc" else None,
         rows_used=table.num_rows,
         oriented_by_prior=[(a, b) for a, b in by_prior],
         default_roots=list(roots),
         edge_stability=[EdgeStability.model_validate(item) for item in stability],
         bootstrap=Bootstrap(resamples=len(runs), rows_per_resample=size if runs else 0),
         hints_applied=None if hints.is_empty() else hints.as_dict(),
-        warnings=graph_warnings(
+        warnings=_search_warnings(search, names, edges, choices.max_parents)
+        + graph_warnings(
             names,
             edges,
             by_prior,
@@ -140,10 +158,7 @@ def discover_graph(
             hints,
             _missing_required(data, names, hints, choices),
             roots,
-            tiered=hints.is_empty()
-            and choices.default_roots
-            and choices.demographic_tier
-            and bool(demographic_tier(names).tiers),
+            tiered=bool(_profile_tier(names, hints, choices).tiers),
         ),
     )
 
@@ -155,12 +170,41 @@ def learn(
     knowledge: BackgroundKnowledge | None,
     choices: Choices = DEFAULT,
 ) -> tuple[list[list[str]], list[list[str]], tuple[str, ...]]:
-    """One PC run oriented to a DAG: (edges, edges oriented by the prior, default roots used)."""
-    prior = hints.is_empty() and choices.default_roots
-    tier = demographic_tier(names) if prior and choices.demographic_tier else Hints()
-    if tier.tiers:
-        hints, knowledge = tier, background_knowledge(tier)
-    result = pc_search(
+    """One search oriented to a DAG: (edges, edges oriented by the prior, default roots used)."""
+    return search_graph(data, names, hints, knowledge, choices)[1]
+
+
+def search_graph(
+    data: np.ndarray,
+    names: list[str],
+    hints: Hints,
+    knowledge: BackgroundKnowledge | None,
+    choices: Choices = DEFAULT,
+) -> tuple[str, tuple[list[list[str]], list[list[str]], tuple[str, ...]]]:
+    """learn's result with the search that produced it ("pc" or "boss"), "auto" resolved as Choices says."""
+    if choices.search not in SEARCHES:
+        raise ValueError(f"unknown search {choices.search!r}: one of {', '.join(SEARCHES)}")
+    profile = _profile_tier(names, hints, choices)
+    if profile.tiers:
+        hints, knowledge = profile, background_knowledge(profile)
+    # Without hints the prior's roots are the profile tier when there is one, else the default roots.
+    roots = profile.tiers[0] if profile.tiers else None
+    search = choices.search
+    if search == "auto":
+        expected = estimated_tests(data, choices.alpha, choices.max_depth)
+        search = "pc" if expected * PC_SHARE_OF_BUDGET <= choices.max_tests else "boss"
+    if search == "pc":
+        try:
+            return "pc", _oriented(_pc(data, names, knowledge, choices), names, hints, choices, roots)
+        except EngineInputError as exc:
+            if exc.code != TOO_COMPLEX or choices.search != "auto":
+                raise
+    cpdag = boss_search(data, names, hints, max_parents=choices.max_parents)
+    return "boss", _oriented(cpdag, names, hints, choices, roots)
+
+
+def _pc(data: np.ndarray, names: list[str], knowledge: BackgroundKnowledge | None, choices: Choices) -> Any:
+    return pc_search(
         data,
         names,
         test=choices.test,
@@ -171,11 +215,16 @@ def learn(
         knowledge=knowledge,
         max_tests=choices.max_tests,
     )
-    directed, unoriented = _split_edges(result.G.graph, names)
-    if tier.tiers:
-        roots = tier.tiers[0]
-    else:
-        roots = default_roots(names, directed) if prior else ()
+
+
+def _oriented(
+    result: Any, names: list[str], hints: Hints, choices: Choices, roots: tuple[str, ...] | None
+) -> tuple[list[list[str]], list[list[str]], tuple[str, ...]]:
+    # PC's graph sits in result.G; BOSS returns the CPDAG itself. Both go through the same orientation,
+    # which is also where BOSS's forbidden and required edges are enforced (tiers already shaped its order).
+    directed, unoriented = _split_edges(getattr(result, "G", result).graph, names)
+    if roots is None:
+        roots = default_roots(names, directed) if hints.is_empty() and choices.default_roots else ()
     return (*orient_by_order(names, directed, unoriented, hints=hints, roots=roots), roots)
 
 
@@ -210,6 +259,24 @@ def discretise(column: pa.ChunkedArray, column_type: str) -> np.ndarray:
         _, codes = np.unique(labels, return_inverse=True)
     # Missing answers get a code of their own: missingness can carry signal.
     return np.where(missing, codes.max() + 1, codes).astype(np.int64)
+
+
+def _profile_tier(names: list[str], hints: Hints, choices: Choices) -> Hints:
+    # Only without hints: a user's tiers always win over the guess from column names.
+    if hints.is_empty() and choices.default_roots and choices.demographic_tier:
+        return demographic_tier(names)
+    return Hints()
+
+
+def _search_warnings(search: str, names: list[str], edges: list[list[str]], max_parents: int) -> list[str]:
+    if search != "boss":
+        return []
+    return [
+        f"these {len(names)} columns are so interdependent that testing independence (PC) would take too long, so "
+        f"the graph was learned by a score search (BOSS, linear BIC, at most {max_parents} parents per "
+        f"column; {len(edges)} edges): a battery of ratings driven by one attitude comes out densely connected. "
+        "Merge such a battery into one score, or give causal_hints tiers, for a graph that is easier to read"
+    ]
 
 
 def _missing_required(data: np.ndarray, names: list[str], hints: Hints, choices: Choices) -> list[list[str]]:

@@ -75,6 +75,7 @@ def discovery_choices(graph: CausalGraph) -> Choices:
         test=graph.test or DEFAULT.test,
         alpha=graph.alpha if graph.alpha is not None else DEFAULT.alpha,
         max_depth=graph.max_depth if graph.test else DEFAULT.max_depth,
+        search=graph.algorithm if graph.algorithm in ("pc", "boss") else DEFAULT.search,
     )
 
 

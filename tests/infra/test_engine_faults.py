@@ -26,6 +26,12 @@ def _allocate(_settings: Settings, gib: int) -> int:
     return len(bytearray(gib * GIB))
 
 
+def _duckdb_out_of_memory(_settings: Settings) -> None:
+    import duckdb
+
+    raise duckdb.OutOfMemoryException("Out of Memory Error: Allocation failure")
+
+
 def _divide(_settings: Settings) -> float:
     return 1 / 0
 
@@ -55,6 +61,13 @@ def test_memory_past_the_limit_fails_at_once_and_names_the_limit(activities: Eng
         asyncio.run(ActivityEnvironment().run(activities._run, "fit", _allocate, 5))
     assert failed.value.type == "simio_engine_memory_exceeded" and failed.value.non_retryable
     assert "limit of 4096 MiB" in failed.value.message
+
+
+def test_duckdb_out_of_memory_fails_with_the_memory_code_not_as_a_fault(activities: EngineActivities) -> None:
+    # A 5,000 x 102 upload under a 900 MiB limit failed while cleaning as a bad upload before this.
+    with pytest.raises(ApplicationError) as failed:
+        asyncio.run(ActivityEnvironment().run(activities._run, "clean", _duckdb_out_of_memory))
+    assert failed.value.type == "simio_engine_memory_exceeded" and failed.value.non_retryable
 
 
 def test_an_engine_error_that_would_repeat_fails_at_once_without_its_wording(activities: EngineActivities) -> None:

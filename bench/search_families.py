@@ -71,6 +71,9 @@ def main() -> None:
     if args.results:
         results = [json.loads(line) for path in args.results for line in Path(path).read_text().splitlines()]
         methods = [m for m in methods if any(r["method"] == m for r in results)]
+        # A run stopped early leaves its last datasets half done: only those every method saw are shown.
+        seen = {(r["name"], r["method"]) for r in results}
+        results = [r for r in results if all((r["name"], m) in seen for m in methods)]
     else:
         results = _run_all(_prepare(Path(tempfile.mkdtemp(prefix="bench-search-")), args), methods, args)
     if args.out:
@@ -107,7 +110,8 @@ def _prepare(root: Path, args: argparse.Namespace) -> list[dict]:
             truth = {"edges": known.edges, "effects": effects}
             datasets.append(_write(root / name, name, "bench", known.train, known.seed_format, truth, clean_table))
     print(f"prepared {len(datasets)} datasets in {root}", file=sys.stderr)
-    return sorted(datasets, key=lambda d: (d["family"], d["columns"], d["name"]))
+    # Smallest first across families: a run stopped early has every family up to some width.
+    return sorted(datasets, key=lambda d: (d["family"] != "bench", d["columns"], d["name"]))
 
 
 def _write(folder: Path, name: str, family: str, frame, seed_format: str, truth: dict, clean_table) -> dict:

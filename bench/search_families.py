@@ -8,7 +8,7 @@ through the engine's cleaning (clean_table) once; then every (method, dataset) r
 (bench/search_methods.py, METHODS) under a timeout and an address-space limit, oriented by the
 engine's orient_by_order and scored (bench/search_scoring.py). Time is the search alone, wall clock;
 peak memory is the child's own high-water mark (VmHWM, also for runs that time out), imports included
-(about 200 MB of it). A timeout, a refusal (simio_model_too_complex) or running out of memory is a
+(about 270 MB of it). A timeout, a refusal (simio_model_too_complex) or running out of memory is a
 result; once a method times out on a family, its larger models of that family are not tried
 ("skipped", counted with the timeouts). Effect error is |estimate - truth| / |truth| of a LINEAR proxy:
 least squares of the outcome on the treatment adjusted for the treatment's learned parents, 0 when the

@@ -8,7 +8,7 @@ Inputs are the cleaned table as the engine reads it: ``codes`` are discretise()'
 the default's G-test sees); ``numeric`` is the Gaussian-score view, numbers as they are and categorical
 columns as their codes, each column standardised (missing values at the column's mean).
 
-Adding a search is one line in METHODS, e.g. an engine variant: ``"engine boss": engine(Choices(search="boss"))``.
+Adding a search is one line in METHODS, e.g. an engine variant: ``"engine BOSS": engine(Choices(search="boss"))``.
 """
 
 from __future__ import annotations
@@ -180,7 +180,9 @@ def battery_aware(table: Table, seed: int, least: int = 5, density: float = 0.3)
 
 
 METHODS: dict[str, Callable[[Table, int], Partial]] = {
-    "default (PC, G-test)": engine(DEFAULT),
+    "default (engine DEFAULT)": engine(DEFAULT),
+    "engine PC": engine(Choices(search="pc")),
+    "engine BOSS": engine(Choices(search="boss")),
     "PC fisherz": pc_fisherz,
     "GES BIC": ges_bic,
     "BOSS BIC": boss_bic,

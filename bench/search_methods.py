@@ -181,6 +181,8 @@ def battery_aware(table: Table, seed: int, least: int = 5, density: float = 0.3)
 
 METHODS: dict[str, Callable[[Table, int], Partial]] = {
     "default (engine DEFAULT)": engine(DEFAULT),
+    # The default before issue 15's search work: PC only (wide tables refused), no profile tier.
+    "previous default (PC, no profile tier)": engine(Choices(search="pc", demographic_tier=False)),
     "engine PC": engine(Choices(search="pc")),
     "engine BOSS": engine(Choices(search="boss")),
     "PC fisherz": pc_fisherz,

@@ -137,7 +137,8 @@ def estimated_tests(data: np.ndarray, alpha: float, max_depth: int | None) -> in
 
     adjacent = significant(correlation, 0)
     degree0 = adjacent.sum(axis=1)
-    tests = width * (width - 1) // 2 + int(np.triu(adjacent).sum() and (adjacent * (degree0[:, None] - 1)).sum())
+    # Depth 0 tests every pair; depth 1 tests each dependent pair given each other neighbour of an end.
+    tests = width * (width - 1) // 2 + int((adjacent * (degree0[:, None] - 1)).sum())
     if max_depth is not None and max_depth < 2:
         return tests
     survives = adjacent.copy()

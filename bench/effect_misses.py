@@ -41,7 +41,7 @@ def cpdag(nodes: list[str], edges: list[tuple[str, str]]) -> tuple[set[tuple[str
     import networkx as nx
 
     from simulacra.engine.checks.hints import Hints
-    from simulacra.engine.discovery.orientation import _meek
+    from simulacra.engine.discovery.orientation import meek
 
     parents = {node: {a for a, b in edges if b == node} for node in nodes}
     adjacent = {frozenset(edge) for edge in edges}
@@ -53,7 +53,7 @@ def cpdag(nodes: list[str], edges: list[tuple[str, str]]) -> tuple[set[tuple[str
     graph = nx.DiGraph(list(compelled))
     graph.add_nodes_from(nodes)
     undecided = {frozenset(edge) for edge in edges} - {frozenset(edge) for edge in compelled}
-    _meek(graph, undecided, Hints())
+    meek(graph, undecided, Hints())
     return set(graph.edges), undecided
 
 
@@ -90,24 +90,13 @@ def separating_sets(parquet: str, schema: CleanedSchema) -> dict[frozenset[str],
     import pyarrow.parquet as pq
 
     from simulacra.engine.checks.hints import Hints, demographic_tier
-    from simulacra.engine.discovery.discover import DEFAULT, background_knowledge, discretise
-    from simulacra.engine.discovery.pc_search import pc_search
+    from simulacra.engine.discovery.discover import DEFAULT, background_knowledge, discretise, run_pc
 
     names = schema.names
     table = pq.read_table(parquet, columns=names)
     data = np.column_stack([discretise(table[name], schema.types[name]) for name in names])
     tier = demographic_tier(names) if DEFAULT.demographic_tier else Hints()
-    result = pc_search(
-        data,
-        names,
-        test=DEFAULT.test,
-        alpha=DEFAULT.alpha,
-        max_depth=DEFAULT.max_depth,
-        collider_rule=DEFAULT.collider_rule,
-        collider_priority=DEFAULT.collider_priority,
-        knowledge=background_knowledge(tier),
-        max_tests=DEFAULT.max_tests,
-    )
+    result = run_pc(data, names, background_knowledge(tier))
     found = {}
     for i, j in combinations(range(len(names)), 2):
         sets = result.sepset[i, j]

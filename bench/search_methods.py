@@ -25,8 +25,7 @@ import pyarrow.parquet as pq
 
 from simulacra.engine.checks.column_types import NUMERIC_TYPES
 from simulacra.engine.checks.hints import Hints
-from simulacra.engine.discovery.discover import DEFAULT, Choices, _split_edges, discretise, learn
-from simulacra.engine.discovery.pc_search import pc_search
+from simulacra.engine.discovery.discover import DEFAULT, Choices, discretise, learn, run_pc, split_edges
 from simulacra.engine.records import CleanedSchema
 
 Edge = tuple[str, str]
@@ -69,25 +68,15 @@ def engine(choices: Choices = DEFAULT) -> Callable[[Table, int], Partial]:
 
 def pc_fisherz(table: Table, seed: int) -> Partial:
     """The engine's bounded PC (depth 2, definite MaxP, same test budget) with Fisher's z on the numeric view."""
-    graph = pc_search(
-        table.numeric,
-        table.names,
-        test="fisherz",
-        alpha=DEFAULT.alpha,
-        max_depth=2,
-        collider_rule=DEFAULT.collider_rule,
-        collider_priority=DEFAULT.collider_priority,
-        knowledge=None,
-        max_tests=DEFAULT.max_tests,
-    )
-    return _split_edges(graph.G.graph, table.names)
+    graph = run_pc(table.numeric, table.names, None, Choices(test="fisherz"))
+    return split_edges(graph.G.graph, table.names)
 
 
 def ges_bic(table: Table, seed: int) -> Partial:
     from causallearn.search.ScoreBased.GES import ges
 
     record = ges(table.numeric, score_func="local_score_BIC_from_cov", parameters={"lambda_value": BIC_PENALTY})
-    return _split_edges(record["G"].graph, table.names)
+    return split_edges(record["G"].graph, table.names)
 
 
 def boss_bic(table: Table, seed: int) -> Partial:
@@ -95,7 +84,7 @@ def boss_bic(table: Table, seed: int) -> Partial:
 
     random.seed(seed)  # BOSS shuffles its variables with the random module
     graph = boss(table.numeric, "local_score_BIC_from_cov", {"lambda_value": BIC_PENALTY}, verbose=False)
-    return _split_edges(graph.graph, table.names)
+    return split_edges(graph.graph, table.names)
 
 
 def grasp_bic(table: Table, seed: int) -> Partial:
@@ -104,24 +93,14 @@ def grasp_bic(table: Table, seed: int) -> Partial:
     random.seed(seed)
     np.random.seed(seed)
     graph = grasp(table.numeric, "local_score_BIC_from_cov", parameters={"lambda_value": BIC_PENALTY}, verbose=False)
-    return _split_edges(graph.graph, table.names)
+    return split_edges(graph.graph, table.names)
 
 
 def skeleton_bic(table: Table, seed: int) -> Partial:
     """The default's PC skeleton (G-test on codes, depth 2), oriented by a BIC hill climb that may only
     add, remove or reverse edges of that skeleton; the climb's DAG is handed on as its CPDAG."""
-    graph = pc_search(
-        table.codes,
-        table.names,
-        test=DEFAULT.test,
-        alpha=DEFAULT.alpha,
-        max_depth=DEFAULT.max_depth,
-        collider_rule=DEFAULT.collider_rule,
-        collider_priority=DEFAULT.collider_priority,
-        knowledge=None,
-        max_tests=DEFAULT.max_tests,
-    )
-    directed, unoriented = _split_edges(graph.G.graph, table.names)
+    graph = run_pc(table.codes, table.names, None)
+    directed, unoriented = split_edges(graph.G.graph, table.names)
     index = {name: position for position, name in enumerate(table.names)}
     allowed = [(index[a], index[b]) for a, b in directed + unoriented]
     dag = hill_climb(np.cov(table.numeric.T, ddof=0), len(table.numeric), allowed)
@@ -260,4 +239,4 @@ def cpdag(edges: list[Edge], names: list[str]) -> Partial:
     dag = Dag(list(nodes.values()))
     for a, b in edges:
         dag.add_directed_edge(nodes[a], nodes[b])
-    return _split_edges(dag2cpdag(dag).graph, names)
+    return split_edges(dag2cpdag(dag).graph, names)

@@ -158,7 +158,7 @@ def discover_graph(
             hints,
             _missing_required(data, names, hints, choices),
             roots,
-            tiered=bool(_profile_tier(names, hints, choices).tiers),
+            tiered=bool(profile_tier(names, hints, choices).tiers),
         ),
     )
 
@@ -184,7 +184,7 @@ def search_graph(
     """learn's result with the search that produced it ("pc" or "boss"), "auto" resolved as Choices says."""
     if choices.search not in SEARCHES:
         raise ValueError(f"unknown search {choices.search!r}: one of {', '.join(SEARCHES)}")
-    profile = _profile_tier(names, hints, choices)
+    profile = profile_tier(names, hints, choices)
     if profile.tiers:
         hints, knowledge = profile, background_knowledge(profile)
     # Without hints the prior's roots are the profile tier when there is one, else the default roots.
@@ -195,7 +195,7 @@ def search_graph(
         search = "pc" if expected * PC_SHARE_OF_BUDGET <= choices.max_tests else "boss"
     if search == "pc":
         try:
-            return "pc", _oriented(_pc(data, names, knowledge, choices), names, hints, choices, roots)
+            return "pc", _oriented(run_pc(data, names, knowledge, choices), names, hints, choices, roots)
         except EngineInputError as exc:
             if exc.code != TOO_COMPLEX or choices.search != "auto":
                 raise
@@ -203,7 +203,10 @@ def search_graph(
     return "boss", _oriented(cpdag, names, hints, choices, roots)
 
 
-def _pc(data: np.ndarray, names: list[str], knowledge: BackgroundKnowledge | None, choices: Choices) -> Any:
+def run_pc(
+    data: np.ndarray, names: list[str], knowledge: BackgroundKnowledge | None, choices: Choices = DEFAULT
+) -> Any:
+    """pc_search with the settings of ``choices`` (causal-learn's CausalGraph: the CPDAG in .G, sepsets)."""
     return pc_search(
         data,
         names,
@@ -222,7 +225,7 @@ def _oriented(
 ) -> tuple[list[list[str]], list[list[str]], tuple[str, ...]]:
     # PC's graph sits in result.G; BOSS returns the CPDAG itself. Both go through the same orientation,
     # which is also where BOSS's forbidden and required edges are enforced (tiers already shaped its order).
-    directed, unoriented = _split_edges(getattr(result, "G", result).graph, names)
+    directed, unoriented = split_edges(getattr(result, "G", result).graph, names)
     if roots is None:
         roots = default_roots(names, directed) if hints.is_empty() and choices.default_roots else ()
     return (*orient_by_order(names, directed, unoriented, hints=hints, roots=roots), roots)
@@ -261,8 +264,10 @@ def discretise(column: pa.ChunkedArray, column_type: str) -> np.ndarray:
     return np.where(missing, codes.max() + 1, codes).astype(np.int64)
 
 
-def _profile_tier(names: list[str], hints: Hints, choices: Choices) -> Hints:
-    # Only without hints: a user's tiers always win over the guess from column names.
+def profile_tier(names: list[str], hints: Hints, choices: Choices = DEFAULT) -> Hints:
+    """The demographic profile tier discovery adds as hints (engine.checks.hints.demographic_tier), or none.
+
+    Only without the user's hints: a user's tiers always win over the guess from column names."""
     if hints.is_empty() and choices.default_roots and choices.demographic_tier:
         return demographic_tier(names)
     return Hints()
@@ -291,7 +296,8 @@ def _missing_required(data: np.ndarray, names: list[str], hints: Hints, choices:
     return weak
 
 
-def _split_edges(matrix: np.ndarray, names: list[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def split_edges(matrix: np.ndarray, names: list[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """A causal-learn graph matrix as (directed, unoriented) edges over ``names``."""
     # causal-learn: matrix[j, i] == 1 and matrix[i, j] == -1 means i -> j; equal marks (-1/-1
     # undirected, 1/1 bidirected) mean the data did not decide the direction.
     directed, unoriented = [], []

@@ -64,7 +64,7 @@ def orient_by_order(
         if graph.has_edge(target, source):
             graph.remove_edge(target, source)
         graph.add_edge(source, target)
-    _meek(graph, undecided, hints)
+    meek(graph, undecided, hints)
     by_prior: list[list[str]] = []
     while undecided:
         source, target = min(
@@ -73,7 +73,7 @@ def orient_by_order(
         undecided.discard(frozenset((source, target)))
         graph.add_edge(source, target)
         # What Meek's rules orient from here on follows from this choice, so it is the prior's too.
-        by_prior += [[source, target], *_meek(graph, undecided, hints)]
+        by_prior += [[source, target], *meek(graph, undecided, hints)]
     while not nx.is_directed_acyclic_graph(graph):
         # Every cycle holds at least one backward edge, since forward edges alone cannot close one;
         # required edges and tiers are forward by construction of the prior order.
@@ -89,7 +89,7 @@ def orient_by_order(
     return [list(edge) for edge in edges], sorted({tuple(edge): edge for edge in by_prior}.values(), key=key)
 
 
-def _meek(graph: nx.DiGraph, undecided: set[frozenset[str]], hints: Hints) -> list[list[str]]:
+def meek(graph: nx.DiGraph, undecided: set[frozenset[str]], hints: Hints) -> list[list[str]]:
     """Orient undecided edges by Meek's rules 1-3 until none applies; returns the edges oriented.
 
     ``graph`` holds the directed edges; ``undecided`` the undirected ones (both shrink/grow in place).

@@ -27,7 +27,7 @@ import pandas as pd
 from simulacra.engine.checks.effect_request import EffectSpec, descendants, directed_paths
 from simulacra.engine.checks.errors import EngineInputError
 from simulacra.engine.checks.hints import Hints, parse_hints
-from simulacra.engine.discovery.discover import DEFAULT, Choices, background_knowledge, learn
+from simulacra.engine.discovery.discover import DEFAULT, Choices, background_knowledge, learn, profile_tier
 from simulacra.engine.discovery.pc_search import TOO_COMPLEX
 from simulacra.engine.model.model_file import FittedModel
 from simulacra.engine.records.graph import CausalGraph
@@ -50,7 +50,8 @@ class Replicate:
 
 
 def graph_hints(graph: CausalGraph) -> Hints:
-    """The dataset's hints with the user's graph edits folded in, so every resample honours both."""
+    """The dataset's hints with the user's graph edits folded in, so every resample honours both; without
+    hints, the demographic profile tier discovery used (engine.discovery.discover.profile_tier)."""
     hints = parse_hints(graph.hints_applied, graph.nodes)
     forbidden, required = set(hints.forbidden), set(hints.required)
     for edit in graph.edits:
@@ -66,7 +67,15 @@ def graph_hints(graph: CausalGraph) -> Hints:
             forbidden.add(forward)
             required.add(backward)
             forbidden.discard(backward)
-    return Hints(hints.tiers, frozenset(forbidden), frozenset(required))
+    # Discovery adds the profile tier only to empty hints: folded edits alone would drop it from every
+    # resample, letting tests point other columns into the demographics again. It stays unless an edit
+    # points a later column into the block (the user's word wins over the guess from names).
+    tiers = hints.tiers
+    if hints.is_empty():
+        profile = profile_tier(graph.nodes, hints, discovery_choices(graph))
+        if all(profile.allows(a, b) for a, b in required):
+            tiers = profile.tiers
+    return Hints(tiers, frozenset(forbidden), frozenset(required))
 
 
 def discovery_choices(graph: CausalGraph) -> Choices:

@@ -10,8 +10,9 @@ import pytest
 
 from simulacra.engine import clean_table, discover_graph, fit_model, generate_rows
 from simulacra.engine.effects import estimate_effect
-from simulacra.engine.records.graph import CausalGraph
+from simulacra.engine.records.graph import CausalGraph, GraphEdit
 from simulacra.engine.uncertainty.contested import robustness
+from simulacra.engine.uncertainty.rediscover import graph_hints
 
 # y = 0.09 t + noise at 800 rows: a real but weak dependence. On this draw the G-test on binned values
 # keeps t and y apart (p = 0.02 > alpha 0.01), so the learned graph has no edge and the fixed-graph
@@ -113,3 +114,16 @@ def test_generation_and_validation_name_the_contested_edges(chain: tuple[str, st
     assert doubts[("b", "c")].doubt == "direction"
     settle = [hint.causal_hints for hint in doubts[("b", "c")].settle_with]
     assert settle == [{"required": [{"from": "b", "to": "c"}]}, {"required": [{"from": "c", "to": "b"}]}]
+
+
+def test_graph_edits_keep_the_profile_tier_in_the_resamples_unless_one_points_into_it() -> None:
+    # Without hints discovery puts age and income first; an edit must not silently drop that from rediscovery.
+    graph = CausalGraph(nodes=["age", "income", "x", "y"], edges=[("age", "x"), ("x", "y")])
+    graph.edits = [GraphEdit(op="remove", source="x", target="y")]
+    assert graph_hints(graph).tiers == (("age", "income"), ("x", "y"))
+    assert graph_hints(CausalGraph(nodes=graph.nodes, edges=graph.edges)).tiers == graph_hints(graph).tiers
+    graph.edits = [GraphEdit(op="add", source="y", target="income")]
+    assert graph_hints(graph).tiers == () and ("y", "income") in graph_hints(graph).required
+    graph.hints_applied = {"forbidden": [{"from": "x", "to": "age"}]}  # the user's hints: no guessed tier
+    graph.edits = []
+    assert graph_hints(graph).tiers == ()

@@ -127,7 +127,8 @@ def estimated_tests(data: np.ndarray, alpha: float, max_depth: int | None) -> in
     rows, width = values.shape
     if width < 3 or rows < 10:
         return width * width
-    correlation = np.nan_to_num(np.corrcoef(values, rowvar=False))
+    with np.errstate(invalid="ignore", divide="ignore"):  # a constant column: no correlation (0)
+        correlation = np.nan_to_num(np.corrcoef(values, rowvar=False))
     np.fill_diagonal(correlation, 0.0)
     critical = norm.ppf(1 - alpha / 2)
 

@@ -84,7 +84,8 @@ def standardise(data: np.ndarray) -> np.ndarray:
 def candidate_parents(data: np.ndarray, count: int) -> list[list[int]]:
     """Per column, the ``count`` columns with the largest absolute partial correlation with it: its likely
     Markov blanket (parents, children and the children's other parents)."""
-    correlation = np.corrcoef(data, rowvar=False)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a constant column (in a resample): no correlation
+        correlation = np.corrcoef(data, rowvar=False)
     correlation = np.nan_to_num(correlation) + 1e-6 * np.eye(len(correlation))
     precision = np.linalg.pinv(correlation)
     scale = np.sqrt(np.abs(np.diag(precision)))

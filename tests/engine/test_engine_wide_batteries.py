@@ -12,7 +12,8 @@ from simulacra.engine import clean_table, discover_graph
 from simulacra.engine.checks.errors import EngineInputError
 from simulacra.engine.checks.hints import Hints
 from simulacra.engine.discovery.discover import Choices, discretise, learn, search_graph
-from simulacra.engine.discovery.pc_search import _DepthBoundedGraph
+from simulacra.engine.discovery.pc_search import _DepthBoundedGraph, estimated_tests
+from simulacra.engine.discovery.score_search import boss_search
 from simulacra.engine.uncertainty.rediscover import discovery_choices
 
 
@@ -114,7 +115,6 @@ def test_auto_falls_back_to_the_score_search_when_pc_passes_its_budget(monkeypat
     import pyarrow as pa
 
     from simulacra.engine.discovery import discover
-    from simulacra.engine.discovery.pc_search import estimated_tests
 
     frame = battery(1000, 9, seed=1)
     names = list(frame.columns)
@@ -127,3 +127,13 @@ def test_auto_falls_back_to_the_score_search_when_pc_passes_its_budget(monkeypat
     assert search_graph(data, names, Hints(), None, Choices(max_tests=budget))[0] == "boss"
     with pytest.raises(EngineInputError):
         search_graph(data, names, Hints(), None, Choices(search="pc", max_tests=budget))
+
+
+def test_a_constant_column_in_a_resample_neither_warns_nor_gets_an_edge() -> None:
+    # A rare level can leave a column constant in a bootstrap resample; pytest turns numpy's warning into an error.
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 5, 300)
+    data = np.column_stack([x, x + rng.integers(0, 2, 300), np.zeros(300, dtype=np.int64)])
+    assert estimated_tests(data, 0.01, 2) >= 3
+    graph = boss_search(data, ["a", "b", "c"], Hints())
+    assert graph.get_adjacent_nodes(graph.get_node("c")) == []

@@ -350,9 +350,10 @@ REGISTRY: dict[str, ErrorSpec] = {
         "Discovery asks independence questions of pairs of columns; when nearly every column depends on every "
         "other (a battery of ratings all driven by one attitude) their number explodes. The default discovery "
         "estimates that cost first and learns such a table with a score search instead (the graph's algorithm is "
-        "then `boss`), so an upload rarely meets this code; it remains for a search that must use independence "
-        "tests and passes their fixed budget (about a minute of work), which then fails instead of running for "
-        "hours. It fails at once: the same table would fail the same way.",
+        "then `boss`); if PC still passes its fixed budget of tests (about a minute of work), the score search "
+        "takes over. So the default discovery does not answer with this code today; it stays a stable code for "
+        "a discovery that must use independence tests alone, which would fail here at once instead of running for "
+        "hours, and would fail the same way on a retry.",
         "Merge a battery of ratings into one score (its mean), drop the ratings your scenarios do not need, or "
         "split the survey into several datasets.",
     ),

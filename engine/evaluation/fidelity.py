@@ -119,8 +119,8 @@ def _shape(column: _Column) -> float:
 def _pair_trend(a: _Column, b: _Column) -> tuple[float, bool]:
     if a.kind == NUMERIC and b.kind == NUMERIC:
         (a_real, a_synthetic), (b_real, b_synthetic) = _number_pair(a), _number_pair(b)
-        r = _pearson(a_real, b_real)
-        similarity = 1.0 - abs(r - _pearson(a_synthetic, b_synthetic)) / 2
+        r = pearson(a_real, b_real)
+        similarity = 1.0 - abs(r - pearson(a_synthetic, b_synthetic)) / 2
         return similarity, abs(r) > CORRELATION_THRESHOLD
     # One code per (a, b) cell; int64 holds the product of any two level counts a frame can have.
     real_cells = a.real_cells.astype(np.int64) * b.levels + b.real_cells
@@ -212,7 +212,8 @@ def _label(value: object) -> str:
     return str(value)
 
 
-def _pearson(x: np.ndarray, y: np.ndarray) -> float:
+def pearson(x: np.ndarray, y: np.ndarray) -> float:
+    """Pearson's r over the rows where both are present; 0 where it is undefined (a constant column)."""
     keep = ~(np.isnan(x) | np.isnan(y))
     x, y = x[keep], y[keep]
     if x.size < 2 or x.std() == 0 or y.std() == 0:

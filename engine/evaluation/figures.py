@@ -8,7 +8,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from simulacra.engine.evaluation.fidelity import BINS, cramers_v
+from simulacra.engine.evaluation.fidelity import BINS, cramers_v, pearson
 from simulacra.engine.records.figures import (
     MAX_BINS,
     MAX_LEVELS,
@@ -128,7 +128,7 @@ def _associations(real: pd.DataFrame, synthetic: pd.DataFrame, schema: CleanedSc
         matrix = np.eye(len(names))
         for (i, a), (j, b) in combinations(enumerate(names), 2):
             if a in numeric and b in numeric:
-                value = abs(_pearson(_numbers(frame[a]), _numbers(frame[b])))
+                value = abs(pearson(_numbers(frame[a]), _numbers(frame[b])))
             else:
                 value = cramers_v(labels[a], labels[b])
             matrix[i, j] = matrix[j, i] = round(value, 3)
@@ -152,11 +152,3 @@ def _cut(values: pd.Series, reference: pd.Series) -> pd.Series:
     codes = np.clip(np.searchsorted(edges[1:-1], numbers, side="right"), 0, BINS - 1).astype(object)
     codes[np.isnan(numbers)] = None
     return pd.Series(codes)
-
-
-def _pearson(x: np.ndarray, y: np.ndarray) -> float:
-    keep = ~(np.isnan(x) | np.isnan(y))
-    x, y = x[keep], y[keep]
-    if x.size < 2 or x.std() == 0 or y.std() == 0:
-        return 0.0
-    return float(np.corrcoef(x, y)[0, 1])

@@ -29,7 +29,7 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.scale import PeakMemory  # noqa: E402
+from bench.scale import timed_upload  # noqa: E402
 from examples.make_tracker import make_tracker  # noqa: E402
 from tests.dev_stack import API, WORKER, child_of, dev_ports, start_dev, stop_dev, tenant, wait_for_banner  # noqa: E402
 
@@ -98,20 +98,10 @@ def upload_memory(base: str, client, api: int, megabytes: int) -> str:  # type: 
 
 
 def seed_to_ready(client, worker: int, path: Path, rows: int) -> list[str]:  # type: ignore[no-untyped-def]
-    with PeakMemory(worker) as peak:
-        started = time.perf_counter()
-        with path.open("rb") as handle:
-            response = requests.post(
-                f"{client.base}/v1/datasets",
-                headers=client.headers(uuid.uuid4().hex),
-                files={"file": ("seed.csv", handle, "text/csv")},
-                timeout=3600,
-            )
-        assert response.status_code == 202, response.text
-        job = client.finished(response.json()["job_id"], timeout=3600)
-        seconds = time.perf_counter() - started
+    upload = timed_upload(client, worker, path)
+    job, seconds, peak = upload.job, upload.seconds, upload.peak
     assert job["status"] == "ready", job
-    validation = client.get(f"/v1/datasets/{response.json()['dataset_id']}", timeout=60).json()["validation"] or {}
+    validation = client.get(f"/v1/datasets/{upload.dataset_id}", timeout=60).json()["validation"] or {}
     sample = validation.get("fit_sample") or {}
     fidelity = validation.get("held_out_fidelity") or {}
     return [

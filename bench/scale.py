@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +84,33 @@ class PeakMemory:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+@dataclass
+class Upload:
+    """One seed uploaded and waited for: its dataset, the terminal job, seconds from upload, peak memory."""
+
+    dataset_id: str
+    job: dict
+    seconds: float
+    peak: PeakMemory
+
+
+def timed_upload(client, worker: int, path: Path, timeout: float = 3600) -> Upload:  # type: ignore[no-untyped-def]
+    """Upload ``path`` as a CSV seed and wait for its job, with the worker's and engine's peak RSS."""
+    with PeakMemory(worker) as peak:
+        started = time.perf_counter()
+        with path.open("rb") as handle:
+            response = requests.post(
+                f"{client.base}/v1/datasets",
+                headers=client.headers(uuid.uuid4().hex),
+                files={"file": (path.name, handle, "text/csv")},
+                timeout=timeout,
+            )
+        assert response.status_code == 202, response.text
+        job = client.finished(response.json()["job_id"], timeout=timeout)
+        seconds = time.perf_counter() - started
+    return Upload(response.json()["dataset_id"], job, seconds, peak)
 
 
 def main() -> int:

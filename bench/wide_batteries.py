@@ -24,15 +24,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
-
-import requests
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.scale import PeakMemory  # noqa: E402
+from bench.scale import timed_upload  # noqa: E402
 from tests.dev_stack import WORKER, child_of, dev_ports, start_dev, stop_dev, tenant, wait_for_banner  # noqa: E402
 from tests.engine.test_engine_wide_batteries import battery  # noqa: E402
 
@@ -103,20 +100,10 @@ def through_stack(shapes: list[tuple[int, int]], memory_limit_mb: int | None) ->
 
 
 def _one_upload(client, worker: int, seed: Path, rows: int, columns: int) -> str:  # type: ignore[no-untyped-def]
-    with PeakMemory(worker) as peak:
-        started = time.perf_counter()
-        with seed.open("rb") as handle:
-            response = requests.post(
-                f"{client.base}/v1/datasets",
-                headers=client.headers(uuid.uuid4().hex),
-                files={"file": (seed.name, handle, "text/csv")},
-                timeout=600,
-            )
-        assert response.status_code == 202, response.text
-        job = client.finished(response.json()["job_id"], timeout=3600)
-        seconds = time.perf_counter() - started
+    upload = timed_upload(client, worker, seed)
+    job, seconds, peak = upload.job, upload.seconds, upload.peak
     if job["status"] == "ready":
-        graph = client.get(f"/v1/datasets/{response.json()['dataset_id']}/graph", timeout=60).json()
+        graph = client.get(f"/v1/datasets/{upload.dataset_id}/graph", timeout=60).json()
         outcome = f"ready: {graph['algorithm']}, {len(graph['edges'])} edges"
     else:
         outcome = f"{job['status']}: {(job.get('error') or {}).get('code')}"

@@ -171,7 +171,7 @@ class Effect(Job):
     estimate: float | None = Field(
         default=None,
         description="E[outcome | do(to)] - E[outcome | do(from)]: a mean difference, or of shares, by the fitted "
-        "model (the learned graph); `structure.effect_median` is the figure averaged over the rediscovered graphs.",
+        "model (the learned graph); `structure.effect_median` is the median over the rediscovered graphs.",
     )
     ci_low: float | None = None
     ci_high: float | None = None

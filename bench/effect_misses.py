@@ -32,29 +32,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from effect_coverage import FAMILIES, SEED_BASE, draw  # noqa: E402
+from search_methods import cpdag  # noqa: E402
 
 from simulacra.engine.records import CleanedSchema  # noqa: E402
-
-
-def cpdag(nodes: list[str], edges: list[tuple[str, str]]) -> tuple[set[tuple[str, str]], set[frozenset[str]]]:
-    """The true DAG's equivalence class: (compelled edges, undirected pairs), v-structures plus Meek's rules."""
-    import networkx as nx
-
-    from simulacra.engine.checks.hints import Hints
-    from simulacra.engine.discovery.orientation import meek
-
-    parents = {node: {a for a, b in edges if b == node} for node in nodes}
-    adjacent = {frozenset(edge) for edge in edges}
-    compelled = set()
-    for child in nodes:
-        for a, b in combinations(sorted(parents[child]), 2):
-            if frozenset((a, b)) not in adjacent:
-                compelled |= {(a, child), (b, child)}
-    graph = nx.DiGraph(list(compelled))
-    graph.add_nodes_from(nodes)
-    undecided = {frozenset(edge) for edge in edges} - {frozenset(edge) for edge in compelled}
-    meek(graph, undecided, Hints())
-    return set(graph.edges), undecided
 
 
 def ida_population(case: dict, nodes: list[str], directed: set, undirected: set) -> list[float]:
@@ -121,7 +101,8 @@ def diagnose(family: str, index: int, base: int) -> str:
     undirected = {frozenset(edge) for edge in graph.oriented_by_prior}
     compelled_learned = {edge for edge in learned if frozenset(edge) not in undirected}
     true_edges = {(a, b) for a, b in case["edges"]}
-    compelled_true, undirected_true = cpdag(nodes, sorted(true_edges))
+    compelled, reversible = cpdag(sorted(true_edges), nodes)
+    compelled_true, undirected_true = set(compelled), {frozenset(edge) for edge in reversible}
     path = bool(directed_paths(sorted(learned), t, y))
     # Edges on true treatment -> outcome paths.
     after = {t, *descendants(sorted(true_edges), t)}

@@ -90,8 +90,9 @@ def test_a_shard_refused_fails_the_job_without_combining_or_billing(
             handle = await start_generation(temporal, task_queue, **SHARDED)
             state = await published_until(handle, has(status="failed"))
             assert state["error_code"] == "simio_engine_memory_exceeded"
-            # The shard running beside it finishes; none starts after the failure.
-            assert mocks.count(GENERATE_SHARD) == 2 and mocks.count(COMBINE_SHARDS) == 0
+            # The shard running beside it finishes, and if the workflow hears of that before the failure it
+            # starts a third; once it has heard of the failure nothing more starts, so the fourth never runs.
+            assert mocks.count(GENERATE_SHARD) in (2, 3) and mocks.count(COMBINE_SHARDS) == 0
             assert settled(mocks) == [0]
             await handle.execute_update(DELETE_UPDATE)
             await ended(handle)
